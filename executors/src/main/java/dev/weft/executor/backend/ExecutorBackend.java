@@ -1,0 +1,42 @@
+package dev.weft.executor.backend;
+
+import java.util.List;
+
+/**
+ * One way of running work: a local process, a Docker container, a Spark application, an AWS Batch job. The shared
+ * executor runtime owns Kafka (consume commands, dedupe by attempt id, publish events, heartbeats, cancel); a
+ * backend only starts, watches and stops work. Backend SDK types (docker-java, AWS SDK) never appear here.
+ */
+public interface ExecutorBackend extends AutoCloseable {
+  /** The executor name tasks use ({@code executor: process}); the runtime consumes {@code commands.<name>}. */
+  String name();
+
+  /**
+   * Starts the attempt and returns at once; the outcome arrives through {@code listener.finished}.
+   *
+   * @throws LaunchException when the work cannot be started; nothing is left running
+   */
+  RunningAttempt launch(AttemptRequest request, AttemptListener listener) throws LaunchException;
+
+  /**
+   * Work this backend started earlier, found by the backend's own means (container labels, Batch job ids), for an
+   * executor that restarted to adopt instead of running it again. Backends that cannot find their work return an
+   * empty list, and the coordinator presumes such attempts lost when their heartbeats stop.
+   */
+  default List<AttemptId> findRunning() {
+    return List.of();
+  }
+
+  /**
+   * Re-attaches to work found by {@link #findRunning()} (or to work that already ended while no executor watched:
+   * the listener then gets its recorded outcome at once).
+   *
+   * @return the adopted attempt, or null when it can no longer be found
+   */
+  default RunningAttempt adopt(AttemptId id, AttemptListener listener) {
+    return null;
+  }
+
+  @Override
+  default void close() {}
+}

@@ -1,0 +1,46 @@
+package dev.weft.topics;
+
+import java.util.List;
+
+/**
+ * Topic names, all under one configurable prefix (default {@code weft.}). Every topic the coordinator reads is keyed
+ * by runId so one run lives in one partition; commands are keyed by {@code runId/taskId} to spread a wide run over
+ * an executor group.
+ */
+public record Topics(String prefix) {
+  public static final String DEFAULT_PREFIX = "weft.";
+  public static final Topics DEFAULT = new Topics(DEFAULT_PREFIX);
+
+  public String requests() {
+    return prefix + "pipeline-requests";
+  }
+
+  public String taskEvents() {
+    return prefix + "task-events";
+  }
+
+  public String runEvents() {
+    return prefix + "run-events";
+  }
+
+  public String deadLetter() {
+    return prefix + "dead-letter";
+  }
+
+  /** {@code commands.<executor>}: one topic per executor group. */
+  public String commands(String executor) {
+    return prefix + "commands." + executor;
+  }
+
+  /** Every topic for the given executors, for creating them. */
+  public List<String> all(List<String> executors) {
+    List<String> base = new java.util.ArrayList<>(List.of(requests(), taskEvents(), runEvents(), deadLetter()));
+    for (String e : executors) base.add(commands(e));
+    return base;
+  }
+
+  /** The key of a command: runId/taskId (task ids cannot contain '/'). */
+  public static String commandKey(String runId, String taskId) {
+    return runId + "/" + taskId;
+  }
+}

@@ -1,0 +1,379 @@
+package dev.weft.spec;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads pipeline specs (YAML or JSON) and turns them into {@link ResolvedPipeline}s. Both the CLI (for early
+ * feedback) and the coordinator (the authority: requests may come from any producer) call it, so they agree.
+ */
+public final class PipelineSpecs {
+  public static final Set<String> EXECUTORS = Set.of("process", "container", "spark", "batch", "noop");
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+  private static final Pattern PARAM = Pattern.compile("\\$\\$\\{|\\$\\{([^}]*)}");
+  private static final long DEFAULT_HEARTBEAT_TIMEOUT_MS = 30_000;
+
+  private PipelineSpecs() {}
+
+  /** Parses with the default limits. */
+  public static PipelineSpec parse(String text) throws SpecException {
+    return parse(text, SpecLimits.DEFAULT);
+  }
+
+  /**
+   * @return the spec as written, not yet validated
+   * @throws SpecException when the text is too large, not YAML/JSON, or has unknown or mistyped fields (with line)
+   */
+  public static PipelineSpec parse(String text, SpecLimits limits) throws SpecException {
+    if (text == null || text.isBlank()) throw new SpecException("", "the pipeline spec is empty");
+    int bytes = text.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > limits.maxSpecBytes()) {
+      throw new SpecException("", "the pipeline spec is " + bytes + " bytes; the limit is " + limits.maxSpecBytes()
+          + " bytes. Split the pipeline, or generate fewer, larger tasks");
+    }
+    boolean json = text.stripLeading().startsWith("{");
+    try {
+      PipelineSpec spec = (json ? SpecJson.MAPPER : SpecJson.YAML).readValue(text, PipelineSpec.class);
+      if (spec == null) throw new SpecException("", "the pipeline spec is empty");
+      return spec;
+    } catch (UnrecognizedPropertyException e) {
+      throw new SpecException(where(e), "unknown field '" + e.getPropertyName() + "'; known fields: "
+          + e.getKnownPropertyIds());
+    } catch (JsonProcessingException e) {
+      throw new SpecException(where(e), e.getOriginalMessage());
+    }
+  }
+
+  /** The spec as compact JSON, the form a request carries. */
+  public static String toJson(PipelineSpec spec) {
+    try {
+      return SpecJson.MAPPER.writeValueAsString(spec);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a parsed spec always serializes", e);
+    }
+  }
+
+  /** Validates and resolves with the default limits. */
+  public static ResolvedPipeline resolve(PipelineSpec spec, Map<String, String> paramOverrides) throws SpecException {
+    return resolve(spec, paramOverrides, SpecLimits.DEFAULT);
+  }
+
+  /**
+   * Validates the spec and substitutes parameters ({@code ${name}}; {@code $${} is a literal {@code ${}).
+   *
+   * @param paramOverrides values that win over the spec's {@code params} defaults
+   * @return the pipeline with every task resolved
+   * @throws SpecException listing every problem: duplicate id, unknown dependency, cycle (named), unknown executor,
+   *     missing executor block, missing parameter, bad duration or size, too many tasks
+   */
+  public static ResolvedPipeline resolve(PipelineSpec spec, Map<String, String> paramOverrides, SpecLimits limits)
+      throws SpecException {
+    List<SpecProblem> problems = new ArrayList<>();
+    if (spec.pipeline() == null || !NAME.matcher(spec.pipeline()).matches()) {
+      problems.add(new SpecProblem("pipeline", "a name is required: letters, digits, '.', '_' or '-', e.g. "
+          + "'daily-revenue' (got " + quote(spec.pipeline()) + ")"));
+    }
+    Map<String, String> params = new LinkedHashMap<>(spec.params());
+    if (paramOverrides != null) params.putAll(paramOverrides);
+    List<TaskSpec> tasks = spec.tasks();
+    if (tasks.isEmpty()) problems.add(new SpecProblem("tasks", "the pipeline has no tasks"));
+    if (tasks.size() > limits.maxTasks()) {
+      problems.add(new SpecProblem("tasks", tasks.size() + " tasks; the limit is " + limits.maxTasks()));
+      throw new SpecException(problems);
+    }
+
+    Map<String, Integer> indexById = new HashMap<>();
+    for (int i = 0; i < tasks.size(); i++) {
+      TaskSpec t = tasks.get(i);
+      String at = "tasks[" + i + "]";
+      if (t.id() == null || !NAME.matcher(t.id()).matches()) {
+        problems.add(new SpecProblem(at + ".id", "a task id is required: letters, digits, '.', '_' or '-' (got "
+            + quote(t.id()) + ")"));
+        continue;
+      }
+      Integer earlier = indexById.putIfAbsent(t.id(), i);
+      if (earlier != null) {
+        problems.add(new SpecProblem(at + ".id", "duplicate task id '" + t.id() + "' (first at tasks[" + earlier + "])"));
+      }
+    }
+    for (int i = 0; i < tasks.size(); i++) {
+      checkTask(tasks.get(i), "tasks[" + i + "]" + label(tasks.get(i)), indexById, problems);
+    }
+    if (problems.isEmpty()) findCycle(tasks, indexById).ifPresentOrElse(
+        cycle -> problems.add(new SpecProblem("tasks", "dependency cycle: " + String.join(" -> ", cycle))), () -> {});
+
+    List<ResolvedTask> resolved = new ArrayList<>(tasks.size());
+    if (problems.isEmpty()) {
+      for (int i = 0; i < tasks.size(); i++) {
+        resolved.add(resolveTask(tasks.get(i), spec.defaults(), params, "tasks[" + i + "]" + label(tasks.get(i)),
+            problems));
+      }
+    }
+    if (!problems.isEmpty()) throw new SpecException(problems);
+    return new ResolvedPipeline(spec.pipeline(), params, resolved);
+  }
+
+  private static void checkTask(TaskSpec t, String at, Map<String, Integer> ids, List<SpecProblem> problems) {
+    if (t.executor() == null) {
+      problems.add(new SpecProblem(at + ".executor", "required; one of " + sorted(EXECUTORS)));
+    } else if (!EXECUTORS.contains(t.executor())) {
+      problems.add(new SpecProblem(at + ".executor", "unknown executor '" + t.executor() + "'; one of "
+          + sorted(EXECUTORS)));
+    } else if (!t.executor().equals("noop") && t.executorBlock() == null) {
+      problems.add(new SpecProblem(at + "." + t.executor(), "a '" + t.executor() + ":' block is required for executor '"
+          + t.executor() + "'"));
+    } else if (t.executor().equals("process") && t.process().argv().isEmpty()) {
+      problems.add(new SpecProblem(at + ".process.argv", "required: the command and its arguments, e.g. "
+          + "[\"sh\", \"-c\", \"echo hello\"]"));
+    }
+    for (int d = 0; d < t.dependsOn().size(); d++) {
+      String dep = t.dependsOn().get(d);
+      if (dep == null || !ids.containsKey(dep)) {
+        problems.add(new SpecProblem(at + ".dependsOn[" + d + "]", "unknown task '" + dep + "'"));
+      } else if (dep.equals(t.id())) {
+        problems.add(new SpecProblem(at + ".dependsOn[" + d + "]", "a task cannot depend on itself"));
+      }
+    }
+    checkDuration(t.timeout(), at + ".timeout", problems);
+    checkDuration(t.heartbeatTimeout(), at + ".heartbeatTimeout", problems);
+    checkResources(t.resources(), at + ".resources", problems);
+    checkRetry(t.retry(), at + ".retry", problems);
+  }
+
+  private static void checkDuration(String text, String at, List<SpecProblem> problems) {
+    if (text == null || text.contains("${")) return;
+    try {
+      Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      problems.add(new SpecProblem(at, e.getMessage()));
+    }
+  }
+
+  private static void checkResources(Resources r, String at, List<SpecProblem> problems) {
+    if (r == null) return;
+    if (r.cpu() != null && !(r.cpu() > 0)) problems.add(new SpecProblem(at + ".cpu", "must be > 0 (a fraction of cores)"));
+    if (r.memory() != null) {
+      try {
+        if (MemorySize.parseBytes(r.memory()) <= 0) problems.add(new SpecProblem(at + ".memory", "must be > 0"));
+      } catch (IllegalArgumentException e) {
+        problems.add(new SpecProblem(at + ".memory", e.getMessage()));
+      }
+    }
+    if (r.pids() != null && r.pids() <= 0) problems.add(new SpecProblem(at + ".pids", "must be > 0"));
+  }
+
+  private static void checkRetry(RetrySpec r, String at, List<SpecProblem> problems) {
+    if (r == null) return;
+    if (r.maxAttempts() != null && r.maxAttempts() < 1) {
+      problems.add(new SpecProblem(at + ".maxAttempts", "must be at least 1 (1 = no retry)"));
+    }
+    if (r.multiplier() != null && r.multiplier() < 1) problems.add(new SpecProblem(at + ".multiplier", "must be >= 1"));
+    if (r.jitter() != null && (r.jitter() < 0 || r.jitter() > 1)) {
+      problems.add(new SpecProblem(at + ".jitter", "must be between 0 and 1 (a fraction of the backoff)"));
+    }
+    checkDuration(r.backoff(), at + ".backoff", problems);
+    checkDuration(r.maxBackoff(), at + ".maxBackoff", problems);
+  }
+
+  /**
+   * Iterative depth-first search (a 100,000-task chain must not overflow the stack).
+   *
+   * @return the task ids of one cycle, first id repeated at the end, if there is one
+   */
+  static java.util.Optional<List<String>> findCycle(List<TaskSpec> tasks, Map<String, Integer> indexById) {
+    int n = tasks.size();
+    byte[] color = new byte[n]; // 0 unvisited, 1 on the current path, 2 done
+    int[] parent = new int[n];
+    int[] nextEdge = new int[n];
+    for (int start = 0; start < n; start++) {
+      if (color[start] != 0) continue;
+      Deque<Integer> stack = new ArrayDeque<>();
+      stack.push(start);
+      color[start] = 1;
+      parent[start] = -1;
+      while (!stack.isEmpty()) {
+        int v = stack.peek();
+        List<String> deps = tasks.get(v).dependsOn();
+        if (nextEdge[v] < deps.size()) {
+          int w = indexById.get(deps.get(nextEdge[v]++));
+          if (color[w] == 0) {
+            color[w] = 1;
+            parent[w] = v;
+            stack.push(w);
+          } else if (color[w] == 1) {
+            List<String> cycle = new ArrayList<>();
+            for (int x = v; x != w; x = parent[x]) cycle.add(tasks.get(x).id());
+            cycle.add(tasks.get(w).id());
+            // The path climbs from v to w through dependants, so it already reads in run order (dependency first).
+            cycle.add(cycle.get(0));
+            return java.util.Optional.of(cycle);
+          }
+        } else {
+          color[v] = 2;
+          stack.pop();
+        }
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
+  private static ResolvedTask resolveTask(
+      TaskSpec t, TaskDefaults defaults, Map<String, String> params, String at, List<SpecProblem> problems) {
+    ObjectNode tree = SpecJson.MAPPER.valueToTree(t);
+    substitute(tree, params, at, problems);
+    if (t.retry() == null && defaults.retry() != null) tree.set("retry", SpecJson.MAPPER.valueToTree(defaults.retry()));
+    if (t.timeout() == null && defaults.timeout() != null) tree.put("timeout", defaults.timeout());
+    if (t.heartbeatTimeout() == null && defaults.heartbeatTimeout() != null) {
+      tree.put("heartbeatTimeout", defaults.heartbeatTimeout());
+    }
+    if (t.resources() == null && defaults.resources() != null) {
+      tree.set("resources", SpecJson.MAPPER.valueToTree(defaults.resources()));
+    }
+    TaskSpec r;
+    try {
+      r = SpecJson.MAPPER.treeToValue(tree, TaskSpec.class);
+    } catch (JsonProcessingException e) {
+      problems.add(new SpecProblem(at, e.getOriginalMessage()));
+      return null;
+    }
+    long timeoutMs = millis(r.timeout(), 0, at + ".timeout", problems);
+    long heartbeatMs = millis(r.heartbeatTimeout(), DEFAULT_HEARTBEAT_TIMEOUT_MS, at + ".heartbeatTimeout", problems);
+    RetryPolicy retry = retryPolicy(r.retry(), defaults.retry(), at + ".retry", problems);
+    return new ResolvedTask(r.id(), r.executor(), r.dependsOn(), retry, timeoutMs, heartbeatMs, r.output(),
+        tree.toString());
+  }
+
+  /** Task retry fields win one by one over the pipeline's default retry, which wins over {@link RetryPolicy#DEFAULT}. */
+  private static RetryPolicy retryPolicy(RetrySpec task, RetrySpec dflt, String at, List<SpecProblem> problems) {
+    RetryPolicy base = RetryPolicy.DEFAULT;
+    RetrySpec[] layers = {dflt, task};
+    int max = base.maxAttempts();
+    long backoff = base.backoffMs();
+    double mult = base.multiplier();
+    long maxBackoff = base.maxBackoffMs();
+    double jitter = base.jitter();
+    List<Integer> codes = base.nonRetryableExitCodes();
+    for (RetrySpec r : layers) {
+      if (r == null) continue;
+      if (r.maxAttempts() != null) max = r.maxAttempts();
+      if (r.backoff() != null) backoff = millis(r.backoff(), backoff, at + ".backoff", problems);
+      if (r.multiplier() != null) mult = r.multiplier();
+      if (r.maxBackoff() != null) maxBackoff = millis(r.maxBackoff(), maxBackoff, at + ".maxBackoff", problems);
+      if (r.jitter() != null) jitter = r.jitter();
+      if (r.nonRetryableExitCodes() != null) codes = r.nonRetryableExitCodes();
+    }
+    return new RetryPolicy(max, backoff, mult, Math.max(maxBackoff, backoff), jitter, codes);
+  }
+
+  private static long millis(String text, long dflt, String at, List<SpecProblem> problems) {
+    if (text == null) return dflt;
+    try {
+      Duration d = Durations.parse(text);
+      return d.toMillis();
+    } catch (IllegalArgumentException e) {
+      problems.add(new SpecProblem(at, e.getMessage()));
+      return dflt;
+    }
+  }
+
+  /** Replaces {@code ${name}} in every string value of the tree, in place. */
+  private static void substitute(JsonNode node, Map<String, String> params, String at, List<SpecProblem> problems) {
+    if (node.isObject()) {
+      ObjectNode obj = (ObjectNode) node;
+      Iterator<Map.Entry<String, JsonNode>> it = obj.fields();
+      List<Map.Entry<String, JsonNode>> fields = new ArrayList<>();
+      it.forEachRemaining(fields::add);
+      for (Map.Entry<String, JsonNode> f : fields) {
+        if (f.getValue().isTextual()) {
+          obj.set(f.getKey(), new TextNode(substitute(f.getValue().asText(), params, at + "." + f.getKey(), problems)));
+        } else {
+          substitute(f.getValue(), params, at + "." + f.getKey(), problems);
+        }
+      }
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        JsonNode e = node.get(i);
+        if (e.isTextual()) {
+          ((com.fasterxml.jackson.databind.node.ArrayNode) node)
+              .set(i, new TextNode(substitute(e.asText(), params, at + "[" + i + "]", problems)));
+        } else {
+          substitute(e, params, at + "[" + i + "]", problems);
+        }
+      }
+    }
+  }
+
+  /** Substitutes one string; exposed so executors and the CLI format params the same way. */
+  public static String substitute(String text, Map<String, String> params, String at, List<SpecProblem> problems) {
+    if (text.indexOf('$') < 0) return text;
+    Matcher m = PARAM.matcher(text);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String name = m.group(1);
+      String value;
+      if (name == null) {
+        value = "${";
+      } else if (params.containsKey(name)) {
+        value = params.get(name);
+      } else {
+        problems.add(new SpecProblem(at, "missing parameter '" + name + "'; give it in params: or with --param "
+            + name + "=VALUE"));
+        value = m.group();
+      }
+      m.appendReplacement(out, Matcher.quoteReplacement(value));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
+  private static String where(JsonProcessingException e) {
+    StringBuilder sb = new StringBuilder();
+    if (e instanceof JsonMappingException jm && !jm.getPath().isEmpty()) {
+      for (JsonMappingException.Reference ref : jm.getPath()) {
+        if (ref.getFieldName() != null) {
+          if (!sb.isEmpty()) sb.append('.');
+          sb.append(ref.getFieldName());
+        } else if (ref.getIndex() >= 0) {
+          sb.append('[').append(ref.getIndex()).append(']');
+        }
+      }
+    }
+    JsonLocation loc = e.getLocation();
+    if (loc != null && loc.getLineNr() > 0) {
+      if (!sb.isEmpty()) sb.append(' ');
+      sb.append("(line ").append(loc.getLineNr()).append(", column ").append(loc.getColumnNr()).append(')');
+    }
+    return sb.toString();
+  }
+
+  private static String label(TaskSpec t) {
+    return t.id() == null ? "" : "(" + t.id() + ")";
+  }
+
+  private static String quote(String s) {
+    return s == null ? "nothing" : "'" + s + "'";
+  }
+
+  private static List<String> sorted(Set<String> s) {
+    return s.stream().sorted().toList();
+  }
+}

@@ -1,0 +1,45 @@
+package dev.weft.spec;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+
+/**
+ * One task: what runs ({@code executor} and its block), after what ({@code dependsOn}), with which limits, and
+ * what it produces ({@code output}: when that target already exists the task is SKIPPED, Luigi's complete()).
+ *
+ * <p>Executor blocks other than {@code process} are kept as JSON trees here and read by their executor, so a new
+ * backend does not change this contract's Java type.
+ */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+public record TaskSpec(
+    String id,
+    String executor,
+    List<String> dependsOn,
+    ProcessSpec process,
+    JsonNode container,
+    JsonNode spark,
+    JsonNode batch,
+    JsonNode noop,
+    Resources resources,
+    RetrySpec retry,
+    String timeout,
+    String heartbeatTimeout,
+    String output) {
+  public TaskSpec {
+    dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
+  }
+
+  /** The executor-specific block for {@link #executor()}, or null when the task has none. */
+  public JsonNode executorBlock() {
+    if (executor == null) return null;
+    return switch (executor) {
+      case "process" -> process == null ? null : SpecJson.MAPPER.valueToTree(process);
+      case "container" -> container;
+      case "spark" -> spark;
+      case "batch" -> batch;
+      case "noop" -> noop;
+      default -> null;
+    };
+  }
+}
