@@ -1,0 +1,226 @@
+package dev.weft.coordinator.apply;
+
+import dev.weft.avro.RunStatus;
+import dev.weft.avro.TaskStatus;
+import dev.weft.coordinator.event.CoordinatorEvent;
+import dev.weft.coordinator.event.CoordinatorEvent.AttemptFailed;
+import dev.weft.coordinator.event.CoordinatorEvent.AttemptSeen;
+import dev.weft.coordinator.event.CoordinatorEvent.AttemptStarted;
+import dev.weft.coordinator.event.CoordinatorEvent.DependencyMet;
+import dev.weft.coordinator.event.CoordinatorEvent.RunAccepted;
+import dev.weft.coordinator.event.CoordinatorEvent.RunCancelRequested;
+import dev.weft.coordinator.event.CoordinatorEvent.RunFinished;
+import dev.weft.coordinator.event.CoordinatorEvent.TaskAbandoned;
+import dev.weft.coordinator.event.CoordinatorEvent.TaskCompleted;
+import dev.weft.coordinator.event.CoordinatorEvent.TaskCreated;
+import dev.weft.coordinator.event.CoordinatorEvent.TaskDispatched;
+import dev.weft.coordinator.event.CoordinatorEvent.TimerFired;
+import dev.weft.coordinator.state.AttemptFailure;
+import dev.weft.coordinator.state.MutableCoordinatorState;
+import dev.weft.coordinator.state.RunState;
+import dev.weft.coordinator.state.TaskState;
+import dev.weft.coordinator.state.TimerEntry;
+import dev.weft.coordinator.state.TaskStatuses;
+import dev.weft.spec.ResolvedTask;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The only writer of coordinator state. Each method applies one kind of {@link CoordinatorEvent}; none reads a
+ * clock, does I/O or draws a random number, so replaying events reproduces the state exactly.
+ */
+public final class EventApplier {
+  static final int MAX_FAILURES_KEPT = 10;
+  private final MutableCoordinatorState state;
+
+  public EventApplier(MutableCoordinatorState state) {
+    this.state = state;
+  }
+
+  public void apply(CoordinatorEvent event) {
+    if (event instanceof RunAccepted e) runAccepted(e);
+    else if (event instanceof TaskCreated e) taskCreated(e);
+    else if (event instanceof TaskDispatched e) taskDispatched(e);
+    else if (event instanceof AttemptStarted e) attemptStarted(e);
+    else if (event instanceof AttemptSeen e) attemptSeen(e);
+    else if (event instanceof TaskCompleted e) taskCompleted(e);
+    else if (event instanceof DependencyMet e) dependencyMet(e);
+    else if (event instanceof AttemptFailed e) attemptFailed(e);
+    else if (event instanceof TaskAbandoned e) taskAbandoned(e);
+    else if (event instanceof RunCancelRequested e) runCancelRequested(e);
+    else if (event instanceof RunFinished e) runFinished(e);
+    else if (event instanceof TimerFired e) state.deleteTimer(e.timer());
+    else throw new IllegalArgumentException("no applier for " + event.getClass().getSimpleName());
+  }
+
+  private void runAccepted(RunAccepted e) {
+    Map<String, Integer> counts = new HashMap<>();
+    counts.put(TaskStatus.PENDING.name(), e.taskCount());
+    state.putRun(RunState.newBuilder()
+        .setRunId(e.runId())
+        .setPipeline(e.pipeline())
+        .setStatus(RunStatus.RUNNING.name())
+        .setRequester(e.requester())
+        .setIdempotencyKey(e.idempotencyKey())
+        .setParams(new HashMap<>(e.params()))
+        .setRequestedAtMs(e.requestedAtMs())
+        .setAcceptedAtMs(e.acceptedAtMs())
+        .setTaskCount(e.taskCount())
+        .setUnfinished(e.taskCount())
+        .setCounts(counts)
+        .build());
+  }
+
+  private void taskCreated(TaskCreated e) {
+    ResolvedTask t = e.task();
+    state.putTask(TaskState.newBuilder()
+        .setRunId(e.runId())
+        .setTaskId(t.id())
+        .setExecutor(t.executor())
+        .setStatus(TaskStatus.PENDING.name())
+        .setUnmetDeps((int) t.dependsOn().stream().distinct().count())
+        .setDependants(new ArrayList<>(e.dependants()))
+        .setSpecJson(t.specJson())
+        .setMaxAttempts(t.retry().maxAttempts())
+        .setBackoffMs(t.retry().backoffMs())
+        .setMultiplier(t.retry().multiplier())
+        .setMaxBackoffMs(t.retry().maxBackoffMs())
+        .setJitter(t.retry().jitter())
+        .setNonRetryableExitCodes(new ArrayList<>(t.retry().nonRetryableExitCodes()))
+        .setTimeoutMs(t.timeoutMs())
+        .setHeartbeatTimeoutMs(t.heartbeatTimeoutMs())
+        .build());
+  }
+
+  private void taskDispatched(TaskDispatched e) {
+    TaskState t = task(e.runId(), e.taskId());
+    clearTimers(t);
+    t.setAttempt(e.attempt());
+    t.setDispatchedAtMs(e.atMs());
+    t.setStartedAtMs(0L);
+    t.setHandle(null);
+    t.setTrackingUrl(null);
+    setStatus(t, TaskStatus.DISPATCHED);
+  }
+
+  private void attemptStarted(AttemptStarted e) {
+    TaskState t = task(e.runId(), e.taskId());
+    t.setStartedAtMs(e.atMs());
+    t.setLastSeenAtMs(e.atMs());
+    if (t.getTimeoutMs() > 0) {
+      t.setTimeoutAtMs(e.atMs() + t.getTimeoutMs());
+      state.putTimer(timer(t, "ATTEMPT_TIMED_OUT", t.getTimeoutAtMs()));
+    }
+    t.setLostAtMs(e.atMs() + t.getHeartbeatTimeoutMs());
+    state.putTimer(timer(t, "ATTEMPT_LOST", t.getLostAtMs()));
+    setStatus(t, TaskStatus.RUNNING);
+  }
+
+  private void attemptSeen(AttemptSeen e) {
+    TaskState t = task(e.runId(), e.taskId());
+    t.setLastSeenAtMs(e.atMs());
+    if (e.handle() != null) t.setHandle(e.handle());
+    if (e.trackingUrl() != null) t.setTrackingUrl(e.trackingUrl());
+    if (t.getLostAtMs() > 0) {
+      state.deleteTimer(timer(t, "ATTEMPT_LOST", t.getLostAtMs()));
+      t.setLostAtMs(e.atMs() + t.getHeartbeatTimeoutMs());
+      state.putTimer(timer(t, "ATTEMPT_LOST", t.getLostAtMs()));
+    }
+    state.putTask(t);
+  }
+
+  private void taskCompleted(TaskCompleted e) {
+    TaskState t = task(e.runId(), e.taskId());
+    clearTimers(t);
+    t.setFinishedAtMs(e.atMs());
+    t.setLastExitCode(e.exitCode());
+    if (e.logTail() != null) t.setLogTail(e.logTail());
+    setStatus(t, e.status());
+  }
+
+  private void dependencyMet(DependencyMet e) {
+    TaskState t = task(e.runId(), e.taskId());
+    t.setUnmetDeps(t.getUnmetDeps() - 1);
+    state.putTask(t);
+  }
+
+  private void attemptFailed(AttemptFailed e) {
+    TaskState t = task(e.runId(), e.taskId());
+    clearTimers(t);
+    List<AttemptFailure> failures = new ArrayList<>(t.getFailures());
+    failures.add(new AttemptFailure(e.attempt(), e.atMs(), e.kind().name(), e.exitCode(), e.reason() == null ? "" : e.reason()));
+    if (failures.size() > MAX_FAILURES_KEPT) failures = failures.subList(failures.size() - MAX_FAILURES_KEPT, failures.size());
+    t.setFailures(new ArrayList<>(failures));
+    t.setLastExitCode(e.exitCode());
+    t.setLastFailureKind(e.kind().name());
+    t.setLastReason(e.reason());
+    if (e.logTail() != null) t.setLogTail(e.logTail());
+    if (e.retryAtMs() > 0) {
+      t.setRetryDueAtMs(e.retryAtMs());
+      state.putTimer(timer(t, "RETRY_DUE", e.retryAtMs()));
+      setStatus(t, TaskStatus.RETRY_WAIT);
+    } else {
+      t.setFinishedAtMs(e.atMs());
+      setStatus(t, e.terminalStatus());
+    }
+  }
+
+  private void taskAbandoned(TaskAbandoned e) {
+    TaskState t = task(e.runId(), e.taskId());
+    clearTimers(t);
+    t.setFinishedAtMs(e.atMs());
+    if (e.reason() != null) t.setLastReason(e.reason());
+    setStatus(t, e.status());
+  }
+
+  private void runCancelRequested(RunCancelRequested e) {
+    RunState r = state.run(e.runId());
+    r.setStatus(RunStatus.CANCELLING.name());
+    r.setCancelReason(e.reason());
+    state.putRun(r);
+  }
+
+  private void runFinished(RunFinished e) {
+    RunState r = state.run(e.runId());
+    r.setStatus(e.status().name());
+    r.setFinishedAtMs(e.atMs());
+    state.putRun(r);
+  }
+
+  /** Moves a task to a new status and keeps the run's counters in step with it. */
+  private void setStatus(TaskState t, TaskStatus next) {
+    TaskStatus previous = TaskStatus.valueOf(t.getStatus());
+    t.setStatus(next.name());
+    state.putTask(t);
+    if (previous == next) return;
+    RunState r = state.run(t.getRunId());
+    Map<String, Integer> counts = new HashMap<>(r.getCounts());
+    counts.merge(previous.name(), -1, Integer::sum);
+    counts.merge(next.name(), 1, Integer::sum);
+    counts.values().removeIf(n -> n == 0);
+    r.setCounts(counts);
+    if (!TaskStatuses.isTerminal(previous) && TaskStatuses.isTerminal(next)) r.setUnfinished(r.getUnfinished() - 1);
+    state.putRun(r);
+  }
+
+  private void clearTimers(TaskState t) {
+    if (t.getRetryDueAtMs() > 0) state.deleteTimer(timer(t, "RETRY_DUE", t.getRetryDueAtMs()));
+    if (t.getTimeoutAtMs() > 0) state.deleteTimer(timer(t, "ATTEMPT_TIMED_OUT", t.getTimeoutAtMs()));
+    if (t.getLostAtMs() > 0) state.deleteTimer(timer(t, "ATTEMPT_LOST", t.getLostAtMs()));
+    t.setRetryDueAtMs(0L);
+    t.setTimeoutAtMs(0L);
+    t.setLostAtMs(0L);
+  }
+
+  private static TimerEntry timer(TaskState t, String kind, long dueAtMs) {
+    return new TimerEntry(kind, t.getRunId(), t.getTaskId(), t.getAttempt(), dueAtMs);
+  }
+
+  private TaskState task(String runId, String taskId) {
+    TaskState t = state.task(runId, taskId);
+    if (t == null) throw new IllegalStateException("no task " + runId + "/" + taskId + ": a decider applied an event for it");
+    return t;
+  }
+}

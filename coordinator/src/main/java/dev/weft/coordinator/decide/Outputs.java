@@ -1,0 +1,89 @@
+package dev.weft.coordinator.decide;
+
+import dev.weft.avro.CommandKind;
+import dev.weft.avro.FailureKind;
+import dev.weft.avro.RunEvent;
+import dev.weft.avro.RunEventKind;
+import dev.weft.avro.RunStatus;
+import dev.weft.avro.TaskCommand;
+import dev.weft.avro.TaskStatus;
+import dev.weft.coordinator.state.RunState;
+import dev.weft.coordinator.state.TaskState;
+import java.util.HashMap;
+
+/** Builds the records the coordinator publishes, from state. */
+final class Outputs {
+  /** Long log tails would make run-events heavy; the full tail stays in the task's state. */
+  static final int MAX_EVENT_LOG_TAIL = 4096;
+
+  private Outputs() {}
+
+  static TaskCommand runCommand(RunState run, TaskState task, long atMs) {
+    return TaskCommand.newBuilder()
+        .setKind(CommandKind.RUN)
+        .setRunId(task.getRunId())
+        .setTaskId(task.getTaskId())
+        .setAttempt(task.getAttempt())
+        .setExecutor(task.getExecutor())
+        .setPipeline(run.getPipeline())
+        .setIssuedAtMs(atMs)
+        .setTaskSpecJson(task.getSpecJson())
+        .setTimeoutMs(task.getTimeoutMs())
+        .setHeartbeatIntervalMs(heartbeatIntervalMs(task.getHeartbeatTimeoutMs()))
+        .build();
+  }
+
+  static TaskCommand cancelCommand(RunState run, TaskState task, long atMs, String reason) {
+    return TaskCommand.newBuilder()
+        .setKind(CommandKind.CANCEL)
+        .setRunId(task.getRunId())
+        .setTaskId(task.getTaskId())
+        .setAttempt(task.getAttempt())
+        .setExecutor(task.getExecutor())
+        .setPipeline(run.getPipeline())
+        .setIssuedAtMs(atMs)
+        .setReason(reason)
+        .build();
+  }
+
+  /** Four heartbeats per timeout window, so one late heartbeat never declares an attempt lost. */
+  static long heartbeatIntervalMs(long heartbeatTimeoutMs) {
+    return Math.max(200, Math.min(5_000, heartbeatTimeoutMs / 4));
+  }
+
+  static RunEvent taskFinished(RunState run, TaskState task, long atMs) {
+    String tail = task.getLogTail();
+    if (tail != null && tail.length() > MAX_EVENT_LOG_TAIL) tail = tail.substring(tail.length() - MAX_EVENT_LOG_TAIL);
+    return RunEvent.newBuilder()
+        .setKind(RunEventKind.TASK_FINISHED)
+        .setRunId(task.getRunId())
+        .setAtMs(atMs)
+        .setPipeline(run.getPipeline())
+        .setTaskId(task.getTaskId())
+        .setTaskStatus(TaskStatus.valueOf(task.getStatus()))
+        .setAttempt(task.getAttempt())
+        .setExitCode(task.getLastExitCode())
+        .setFailureKind(task.getLastFailureKind() == null ? null : FailureKind.valueOf(task.getLastFailureKind()))
+        .setReason(task.getLastReason())
+        .setLogTail(tail)
+        .setTrackingUrl(task.getTrackingUrl())
+        .setStartedAtMs(task.getStartedAtMs())
+        .setFinishedAtMs(task.getFinishedAtMs())
+        .build();
+  }
+
+  static RunEvent runFinished(RunState run) {
+    return RunEvent.newBuilder()
+        .setKind(RunEventKind.RUN_FINISHED)
+        .setRunId(run.getRunId())
+        .setAtMs(run.getFinishedAtMs())
+        .setPipeline(run.getPipeline())
+        .setRunStatus(RunStatus.valueOf(run.getStatus()))
+        .setTaskCount(run.getTaskCount())
+        .setCounts(new HashMap<>(run.getCounts()))
+        .setReason(run.getCancelReason())
+        .setStartedAtMs(run.getAcceptedAtMs())
+        .setFinishedAtMs(run.getFinishedAtMs())
+        .build();
+  }
+}

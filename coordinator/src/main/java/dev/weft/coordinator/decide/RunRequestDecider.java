@@ -1,0 +1,146 @@
+package dev.weft.coordinator.decide;
+
+import dev.weft.avro.RunEvent;
+import dev.weft.avro.RunEventKind;
+import dev.weft.avro.RunRequest;
+import dev.weft.avro.RunStatus;
+import dev.weft.avro.TaskStatus;
+import dev.weft.coordinator.event.CoordinatorEvent.RunAccepted;
+import dev.weft.coordinator.event.CoordinatorEvent.RunCancelRequested;
+import dev.weft.coordinator.event.CoordinatorEvent.TaskCreated;
+import dev.weft.coordinator.state.CoordinatorState;
+import dev.weft.coordinator.state.RunState;
+import dev.weft.coordinator.state.TaskState;
+import dev.weft.coordinator.state.TaskStatuses;
+import dev.weft.spec.PipelineSpec;
+import dev.weft.spec.PipelineSpecs;
+import dev.weft.spec.ResolvedPipeline;
+import dev.weft.spec.ResolvedTask;
+import dev.weft.spec.SpecException;
+import dev.weft.spec.SpecLimits;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Decides on pipeline requests: accept a valid SUBMIT (create its tasks, dispatch the roots), reject an invalid one
+ * with every problem found, answer a re-published one with the existing run, and cancel runs or tasks.
+ */
+public final class RunRequestDecider {
+  static final int MAX_TASK_IDS_IN_EVENT = 10_000;
+  private final CoordinatorState state;
+  private final TaskOutcomeBehavior outcomes;
+  private final SpecLimits limits;
+
+  public RunRequestDecider(CoordinatorState state, SpecLimits limits) {
+    this.state = state;
+    this.outcomes = new TaskOutcomeBehavior(state);
+    this.limits = limits;
+  }
+
+  public void decide(RunRequest request, Decisions d) {
+    switch (request.getKind()) {
+      case SUBMIT -> submit(request, d);
+      case CANCEL -> cancel(request, d);
+      default -> reject(request, "unknown request kind " + request.getKind() + "; expected SUBMIT or CANCEL", d);
+    }
+  }
+
+  private void submit(RunRequest r, Decisions d) {
+    RunState existing = state.run(r.getRunId());
+    if (existing != null) {
+      if (r.getIdempotencyKey() != null && Objects.equals(r.getIdempotencyKey(), existing.getIdempotencyKey())) {
+        d.runEvent(RunEvent.newBuilder().setKind(RunEventKind.RUN_ACCEPTED).setRunId(r.getRunId())
+            .setAtMs(r.getRequestedAtMs()).setPipeline(existing.getPipeline()).setExisting(true)
+            .setTaskCount(existing.getTaskCount()).setRunStatus(RunStatus.valueOf(existing.getStatus()))
+            .setCounts(new HashMap<>(existing.getCounts())).build());
+      } else {
+        reject(r, "run id '" + r.getRunId() + "' is already taken by another request; submit with a new run id, or "
+            + "with the same idempotency key to get the existing run", d);
+      }
+      return;
+    }
+    ResolvedPipeline pipeline;
+    try {
+      PipelineSpec spec = PipelineSpecs.parse(r.getSpecJson(), limits);
+      pipeline = PipelineSpecs.resolve(spec, r.getParams(), limits);
+    } catch (SpecException e) {
+      reject(r, "invalid pipeline spec:\n" + e.getMessage(), d);
+      return;
+    }
+    accept(r, pipeline, d);
+  }
+
+  private void accept(RunRequest r, ResolvedPipeline p, Decisions d) {
+    String runId = r.getRunId();
+    long at = r.getRequestedAtMs();
+    d.record(new RunAccepted(runId, p.name(), r.getRequester(), r.getIdempotencyKey(), p.params(), at, at,
+        p.tasks().size()));
+    Map<String, List<String>> dependants = new HashMap<>();
+    for (ResolvedTask t : p.tasks()) {
+      for (String dep : t.dependsOn().stream().distinct().toList()) {
+        dependants.computeIfAbsent(dep, k -> new ArrayList<>()).add(t.id());
+      }
+    }
+    for (ResolvedTask t : p.tasks()) {
+      d.record(new TaskCreated(runId, t, dependants.getOrDefault(t.id(), List.of())));
+    }
+    List<String> ids = p.tasks().stream().limit(MAX_TASK_IDS_IN_EVENT).map(ResolvedTask::id).toList();
+    d.runEvent(RunEvent.newBuilder().setKind(RunEventKind.RUN_ACCEPTED).setRunId(runId).setAtMs(at)
+        .setPipeline(p.name()).setTaskCount(p.tasks().size()).setTaskIds(new ArrayList<>(ids))
+        .setRunStatus(RunStatus.RUNNING).build());
+    for (ResolvedTask t : p.tasks()) {
+      if (t.dependsOn().isEmpty()) outcomes.dispatch(state.task(runId, t.id()), at, d);
+    }
+  }
+
+  private void cancel(RunRequest r, Decisions d) {
+    RunState run = state.run(r.getRunId());
+    if (run == null) {
+      d.ignored("cancel for unknown run", r);
+      d.deadLetter("cancel for unknown run '" + r.getRunId() + "'");
+      return;
+    }
+    if (!RunStatus.RUNNING.name().equals(run.getStatus()) && !RunStatus.CANCELLING.name().equals(run.getStatus())) {
+      d.ignored("cancel for a finished run", r);
+      return;
+    }
+    long at = r.getRequestedAtMs();
+    String reason = r.getReason() == null ? "cancelled by " + (r.getRequester().isEmpty() ? "request" : r.getRequester())
+        : r.getReason();
+    if (r.getTaskId() == null) {
+      d.record(new RunCancelRequested(run.getRunId(), at, reason));
+      for (TaskState t : state.tasksOf(run.getRunId())) cancelTask(run, t, reason, at, d);
+    } else {
+      TaskState t = state.task(run.getRunId(), r.getTaskId());
+      if (t == null) {
+        d.ignored("cancel for unknown task", r);
+        d.deadLetter("cancel for unknown task '" + r.getTaskId() + "' of run '" + r.getRunId() + "'");
+        return;
+      }
+      cancelTask(run, t, reason, at, d);
+      outcomes.abandonDownstream(t, TaskStatus.CANCELLED, "upstream task '" + t.getTaskId() + "' was cancelled", at, d);
+    }
+    outcomes.finishRunIfDone(run.getRunId(), at, d);
+  }
+
+  /**
+   * A task not yet at an executor ends CANCELLED at once. A live attempt gets a Cancel command and ends when its
+   * executor reports it stopped (so the run is CANCELLED only when nothing runs any more). A dispatched attempt
+   * gets the Cancel too, because its executor may be about to start it.
+   */
+  private void cancelTask(RunState run, TaskState t, String reason, long at, Decisions d) {
+    TaskStatus s = TaskStatus.valueOf(t.getStatus());
+    if (TaskStatuses.isTerminal(s)) return;
+    if (TaskStatuses.isLive(s)) d.command(Outputs.cancelCommand(run, t, at, reason));
+    if (s != TaskStatus.RUNNING) outcomes.abandon(t, TaskStatus.CANCELLED, reason, at, d);
+  }
+
+  private void reject(RunRequest r, String reason, Decisions d) {
+    d.runEvent(RunEvent.newBuilder().setKind(RunEventKind.RUN_REJECTED).setRunId(r.getRunId())
+        .setAtMs(r.getRequestedAtMs()).setReason(reason).setRunStatus(RunStatus.REJECTED).build());
+    d.deadLetter(reason);
+  }
+}

@@ -1,0 +1,108 @@
+package dev.weft.coordinator.decide;
+
+import dev.weft.avro.FailureKind;
+import dev.weft.avro.RunStatus;
+import dev.weft.avro.TaskEvent;
+import dev.weft.avro.TaskStatus;
+import dev.weft.coordinator.event.CoordinatorEvent.AttemptSeen;
+import dev.weft.coordinator.event.CoordinatorEvent.AttemptStarted;
+import dev.weft.coordinator.state.CoordinatorState;
+import dev.weft.coordinator.state.RunState;
+import dev.weft.coordinator.state.TaskState;
+import dev.weft.coordinator.state.TaskStatuses;
+
+/**
+ * Decides on task events from executors and on the coordinator's own time-based events. An event is acted on only
+ * when it is about the task's current attempt and fits the task's status; anything else (a duplicate, an event
+ * from an attempt already given up as lost, an unknown run) is ignored and counted, never applied twice.
+ */
+public final class TaskEventDecider {
+  private final CoordinatorState state;
+  private final TaskOutcomeBehavior outcomes;
+
+  public TaskEventDecider(CoordinatorState state) {
+    this.state = state;
+    this.outcomes = new TaskOutcomeBehavior(state);
+  }
+
+  public void decide(TaskEvent e, Decisions d) {
+    RunState run = state.run(e.getRunId());
+    if (run == null) {
+      d.ignored("event for unknown run", e);
+      return;
+    }
+    TaskState t = state.task(e.getRunId(), e.getTaskId());
+    if (t == null) {
+      d.ignored("event for unknown task", e);
+      return;
+    }
+    TaskStatus s = TaskStatus.valueOf(t.getStatus());
+    if (e.getAttempt() != t.getAttempt()) {
+      d.ignored("event for attempt " + e.getAttempt() + " but the current attempt is " + t.getAttempt(), e);
+      return;
+    }
+    long at = e.getAtMs();
+    switch (e.getKind()) {
+      case STARTED -> {
+        if (s == TaskStatus.DISPATCHED) d.record(new AttemptStarted(e.getRunId(), e.getTaskId(), e.getAttempt(), at));
+        else d.ignored("STARTED for a task that is " + s, e);
+      }
+      case HEARTBEAT, TRACKING_URL -> {
+        if (TaskStatuses.isLive(s)) {
+          d.record(new AttemptSeen(e.getRunId(), e.getTaskId(), e.getAttempt(), at, e.getHandle(), e.getTrackingUrl()));
+        } else {
+          d.ignored(e.getKind() + " for a task that is " + s, e);
+        }
+      }
+      case SUCCEEDED, SKIPPED -> {
+        if (TaskStatuses.isLive(s)) {
+          outcomes.complete(t, e.getKind() == dev.weft.avro.TaskEventKind.SKIPPED ? TaskStatus.SKIPPED
+              : TaskStatus.SUCCEEDED, at, e.getExitCode(), e.getLogTail(), d);
+        } else {
+          d.ignored(e.getKind() + " for a task that is " + s, e);
+        }
+      }
+      case FAILED -> {
+        if (TaskStatuses.isLive(s)) {
+          FailureKind kind = e.getFailureKind() == null ? FailureKind.OTHER : e.getFailureKind();
+          outcomes.fail(t, kind, e.getExitCode(), e.getReason(), e.getLogTail(), at, d);
+        } else {
+          d.ignored("FAILED for a task that is " + s, e);
+        }
+      }
+      case CANCELLED -> {
+        if (TaskStatuses.isLive(s)) {
+          outcomes.abandon(t, TaskStatus.CANCELLED, e.getReason() == null ? "cancelled" : e.getReason(), at, d);
+          outcomes.abandonDownstream(t, TaskStatus.CANCELLED, "upstream task '" + t.getTaskId() + "' was cancelled", at, d);
+          outcomes.finishRunIfDone(e.getRunId(), at, d);
+        } else {
+          d.ignored("CANCELLED for a task that is " + s, e);
+        }
+      }
+      case RETRY_DUE -> {
+        if (s == TaskStatus.RETRY_WAIT && RunStatus.RUNNING.name().equals(run.getStatus())) outcomes.dispatch(t, at, d);
+        else d.ignored("RETRY_DUE for a task that is " + s, e);
+      }
+      case ATTEMPT_TIMED_OUT -> {
+        if (TaskStatuses.isLive(s) && t.getTimeoutAtMs() > 0 && at >= t.getTimeoutAtMs()) {
+          d.command(Outputs.cancelCommand(run, t, at, "timed out after " + t.getTimeoutMs() + " ms"));
+          outcomes.fail(t, FailureKind.TIMED_OUT, null, "attempt " + t.getAttempt() + " timed out after "
+              + t.getTimeoutMs() + " ms; raise the task's timeout if it needs longer", t.getLogTail(), at, d);
+        } else {
+          d.ignored("ATTEMPT_TIMED_OUT no longer applies", e);
+        }
+      }
+      case ATTEMPT_LOST -> {
+        if (s == TaskStatus.RUNNING && t.getLastSeenAtMs() + t.getHeartbeatTimeoutMs() <= at) {
+          // Stop it in case it is alive but cut off; its later events name an old attempt and are ignored.
+          d.command(Outputs.cancelCommand(run, t, at, "presumed lost: no heartbeat"));
+          outcomes.fail(t, FailureKind.LOST, null, "no heartbeat from attempt " + t.getAttempt() + " for "
+              + (at - t.getLastSeenAtMs()) + " ms; its executor is presumed lost", t.getLogTail(), at, d);
+        } else {
+          d.ignored("ATTEMPT_LOST no longer applies", e);
+        }
+      }
+      default -> d.ignored("task event kind " + e.getKind() + " is not handled by this coordinator version", e);
+    }
+  }
+}

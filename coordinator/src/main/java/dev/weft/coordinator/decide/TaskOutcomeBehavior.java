@@ -1,0 +1,139 @@
+package dev.weft.coordinator.decide;
+
+import dev.weft.avro.FailureKind;
+import dev.weft.avro.RunStatus;
+import dev.weft.avro.TaskStatus;
+import dev.weft.coordinator.event.CoordinatorEvent.AttemptFailed;
+import dev.weft.coordinator.event.CoordinatorEvent.DependencyMet;
+import dev.weft.coordinator.event.CoordinatorEvent.RunFinished;
+import dev.weft.coordinator.event.CoordinatorEvent.TaskAbandoned;
+import dev.weft.coordinator.event.CoordinatorEvent.TaskCompleted;
+import dev.weft.coordinator.event.CoordinatorEvent.TaskDispatched;
+import dev.weft.coordinator.state.CoordinatorState;
+import dev.weft.coordinator.state.RunState;
+import dev.weft.coordinator.state.TaskState;
+import dev.weft.coordinator.state.TaskStatuses;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * What happens when a task moves: dispatching it, completing it (which touches only its dependants, never a scan
+ * of the run), failing it (retry or cascade UPSTREAM_FAILED), abandoning it, and finishing the run when the last
+ * task ends. Shared by the deciders.
+ */
+final class TaskOutcomeBehavior {
+  private final CoordinatorState state;
+
+  TaskOutcomeBehavior(CoordinatorState state) {
+    this.state = state;
+  }
+
+  void dispatch(TaskState task, long atMs, Decisions d) {
+    d.record(new TaskDispatched(task.getRunId(), task.getTaskId(), task.getAttempt() + 1, atMs));
+    RunState run = state.run(task.getRunId());
+    d.command(Outputs.runCommand(run, state.task(task.getRunId(), task.getTaskId()), atMs));
+  }
+
+  /** SUCCEEDED or SKIPPED: dependants whose last dependency this was are dispatched. */
+  void complete(TaskState task, TaskStatus status, long atMs, Integer exitCode, String logTail, Decisions d) {
+    String runId = task.getRunId();
+    d.record(new TaskCompleted(runId, task.getTaskId(), status, atMs, exitCode, logTail));
+    finished(runId, task.getTaskId(), atMs, d);
+    boolean running = RunStatus.RUNNING.name().equals(state.run(runId).getStatus());
+    for (String dependantId : task.getDependants()) {
+      TaskState dependant = state.task(runId, dependantId);
+      if (TaskStatuses.isTerminal(dependant.getStatus())) continue;
+      d.record(new DependencyMet(runId, dependantId));
+      dependant = state.task(runId, dependantId);
+      if (running && dependant.getUnmetDeps() == 0 && TaskStatus.PENDING.name().equals(dependant.getStatus())) {
+        dispatch(dependant, atMs, d);
+      }
+    }
+    finishRunIfDone(runId, atMs, d);
+  }
+
+  /**
+   * The current attempt failed: retry after a backoff when the policy allows and the run is not being cancelled;
+   * otherwise end the task and mark everything downstream UPSTREAM_FAILED.
+   */
+  void fail(TaskState task, FailureKind kind, Integer exitCode, String reason, String logTail, long atMs, Decisions d) {
+    String runId = task.getRunId();
+    boolean running = RunStatus.RUNNING.name().equals(state.run(runId).getStatus());
+    if (!running) {
+      d.record(new AttemptFailed(runId, task.getTaskId(), task.getAttempt(), atMs, kind, exitCode, reason, logTail, 0,
+          kind == FailureKind.CANCELLED ? TaskStatus.CANCELLED : TaskStatus.FAILED));
+      finished(runId, task.getTaskId(), atMs, d);
+      finishRunIfDone(runId, atMs, d);
+      return;
+    }
+    if (RetryPolicies.isRetryable(kind, exitCode, task) && RetryPolicies.hasAttemptsLeft(task, task.getAttempt())) {
+      long retryAt = atMs + Math.max(1, RetryPolicies.backoffMs(task, task.getAttempt()));
+      d.record(new AttemptFailed(runId, task.getTaskId(), task.getAttempt(), atMs, kind, exitCode, reason, logTail,
+          retryAt, null));
+      return;
+    }
+    TaskStatus terminal = switch (kind) {
+      case TIMED_OUT -> TaskStatus.TIMED_OUT;
+      case CANCELLED -> TaskStatus.CANCELLED;
+      default -> TaskStatus.FAILED;
+    };
+    d.record(new AttemptFailed(runId, task.getTaskId(), task.getAttempt(), atMs, kind, exitCode, reason, logTail, 0,
+        terminal));
+    finished(runId, task.getTaskId(), atMs, d);
+    abandonDownstream(task, TaskStatus.UPSTREAM_FAILED, "upstream task '" + task.getTaskId() + "' ended " + terminal,
+        atMs, d);
+    finishRunIfDone(runId, atMs, d);
+  }
+
+  /** Ends a task that will not run (or whose attempt was stopped) as CANCELLED or UPSTREAM_FAILED. */
+  void abandon(TaskState task, TaskStatus status, String reason, long atMs, Decisions d) {
+    d.record(new TaskAbandoned(task.getRunId(), task.getTaskId(), status, atMs, reason));
+    finished(task.getRunId(), task.getTaskId(), atMs, d);
+  }
+
+  /**
+   * Abandons every not-yet-ended task downstream of {@code root} (breadth-first, each once). Live attempts cannot be
+   * downstream of an unfinished task, so none is cut off here.
+   */
+  void abandonDownstream(TaskState root, TaskStatus status, String reason, long atMs, Decisions d) {
+    Set<String> seen = new HashSet<>();
+    Deque<String> queue = new ArrayDeque<>(root.getDependants());
+    while (!queue.isEmpty()) {
+      String id = queue.poll();
+      if (!seen.add(id)) continue;
+      TaskState t = state.task(root.getRunId(), id);
+      if (TaskStatuses.isTerminal(t.getStatus()) || TaskStatuses.isLive(TaskStatus.valueOf(t.getStatus()))) continue;
+      abandon(t, status, reason, atMs, d);
+      queue.addAll(t.getDependants());
+    }
+  }
+
+  /** When no task is left unfinished, the run ends: CANCELLED if asked, FAILED if any task failed, else SUCCEEDED. */
+  void finishRunIfDone(String runId, long atMs, Decisions d) {
+    RunState run = state.run(runId);
+    if (run.getUnfinished() > 0) return;
+    if (!RunStatus.RUNNING.name().equals(run.getStatus()) && !RunStatus.CANCELLING.name().equals(run.getStatus())) return;
+    RunStatus outcome;
+    if (RunStatus.CANCELLING.name().equals(run.getStatus())) {
+      outcome = RunStatus.CANCELLED;
+    } else if (count(run, TaskStatus.FAILED) + count(run, TaskStatus.TIMED_OUT) + count(run, TaskStatus.UPSTREAM_FAILED) > 0) {
+      outcome = RunStatus.FAILED;
+    } else if (count(run, TaskStatus.CANCELLED) > 0) {
+      outcome = RunStatus.CANCELLED;
+    } else {
+      outcome = RunStatus.SUCCEEDED;
+    }
+    d.record(new RunFinished(runId, outcome, atMs));
+    d.runEvent(Outputs.runFinished(state.run(runId)));
+  }
+
+  private void finished(String runId, String taskId, long atMs, Decisions d) {
+    d.runEvent(Outputs.taskFinished(state.run(runId), state.task(runId, taskId), atMs));
+  }
+
+  private static int count(RunState run, TaskStatus s) {
+    return run.getCounts().getOrDefault(s.name(), 0);
+  }
+}

@@ -1,0 +1,61 @@
+package dev.weft.coordinator.event;
+
+import dev.weft.avro.FailureKind;
+import dev.weft.avro.RunStatus;
+import dev.weft.avro.TaskStatus;
+import dev.weft.coordinator.state.TimerEntry;
+import dev.weft.spec.ResolvedTask;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the coordinator decided, as facts in the past tense. Deciders produce them; {@code EventApplier} alone turns
+ * them into state. Every field a decision depended on is in the event (times included), so applying the same
+ * events to empty state always gives the same state.
+ */
+public sealed interface CoordinatorEvent {
+  String runId();
+
+  record RunAccepted(String runId, String pipeline, String requester, String idempotencyKey, Map<String, String> params,
+      long requestedAtMs, long acceptedAtMs, int taskCount) implements CoordinatorEvent {}
+
+  record TaskCreated(String runId, ResolvedTask task, List<String> dependants) implements CoordinatorEvent {}
+
+  /** A task whose dependencies are all met got a new attempt and a Run command. */
+  record TaskDispatched(String runId, String taskId, int attempt, long atMs) implements CoordinatorEvent {}
+
+  record AttemptStarted(String runId, String taskId, int attempt, long atMs) implements CoordinatorEvent {}
+
+  /** A heartbeat or tracking URL from the current attempt: it is alive. */
+  record AttemptSeen(String runId, String taskId, int attempt, long atMs, String handle, String trackingUrl)
+      implements CoordinatorEvent {}
+
+  /** SUCCEEDED, or SKIPPED because the task's output already existed. */
+  record TaskCompleted(String runId, String taskId, TaskStatus status, long atMs, Integer exitCode, String logTail)
+      implements CoordinatorEvent {}
+
+  /** One dependency of {@code taskId} completed. */
+  record DependencyMet(String runId, String taskId) implements CoordinatorEvent {}
+
+  /**
+   * The current attempt failed. {@code retryAtMs > 0}: the task waits in RETRY_WAIT until then; otherwise it ends in
+   * {@code terminalStatus} (FAILED or TIMED_OUT).
+   */
+  record AttemptFailed(String runId, String taskId, int attempt, long atMs, FailureKind kind, Integer exitCode,
+      String reason, String logTail, long retryAtMs, TaskStatus terminalStatus) implements CoordinatorEvent {}
+
+  /** The task will not run: UPSTREAM_FAILED or CANCELLED. */
+  record TaskAbandoned(String runId, String taskId, TaskStatus status, long atMs, String reason)
+      implements CoordinatorEvent {}
+
+  record RunCancelRequested(String runId, long atMs, String reason) implements CoordinatorEvent {}
+
+  record RunFinished(String runId, RunStatus status, long atMs) implements CoordinatorEvent {}
+
+  record TimerFired(TimerEntry timer) implements CoordinatorEvent {
+    @Override
+    public String runId() {
+      return timer.getRunId();
+    }
+  }
+}

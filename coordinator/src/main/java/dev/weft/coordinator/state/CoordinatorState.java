@@ -1,0 +1,21 @@
+package dev.weft.coordinator.state;
+
+import java.util.List;
+
+/**
+ * Read-only view of the coordinator's state, what deciders get. Values returned must not be modified: only
+ * {@link MutableCoordinatorState} (used by the appliers) writes.
+ */
+public interface CoordinatorState {
+  /** @return the run, or null when unknown */
+  RunState run(String runId);
+
+  /** @return the task, or null when unknown */
+  TaskState task(String runId, String taskId);
+
+  /** Every task of a run (a prefix scan of the task store), for status queries and cancellation. */
+  List<TaskState> tasksOf(String runId);
+
+  /** Timers due at or before {@code nowMs}, earliest first, at most {@code limit}. */
+  List<TimerEntry> dueTimers(long nowMs, int limit);
+}

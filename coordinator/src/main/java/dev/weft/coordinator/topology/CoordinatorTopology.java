@@ -1,0 +1,90 @@
+package dev.weft.coordinator.topology;
+
+import dev.weft.avro.RunEvent;
+import dev.weft.avro.RunRequest;
+import dev.weft.avro.TaskCommand;
+import dev.weft.avro.TaskEvent;
+import dev.weft.coordinator.state.AvroStateSerde;
+import dev.weft.coordinator.state.RunState;
+import dev.weft.coordinator.state.TaskState;
+import dev.weft.coordinator.state.TimerEntry;
+import dev.weft.serde.WeftSerdes;
+import dev.weft.topics.Topics;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.TopicNameExtractor;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The coordinator's one topology, used by the service, the tests and the benchmark alike.
+ *
+ * <pre>
+ *   pipeline-requests ─► decode-requests ──┐                ┌─► commands.&lt;executor&gt;
+ *                                           ├─► fold (stores) ├─► run-events
+ *   task-events ──────► decode-task-events ─┘     │  timers   ├─► task-events (RETRY_DUE, ATTEMPT_TIMED_OUT, ATTEMPT_LOST)
+ *                          │                      │           └─► dead-letter
+ *                          └──────────────────────┴─────────────► dead-letter
+ * </pre>
+ *
+ * Both inputs are keyed by runId and land in one sub-topology, so one stream task owns all of a run's state. The
+ * fold writes its own timer decisions back to task-events: they come back as input, which is what makes a replay
+ * of the log reproduce them.
+ */
+public final class CoordinatorTopology {
+  public static final String REQUESTS_SOURCE = "requests-source";
+  public static final String TASK_EVENTS_SOURCE = "task-events-source";
+  public static final String DECODE_REQUESTS = "decode-requests";
+  public static final String DECODE_TASK_EVENTS = "decode-task-events";
+  public static final String FOLD = "fold";
+  public static final String COMMANDS_SINK = "commands-sink";
+  public static final String RUN_EVENTS_SINK = "run-events-sink";
+  public static final String TASK_EVENTS_SINK = "task-events-sink";
+  public static final String DEAD_LETTER_SINK = "dead-letter-sink";
+  public static final String RUNS_STORE = "runs";
+  public static final String TASKS_STORE = "tasks";
+  public static final String TIMERS_STORE = "timers";
+
+  private CoordinatorTopology() {}
+
+  /** Builds with persistent (RocksDB) stores. */
+  public static Topology build(Topics topics, WeftSerdes serdes, CoordinatorOptions options, FoldStats stats) {
+    return build(topics, serdes, options, stats, true);
+  }
+
+  public static Topology build(Topics topics, WeftSerdes serdes, CoordinatorOptions options, FoldStats stats,
+      boolean persistentStores) {
+    Topology t = new Topology();
+    ByteArrayDeserializer bytes = new ByteArrayDeserializer();
+    t.addSource(REQUESTS_SOURCE, bytes, bytes, topics.requests());
+    t.addSource(TASK_EVENTS_SOURCE, bytes, bytes, topics.taskEvents());
+    t.addProcessor(DECODE_REQUESTS,
+        () -> new DecodeProcessor<>(serdes.runRequest().deserializer(), RunRequest::getRunId, stats), REQUESTS_SOURCE);
+    t.addProcessor(DECODE_TASK_EVENTS,
+        () -> new DecodeProcessor<>(serdes.taskEvent().deserializer(), TaskEvent::getRunId, stats), TASK_EVENTS_SOURCE);
+    t.addProcessor(FOLD, () -> new FoldProcessor(options, stats), DECODE_REQUESTS, DECODE_TASK_EVENTS);
+
+    t.addStateStore(Stores.keyValueStoreBuilder(supplier(RUNS_STORE, persistentStores), Serdes.String(),
+        new AvroStateSerde<>(RunState.class)), FOLD);
+    t.addStateStore(Stores.keyValueStoreBuilder(supplier(TASKS_STORE, persistentStores), Serdes.String(),
+        new AvroStateSerde<>(TaskState.class)), FOLD);
+    t.addStateStore(Stores.keyValueStoreBuilder(supplier(TIMERS_STORE, persistentStores), Serdes.String(),
+        new AvroStateSerde<>(TimerEntry.class)), FOLD);
+
+    StringSerializer keys = new StringSerializer();
+    TopicNameExtractor<String, TaskCommand> byExecutor = (key, command, ctx) -> topics.commands(command.getExecutor());
+    t.addSink(COMMANDS_SINK, byExecutor, keys, serdes.taskCommand().serializer(), FOLD);
+    t.addSink(RUN_EVENTS_SINK, topics.runEvents(), keys, serdes.runEvent().serializer(), FOLD);
+    t.addSink(TASK_EVENTS_SINK, topics.taskEvents(), keys, serdes.taskEvent().serializer(), FOLD);
+    ByteArraySerializer raw = new ByteArraySerializer();
+    t.addSink(DEAD_LETTER_SINK, topics.deadLetter(), raw, raw, FOLD, DECODE_REQUESTS, DECODE_TASK_EVENTS);
+    return t;
+  }
+
+  private static KeyValueBytesStoreSupplier supplier(String name, boolean persistent) {
+    return persistent ? Stores.persistentKeyValueStore(name) : Stores.inMemoryKeyValueStore(name);
+  }
+}

@@ -1,0 +1,46 @@
+package dev.weft.coordinator.topology;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Counters of the fold, readable by tests, the benchmark and the query API. */
+public final class FoldStats {
+  final AtomicLong processed = new AtomicLong();
+  final AtomicLong deadLettered = new AtomicLong();
+  final AtomicLong commands = new AtomicLong();
+  final AtomicLong timersFired = new AtomicLong();
+  final AtomicLong suppressedCommands = new AtomicLong();
+  final Map<String, AtomicLong> ignored = new ConcurrentHashMap<>();
+
+  public long processed() {
+    return processed.get();
+  }
+
+  public long deadLettered() {
+    return deadLettered.get();
+  }
+
+  public long commands() {
+    return commands.get();
+  }
+
+  public long timersFired() {
+    return timersFired.get();
+  }
+
+  /** Commands held back while a replay catches up to where the log ended when it started. */
+  public long suppressedCommands() {
+    return suppressedCommands.get();
+  }
+
+  public long ignoredTotal() {
+    return ignored.values().stream().mapToLong(AtomicLong::get).sum();
+  }
+
+  public Map<String, Long> ignored() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    ignored.forEach((k, v) -> out.put(k, v.get()));
+    return out;
+  }
+}

@@ -1,0 +1,176 @@
+package dev.weft.coordinator.topology;
+
+import dev.weft.avro.CommandKind;
+import dev.weft.avro.FailureKind;
+import dev.weft.avro.RequestKind;
+import dev.weft.avro.RunEvent;
+import dev.weft.avro.RunRequest;
+import dev.weft.avro.TaskCommand;
+import dev.weft.avro.TaskEvent;
+import dev.weft.avro.TaskEventKind;
+import dev.weft.coordinator.state.RunState;
+import dev.weft.coordinator.state.TaskState;
+import dev.weft.serde.WeftSerdes;
+import dev.weft.spec.PipelineSpecs;
+import dev.weft.topics.Topics;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
+
+/** The production topology in a TopologyTestDriver, with the verbs the tests speak: submit, report, advance. */
+final class CoordinatorHarness implements AutoCloseable {
+  static final Topics TOPICS = Topics.DEFAULT;
+  final WeftSerdes serdes = WeftSerdes.inMemory();
+  final FoldStats stats = new FoldStats();
+  final TopologyTestDriver driver;
+  final TestInputTopic<String, RunRequest> requests;
+  final TestInputTopic<String, TaskEvent> events;
+  final TestInputTopic<byte[], byte[]> rawRequests;
+  final Map<String, TestOutputTopic<String, TaskCommand>> commands = new TreeMap<>();
+  final TestOutputTopic<String, RunEvent> runEvents;
+  final TestOutputTopic<byte[], byte[]> deadLetters;
+  final TestOutputTopic<String, TaskEvent> taskEventsOut;
+  /** Every input piped in, in order: the log a replay folds again. */
+  final List<Object> log = new ArrayList<>();
+  long now = 1_700_000_000_000L;
+
+  CoordinatorHarness() {
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "weft-coordinator-test");
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    driver = new TopologyTestDriver(
+        CoordinatorTopology.build(TOPICS, serdes, CoordinatorOptions.DEFAULT, stats, false), p, Instant.ofEpochMilli(now));
+    requests = driver.createInputTopic(TOPICS.requests(), new StringSerializer(), serdes.runRequest().serializer());
+    events = driver.createInputTopic(TOPICS.taskEvents(), new StringSerializer(), serdes.taskEvent().serializer());
+    rawRequests = driver.createInputTopic(TOPICS.requests(), new ByteArraySerializer(), new ByteArraySerializer());
+    for (String ex : PipelineSpecs.EXECUTORS) {
+      commands.put(ex, driver.createOutputTopic(TOPICS.commands(ex), new StringDeserializer(), serdes.taskCommand().deserializer()));
+    }
+    runEvents = driver.createOutputTopic(TOPICS.runEvents(), new StringDeserializer(), serdes.runEvent().deserializer());
+    deadLetters = driver.createOutputTopic(TOPICS.deadLetter(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    taskEventsOut = driver.createOutputTopic(TOPICS.taskEvents(), new StringDeserializer(), serdes.taskEvent().deserializer());
+  }
+
+  void submit(String runId, String yaml) throws Exception {
+    submit(runId, yaml, Map.of(), null);
+  }
+
+  void submit(String runId, String yaml, Map<String, String> params, String idempotencyKey) throws Exception {
+    RunRequest r = RunRequest.newBuilder().setKind(RequestKind.SUBMIT).setRunId(runId).setRequestedAtMs(now)
+        .setRequester("test").setSpecJson(PipelineSpecs.toJson(PipelineSpecs.parse(yaml))).setParams(params)
+        .setIdempotencyKey(idempotencyKey).build();
+    pipe(r);
+  }
+
+  void cancel(String runId, String taskId) {
+    pipe(RunRequest.newBuilder().setKind(RequestKind.CANCEL).setRunId(runId).setRequestedAtMs(now).setRequester("test")
+        .setTaskId(taskId).build());
+  }
+
+  void pipe(RunRequest r) {
+    log.add(r);
+    requests.pipeInput(new TestRecord<>(r.getRunId(), r, Instant.ofEpochMilli(now)));
+  }
+
+  void pipe(TaskEvent e) {
+    log.add(e);
+    events.pipeInput(new TestRecord<>(e.getRunId(), e, Instant.ofEpochMilli(now)));
+  }
+
+  TaskEvent event(TaskEventKind kind, TaskCommand c) {
+    return TaskEvent.newBuilder().setKind(kind).setRunId(c.getRunId()).setTaskId(c.getTaskId())
+        .setAttempt(c.getAttempt()).setAtMs(now).setSource("test-executor").build();
+  }
+
+  /** An executor that starts the attempt and finishes it successfully. */
+  void succeed(TaskCommand c) {
+    pipe(event(TaskEventKind.STARTED, c));
+    pipe(event(TaskEventKind.SUCCEEDED, c));
+  }
+
+  void fail(TaskCommand c, int exitCode, FailureKind kind) {
+    pipe(event(TaskEventKind.STARTED, c));
+    TaskEvent e = event(TaskEventKind.FAILED, c);
+    e.setExitCode(exitCode);
+    e.setFailureKind(kind);
+    e.setReason("exit code " + exitCode + "; boom");
+    e.setLogTail("line 1\nboom");
+    pipe(e);
+  }
+
+  /** Moves both the test's clock and the driver's wall clock (which drives timer punctuation). */
+  void advance(Duration d) {
+    now += d.toMillis();
+    driver.advanceWallClockTime(d);
+    // The coordinator's own timer events went into task-events and were folded: they are part of the log too.
+    log.addAll(taskEventsOut.readValuesToList());
+  }
+
+  /** Folds a recorded log into this (empty) coordinator without advancing its clock: no timer can fire. */
+  void replay(List<Object> recorded) {
+    for (Object o : recorded) {
+      if (o instanceof RunRequest r) pipe(r);
+      else pipe((TaskEvent) o);
+    }
+  }
+
+  /** Every command published since the last call, all executors, in publication order per executor. */
+  List<TaskCommand> drainCommands() {
+    List<TaskCommand> out = new ArrayList<>();
+    for (TestOutputTopic<String, TaskCommand> t : commands.values()) out.addAll(t.readValuesToList());
+    return out;
+  }
+
+  List<TaskCommand> drainRuns() {
+    return drainCommands().stream().filter(c -> c.getKind() == CommandKind.RUN).toList();
+  }
+
+  List<RunEvent> drainRunEvents() {
+    return runEvents.readValuesToList();
+  }
+
+  TaskState task(String runId, String taskId) {
+    KeyValueStore<String, TaskState> s = driver.getKeyValueStore(CoordinatorTopology.TASKS_STORE);
+    return s.get(runId + "/" + taskId);
+  }
+
+  RunState run(String runId) {
+    KeyValueStore<String, RunState> s = driver.getKeyValueStore(CoordinatorTopology.RUNS_STORE);
+    return s.get(runId);
+  }
+
+  /** A store's whole content as text, for comparing two folds. */
+  Map<String, String> dump(String storeName) {
+    Map<String, String> out = new TreeMap<>();
+    KeyValueStore<String, Object> s = driver.getKeyValueStore(storeName);
+    try (KeyValueIterator<String, Object> it = s.all()) {
+      while (it.hasNext()) {
+        KeyValue<String, Object> kv = it.next();
+        out.put(kv.key, String.valueOf(kv.value));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    driver.close();
+  }
+}
