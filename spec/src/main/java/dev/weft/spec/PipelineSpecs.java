@@ -56,8 +56,9 @@ public final class PipelineSpecs {
       if (spec == null) throw new SpecException("", "the pipeline spec is empty");
       return spec;
     } catch (UnrecognizedPropertyException e) {
-      throw new SpecException(where(e), "unknown field '" + e.getPropertyName() + "'; known fields: "
-          + e.getKnownPropertyIds());
+      throw new SpecException(path(e) + lineOfKey(text, e.getPropertyName()).map(l -> " (line " + l + ")")
+          .orElseGet(() -> where(e).substring(path(e).length())), "unknown field '" + e.getPropertyName()
+          + "'; known fields: " + e.getKnownPropertyIds());
     } catch (JsonProcessingException e) {
       throw new SpecException(where(e), e.getOriginalMessage());
     }
@@ -345,6 +346,24 @@ public final class PipelineSpecs {
     return out.toString();
   }
 
+  /**
+   * The line where {@code key} is written, when it is written exactly once: YAML parsers report where they stopped,
+   * which is often the line after the offending key.
+   */
+  private static java.util.Optional<Integer> lineOfKey(String text, String key) {
+    Pattern p = Pattern.compile("^[\\s-]*[\"']?" + Pattern.quote(key) + "[\"']?\\s*:", Pattern.MULTILINE);
+    Matcher m = p.matcher(text);
+    if (!m.find()) return java.util.Optional.empty();
+    int line = 1 + (int) text.substring(0, m.start()).chars().filter(c -> c == '\n').count();
+    return m.find() ? java.util.Optional.empty() : java.util.Optional.of(line);
+  }
+
+  private static String path(JsonProcessingException e) {
+    String w = where(e);
+    int paren = w.indexOf(" (line");
+    return paren < 0 ? w : w.substring(0, paren);
+  }
+
   private static String where(JsonProcessingException e) {
     StringBuilder sb = new StringBuilder();
     if (e instanceof JsonMappingException jm && !jm.getPath().isEmpty()) {
@@ -357,7 +376,9 @@ public final class PipelineSpecs {
         }
       }
     }
-    JsonLocation loc = e.getLocation();
+    // The token's own start, not where the parser stopped (for YAML that is often the next line).
+    JsonLocation loc = e.getProcessor() instanceof com.fasterxml.jackson.core.JsonParser p && p.currentTokenLocation() != null
+        ? p.currentTokenLocation() : e.getLocation();
     if (loc != null && loc.getLineNr() > 0) {
       if (!sb.isEmpty()) sb.append(' ');
       sb.append("(line ").append(loc.getLineNr()).append(", column ").append(loc.getColumnNr()).append(')');
