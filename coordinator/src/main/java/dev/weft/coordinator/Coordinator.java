@@ -1,0 +1,224 @@
+package dev.weft.coordinator;
+
+import dev.weft.coordinator.api.QueryApi;
+import dev.weft.coordinator.api.RunLookup;
+import dev.weft.coordinator.api.RunView;
+import dev.weft.coordinator.api.RunViews;
+import dev.weft.coordinator.state.RunState;
+import dev.weft.coordinator.state.StateKeys;
+import dev.weft.coordinator.state.TaskState;
+import dev.weft.coordinator.topology.CoordinatorTopology;
+import dev.weft.coordinator.topology.FoldStats;
+import dev.weft.serde.WeftSerdes;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One coordinator instance: the topology in a KafkaStreams application with exactly-once processing, plus the query
+ * API. Scale out by starting more instances with the same application id; runs are spread by partition, and a
+ * query for a run another instance owns is forwarded to it.
+ */
+public final class Coordinator implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
+  private final CoordinatorConfig config;
+  private final KafkaStreams streams;
+  private final FoldStats stats = new FoldStats();
+  private final QueryApi api;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private Coordinator(CoordinatorConfig config, WeftSerdes serdes) {
+    this.config = config;
+    // The API opens first: with port 0 its real port is known only once bound, and Streams must advertise it.
+    try {
+      this.api = config.apiPort() < 0 ? null : new QueryApi(config.apiHost(), config.apiPort(), new StreamsLookup(),
+          this::statsView);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the query API on " + config.apiHost() + ":" + config.apiPort()
+          + " (is another coordinator running? set another port)", e);
+    }
+    this.streams = new KafkaStreams(CoordinatorTopology.build(config.topics(), serdes, config.options(), stats),
+        properties(config, api == null ? -1 : api.port()));
+    streams.setUncaughtExceptionHandler(e -> {
+      LOG.error("coordinator stream thread failed; replacing it (state is restored from the changelog)", e);
+      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+  }
+
+  /** Starts and waits until the instance processes (state restored, partitions assigned). */
+  public static Coordinator start(CoordinatorConfig config, WeftSerdes serdes, Duration readyTimeout) {
+    Coordinator c = new Coordinator(config, serdes);
+    c.streams.start();
+    long deadline = System.nanoTime() + readyTimeout.toNanos();
+    while (c.streams.state() != KafkaStreams.State.RUNNING) {
+      if (c.streams.state() == KafkaStreams.State.ERROR || c.streams.state() == KafkaStreams.State.NOT_RUNNING
+          || System.nanoTime() > deadline) {
+        KafkaStreams.State s = c.streams.state();
+        c.close();
+        throw new IllegalStateException("the coordinator did not start (state " + s + " after " + readyTimeout
+            + "); is the broker at " + config.bootstrapServers() + " up and are the topics created?");
+      }
+      sleep(50);
+    }
+    return c;
+  }
+
+  static Properties properties(CoordinatorConfig c, int apiPort) {
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, c.applicationId());
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrapServers());
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, c.commitIntervalMs());
+    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, c.streamThreads());
+    p.put(StreamsConfig.STATE_DIR_CONFIG, c.stateDir().toString());
+    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) c.replicationFactor());
+    p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
+    // Sources read bytes and decode in the topology, which dead-letters; this is only the backstop.
+    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+    if (apiPort > 0) p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, c.apiHost() + ":" + apiPort);
+    // A 100,000-task request is several MB; let it through.
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), 16 * 1024 * 1024);
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), 16 * 1024 * 1024);
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 2);
+    return p;
+  }
+
+  public FoldStats stats() {
+    return stats;
+  }
+
+  public KafkaStreams streams() {
+    return streams;
+  }
+
+  /** Port of the query API, or -1. */
+  public int apiPort() {
+    return api == null ? -1 : api.port();
+  }
+
+  /** The run with its tasks, from this instance's stores or the instance that owns the run. */
+  public Optional<RunView> run(String runId) {
+    return new StreamsLookup().run(runId);
+  }
+
+  private Map<String, Object> statsView() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("state", streams.state().name());
+    m.put("processed", stats.processed());
+    m.put("commands", stats.commands());
+    m.put("timersFired", stats.timersFired());
+    m.put("deadLettered", stats.deadLettered());
+    m.put("ignored", stats.ignored());
+    m.put("suppressedCommands", stats.suppressedCommands());
+    return m;
+  }
+
+  /** Interactive queries over the stores, forwarding to the owning instance when it is another one. */
+  private final class StreamsLookup implements RunLookup {
+    @Override
+    public Optional<RunView> run(String runId) {
+      KeyQueryMetadata meta;
+      try {
+        meta = streams.queryMetadataForKey(CoordinatorTopology.RUNS_STORE, runId, new StringSerializer());
+      } catch (IllegalStateException e) {
+        throw new IllegalStateException("the coordinator is not ready to answer queries (" + streams.state() + ")");
+      }
+      HostInfo active = meta == null ? null : meta.activeHost();
+      if (active != null && active.port() > 0 && api != null && !(active.port() == api.port()
+          && active.host().equals(config.apiHost()))) {
+        return forward(active, runId);
+      }
+      try {
+        RunState run = runs().get(runId);
+        if (run == null) return Optional.empty();
+        List<TaskState> tasks = new ArrayList<>();
+        try (KeyValueIterator<String, TaskState> it = tasks().prefixScan(StateKeys.taskPrefix(runId), new StringSerializer())) {
+          it.forEachRemaining(kv -> tasks.add(kv.value));
+        }
+        return Optional.of(RunViews.of(run, tasks));
+      } catch (InvalidStateStoreException e) {
+        throw new IllegalStateException("the coordinator's state is not queryable right now (" + streams.state()
+            + "); try again in a moment");
+      }
+    }
+
+    @Override
+    public List<RunView> recentRuns(int limit) {
+      List<RunView> out = new ArrayList<>();
+      try (KeyValueIterator<String, RunState> it = runs().all()) {
+        it.forEachRemaining(kv -> out.add(RunViews.of(kv.value, null)));
+      } catch (InvalidStateStoreException e) {
+        throw new IllegalStateException("the coordinator's state is not queryable right now (" + streams.state() + ")");
+      }
+      out.sort(Comparator.comparingLong(RunView::requestedAtMs).reversed());
+      return out.size() > limit ? out.subList(0, limit) : out;
+    }
+
+    private Optional<RunView> forward(HostInfo host, String runId) {
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port()
+            + "/api/runs/" + runId)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 404) return Optional.empty();
+        if (r.statusCode() != 200) throw new IllegalStateException("instance " + host + " answered " + r.statusCode());
+        return Optional.of(QueryApi.JSON.readValue(r.body(), RunView.class));
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot reach the coordinator instance " + host + " that owns run " + runId, e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+    }
+
+    private ReadOnlyKeyValueStore<String, RunState> runs() {
+      return streams.store(StoreQueryParameters.fromNameAndType(CoordinatorTopology.RUNS_STORE,
+          QueryableStoreTypes.keyValueStore()));
+    }
+
+    private ReadOnlyKeyValueStore<String, TaskState> tasks() {
+      return streams.store(StoreQueryParameters.fromNameAndType(CoordinatorTopology.TASKS_STORE,
+          QueryableStoreTypes.keyValueStore()));
+    }
+  }
+
+  @Override
+  public void close() {
+    if (api != null) api.close();
+    streams.close(Duration.ofSeconds(30));
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,20 @@
+package dev.weft.coordinator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Map;
+
+/** A run as the query API and {@code weft status --json} show it: header, counts per status, and its tasks. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record RunView(
+    String runId,
+    String pipeline,
+    String status,
+    String requester,
+    Map<String, String> params,
+    long requestedAtMs,
+    Long finishedAtMs,
+    int taskCount,
+    Map<String, Integer> counts,
+    String cancelReason,
+    List<TaskView> tasks) {}

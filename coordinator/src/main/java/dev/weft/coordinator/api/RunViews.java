@@ -1,0 +1,29 @@
+package dev.weft.coordinator.api;
+
+import dev.weft.coordinator.state.RunState;
+import dev.weft.coordinator.state.TaskState;
+import java.util.Comparator;
+import java.util.List;
+import java.util.TreeMap;
+
+/** Turns coordinator state into the views the API serves. */
+public final class RunViews {
+  private RunViews() {}
+
+  public static RunView of(RunState run, List<TaskState> tasks) {
+    List<TaskView> views = tasks == null ? null
+        : tasks.stream().sorted(Comparator.comparing(TaskState::getTaskId)).map(RunViews::task).toList();
+    return new RunView(run.getRunId(), run.getPipeline(), run.getStatus(), run.getRequester(),
+        new TreeMap<>(run.getParams()), run.getRequestedAtMs(), run.getFinishedAtMs() == 0 ? null : run.getFinishedAtMs(),
+        run.getTaskCount(), new TreeMap<>(run.getCounts()), run.getCancelReason(), views);
+  }
+
+  public static TaskView task(TaskState t) {
+    return new TaskView(t.getTaskId(), t.getStatus(), t.getExecutor(), t.getAttempt(), t.getLastExitCode(),
+        t.getLastFailureKind(), t.getLastReason(),
+        t.getFailures().stream().map(f -> new TaskView.FailureView(f.getAttempt(), f.getAtMs(), f.getKind(),
+            f.getExitCode(), f.getReason())).toList(),
+        t.getTrackingUrl(), t.getHandle(), t.getStartedAtMs() == 0 ? null : t.getStartedAtMs(),
+        t.getFinishedAtMs() == 0 ? null : t.getFinishedAtMs(), t.getLogTail());
+  }
+}

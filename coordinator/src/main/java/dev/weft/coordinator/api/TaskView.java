@@ -1,0 +1,25 @@
+package dev.weft.coordinator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/** One task as the query API and {@code weft status --json} show it. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record TaskView(
+    String id,
+    String status,
+    String executor,
+    int attempts,
+    Integer exitCode,
+    String failureKind,
+    String lastFailure,
+    List<FailureView> failures,
+    String trackingUrl,
+    String handle,
+    Long startedAtMs,
+    Long finishedAtMs,
+    String logTail) {
+
+  /** One failed attempt. */
+  public record FailureView(int attempt, long atMs, String kind, Integer exitCode, String reason) {}
+}
