@@ -159,4 +159,16 @@ class PipelineSpecsTest {
     assertThat(MemorySize.parseBytes("1G")).isEqualTo(1_000_000_000L);
     assertThatThrownBy(() -> Durations.parse("10")).hasMessageContaining("not a duration");
   }
+
+  @Test
+  void shouldBuildTheSameModelInJava() throws Exception {
+    PipelineSpec built = PipelineBuilder.pipeline("daily").param("date", "2026-11-22")
+        .task(PipelineBuilder.process("extract", "sh", "-c", "echo ${date}").output("file:///tmp/x-${date}"))
+        .task(PipelineBuilder.noop("done").dependsOn("extract").retry(2, "1s"))
+        .build();
+    ResolvedPipeline p = PipelineSpecs.resolve(PipelineSpecs.parse(PipelineSpecs.toJson(built)), Map.of());
+    assertThat(p.tasks()).extracting(ResolvedTask::id).containsExactly("extract", "done");
+    assertThat(p.tasks().get(0).output()).isEqualTo("file:///tmp/x-2026-11-22");
+    assertThat(p.tasks().get(1).retry().maxAttempts()).isEqualTo(2);
+  }
 }

@@ -1,5 +1,6 @@
 package dev.weft.coordinator.topology;
 
+import dev.weft.serde.SchemaRegistryException;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
@@ -40,6 +41,10 @@ final class DecodeProcessor<T extends SpecificRecord> implements Processor<byte[
     try {
       if (record.value() == null) throw new IllegalArgumentException("the record has no value");
       value = deserializer.deserialize(topic, record.headers(), record.value());
+    } catch (SchemaRegistryException e) {
+      // The registry is unreachable: the record may be fine. Fail the task so Streams retries it, rather than
+      // dead-lettering good records for as long as the outage lasts.
+      throw e;
     } catch (RuntimeException e) {
       deadLetter(record, "cannot decode a record of " + topic + ": " + e.getMessage());
       return;

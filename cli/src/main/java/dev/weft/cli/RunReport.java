@@ -1,0 +1,124 @@
+package dev.weft.cli;
+
+import dev.weft.client.RunResult;
+import dev.weft.client.TaskResult;
+import dev.weft.coordinator.api.RunView;
+import dev.weft.coordinator.api.TaskView;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** How runs are shown to people: Luigi's execution summary at the end of a run, and a status table. */
+final class RunReport {
+  private static final int MAX_LISTED = 20;
+
+  private RunReport() {}
+
+  /** Luigi-style summary: what was scheduled, already complete, ran, failed, blocked by failed upstream. */
+  static void summary(RunResult r, PrintStream out) {
+    out.println();
+    out.println("===== Weft Execution Summary =====");
+    out.println();
+    if ("REJECTED".equals(r.status())) {
+      out.println("The request for run " + r.runId() + " was rejected:");
+      for (String line : String.valueOf(r.reason()).split("\n")) out.println("    " + line);
+      out.println();
+      out.println("This progress looks :( because the pipeline was rejected");
+      out.println();
+      out.println("===== End of Weft Execution Summary =====");
+      return;
+    }
+    Map<String, List<TaskResult>> by = new LinkedHashMap<>();
+    for (TaskResult t : r.tasks()) by.computeIfAbsent(t.status(), k -> new ArrayList<>()).add(t);
+    out.println("Scheduled " + r.taskCount() + " tasks of which:");
+    section(out, by.get("SKIPPED"), "complete ones were encountered (output already existed)", false);
+    section(out, by.get("SUCCEEDED"), "ran successfully", false);
+    section(out, by.get("FAILED"), "failed", true);
+    section(out, by.get("TIMED_OUT"), "timed out", true);
+    section(out, by.get("CANCELLED"), "were cancelled", true);
+    List<TaskResult> upstream = by.getOrDefault("UPSTREAM_FAILED", List.of());
+    if (!upstream.isEmpty()) {
+      out.println("* " + upstream.size() + " were left pending, among these:");
+      out.println("    * " + upstream.size() + " had failed dependencies:");
+      list(out, upstream, "        ", false);
+    }
+    out.println();
+    String seconds = r.startedAtMs() == null || r.finishedAtMs() == null ? ""
+        : String.format(" in %.1f s", (r.finishedAtMs() - r.startedAtMs()) / 1000.0);
+    out.println("Run " + r.runId() + " " + r.status() + seconds + ".");
+    out.println(r.succeeded() ? "This progress looks :) because there were no failed tasks"
+        : "This progress looks :( because there were " + ("CANCELLED".equals(r.status()) ? "cancelled" : "failed")
+            + " tasks");
+    out.println();
+    out.println("===== End of Weft Execution Summary =====");
+  }
+
+  private static void section(PrintStream out, List<TaskResult> tasks, String what, boolean details) {
+    if (tasks == null || tasks.isEmpty()) return;
+    out.println("* " + tasks.size() + " " + what + ":");
+    list(out, tasks, "    ", details);
+  }
+
+  private static void list(PrintStream out, List<TaskResult> tasks, String indent, boolean details) {
+    int shown = 0;
+    for (TaskResult t : tasks) {
+      if (shown++ == MAX_LISTED) {
+        out.println(indent + "- ... and " + (tasks.size() - MAX_LISTED) + " more");
+        break;
+      }
+      StringBuilder line = new StringBuilder(indent + "- " + t.id());
+      if (details) {
+        line.append(" (attempts ").append(t.attempts());
+        if (t.exitCode() != null) line.append(", exit code ").append(t.exitCode());
+        line.append(")");
+        if (t.lastFailure() != null) line.append(": ").append(t.lastFailure());
+      }
+      if (t.trackingUrl() != null) line.append(" [").append(t.trackingUrl()).append("]");
+      out.println(line);
+      if (details && t.logTail() != null && !t.logTail().isBlank()) {
+        String[] lines = t.logTail().strip().split("\n");
+        for (int i = Math.max(0, lines.length - 5); i < lines.length; i++) out.println(indent + "    | " + lines[i]);
+      }
+    }
+  }
+
+  /** One line per task as it finishes, for progress while waiting. */
+  static String progressLine(TaskResult t, int finished, int total) {
+    String mark = switch (t.status()) {
+      case "SUCCEEDED" -> "ok  ";
+      case "SKIPPED" -> "skip";
+      case "CANCELLED" -> "stop";
+      default -> "FAIL";
+    };
+    String width = Integer.toString(Math.max(total, finished)).length() + "";
+    String detail = t.lastFailure() == null ? "" : " - " + t.lastFailure();
+    return String.format("[%" + width + "d/%d] %s %s %s (attempt %d)%s", finished, total, mark, t.id(), t.status(),
+        t.attempts(), detail);
+  }
+
+  /** {@code weft status}: a header line and a table of tasks. */
+  static void status(RunView r, PrintStream out) {
+    int finished = r.tasks() == null ? 0 : (int) r.tasks().stream().filter(t -> isTerminal(t.status())).count();
+    out.println("run " + r.runId() + "  pipeline " + r.pipeline() + "  status " + r.status() + "  (" + finished + "/"
+        + r.taskCount() + " tasks finished)  " + r.counts());
+    if (r.cancelReason() != null) out.println("cancel reason: " + r.cancelReason());
+    int w = 4;
+    for (TaskView t : r.tasks()) w = Math.max(w, t.id().length());
+    String fmt = "%-" + w + "s  %-15s  %-9s  %-8s  %s%n";
+    out.printf(fmt, "TASK", "STATUS", "EXECUTOR", "ATTEMPTS", "DETAIL");
+    for (TaskView t : r.tasks()) {
+      String detail = t.trackingUrl() != null ? t.trackingUrl() : "";
+      if (t.lastFailure() != null) detail = (detail.isEmpty() ? "" : detail + "  ") + t.lastFailure();
+      out.printf(fmt, t.id(), t.status(), t.executor(), t.attempts(), detail);
+    }
+  }
+
+  private static boolean isTerminal(String s) {
+    return switch (s) {
+      case "SUCCEEDED", "SKIPPED", "FAILED", "TIMED_OUT", "UPSTREAM_FAILED", "CANCELLED" -> true;
+      default -> false;
+    };
+  }
+}

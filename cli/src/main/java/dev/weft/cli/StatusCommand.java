@@ -1,0 +1,54 @@
+package dev.weft.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.weft.coordinator.api.QueryApi;
+import dev.weft.coordinator.api.RunView;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Set;
+
+/** {@code weft status RUN [--json]}: the run and its tasks, from the coordinator's query API. */
+final class StatusCommand {
+  static final Set<String> OPTIONS = SubmitCommand.union(Endpoints.OPTIONS, Set.of("json"));
+
+  private StatusCommand() {}
+
+  static int run(Args a, PrintStream out, PrintStream err) throws Exception {
+    a.allow(OPTIONS);
+    String runId = a.positional(0, "the run id");
+    Endpoints e = Endpoints.from(a);
+    HttpResponse<String> r;
+    try {
+      r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build().send(
+          HttpRequest.newBuilder(URI.create(e.api() + "/api/runs/" + runId)).timeout(Duration.ofSeconds(30)).build(),
+          HttpResponse.BodyHandlers.ofString());
+    } catch (ConnectException ce) {
+      err.println("weft: cannot reach the coordinator's API at " + e.api() + "; is `weft dev` (or a coordinator) "
+          + "running? Point at another one with --api or WEFT_API");
+      return Weft.UNAVAILABLE;
+    }
+    if (r.statusCode() != 200) {
+      JsonNode body = readQuietly(r.body());
+      err.println("weft: " + (body != null && body.has("error") ? body.get("error").asText() : r.body()));
+      return r.statusCode() == 404 ? Weft.NOT_FOUND : Weft.UNAVAILABLE;
+    }
+    RunView run = QueryApi.JSON.readValue(r.body(), RunView.class);
+    if (a.flag("json")) out.println(Weft.JSON.writeValueAsString(run));
+    else RunReport.status(run, out);
+    return Weft.OK;
+  }
+
+  private static JsonNode readQuietly(String s) {
+    try {
+      return QueryApi.JSON.readTree(s);
+    } catch (IOException ex) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,98 @@
+package dev.weft.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.weft.spec.SpecException;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+/** The {@code weft} command. */
+public final class Weft {
+  static final int OK = 0;
+  static final int RUN_FAILED = 1;
+  static final int REJECTED = 2;
+  static final int USAGE = 64;
+  static final int NOT_FOUND = 3;
+  static final int UNAVAILABLE = 69;
+  static final int TIMED_OUT = 4;
+  static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+  static final String USAGE_TEXT = """
+      Weft: an event-driven orchestrator for batch data pipelines on Apache Kafka.
+
+      usage: weft COMMAND [ARGS]
+
+        run FILE [--param k=v]... [--json]       run one pipeline on a throwaway embedded stack, print a summary
+        dev [--data-dir D] [--port 9092]          keep the embedded stack running (broker, registry, coordinator,
+                                                  executors, UI at http://localhost:7070)
+        submit FILE [--param k=v]... [--wait] [--json] [--run-id ID] [--idempotency-key K] [--timeout 1h]
+                                                  publish a pipeline request; --wait follows it and prints a summary
+        status RUN [--json]                       the run's tasks and their states
+        cancel RUN [--task T] [--reason R]        cancel a run, or one task and what depends on it
+        coordinator [--state-dir D] [--api-port P]        run one coordinator instance (service)
+        executor NAME [--instance-id I] [--max-concurrent N]  run one executor instance (process, noop, container, spark)
+
+      Every command but run and dev talks to --bootstrap (WEFT_BOOTSTRAP, default localhost:9092),
+      --registry (WEFT_REGISTRY, default http://localhost:8081/apis/ccompat/v7) and
+      --api (WEFT_API, default http://localhost:7070).
+
+      Exit codes: 0 succeeded, 1 run failed or cancelled, 2 request rejected, 3 no such run, 4 timed out,
+      64 usage error, 69 Weft unreachable.
+      """;
+
+  private Weft() {}
+
+  public static void main(String[] argv) {
+    int code;
+    try {
+      code = run(Arrays.asList(argv), System.out, System.err);
+    } catch (Throwable t) {
+      // Whatever went wrong, never leave a half-stopped JVM behind with client threads still running.
+      t.printStackTrace();
+      code = UNAVAILABLE;
+    }
+    System.exit(code);
+  }
+
+  /** Runs one command; returns its exit code. Tests call this too. */
+  public static int run(List<String> argv, PrintStream out, PrintStream err) {
+    if (argv.isEmpty() || Set.of("help", "--help", "-h").contains(argv.get(0))) {
+      out.print(USAGE_TEXT);
+      return argv.isEmpty() ? USAGE : OK;
+    }
+    String command = argv.get(0);
+    Args a = new Args(argv.subList(1, argv.size()), Set.of("wait", "json"));
+    try {
+      return switch (command) {
+        case "run" -> RunCommand.run(a, out, err);
+        case "dev" -> DevCommand.run(a, out, err);
+        case "submit" -> SubmitCommand.run(a, out, err);
+        case "status" -> StatusCommand.run(a, out, err);
+        case "cancel" -> CancelCommand.run(a, out, err);
+        case "coordinator" -> ServiceCommands.coordinator(a, out, err);
+        case "executor" -> ServiceCommands.executor(a, out, err);
+        default -> throw new Args.UsageException("unknown command '" + command + "'");
+      };
+    } catch (Args.UsageException e) {
+      err.println("weft " + command + ": " + e.getMessage());
+      err.println("run `weft help` for usage");
+      return USAGE;
+    } catch (SpecException e) {
+      err.println("weft " + command + ": the pipeline spec is invalid:");
+      for (var p : e.problems()) err.println("  " + p);
+      return REJECTED;
+    } catch (IllegalStateException e) {
+      err.println("weft " + command + ": " + e.getMessage());
+      return UNAVAILABLE;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return UNAVAILABLE;
+    } catch (Exception e) {
+      err.println("weft " + command + ": " + e);
+      return UNAVAILABLE;
+    }
+  }
+}

@@ -1,0 +1,193 @@
+package dev.weft.client;
+
+import dev.weft.avro.RequestKind;
+import dev.weft.avro.RunEvent;
+import dev.weft.avro.RunRequest;
+import dev.weft.serde.WeftSerdes;
+import dev.weft.spec.PipelineSpec;
+import dev.weft.spec.PipelineSpecs;
+import dev.weft.spec.ResolvedPipeline;
+import dev.weft.spec.SpecException;
+import dev.weft.topics.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
+
+/**
+ * Weft from Java, without the CLI (Luigi's {@code build()}): publish a pipeline request, follow the run's events,
+ * await its result, cancel it. Only Kafka is needed; the run's events are read from the one partition its id maps
+ * to, starting at the time of the request.
+ *
+ * <pre>{@code
+ * try (WeftClient weft = new WeftClient("localhost:9092", new WeftSerdes(registryUrl), Topics.DEFAULT)) {
+ *   RunResult r = weft.run(PipelineSpecs.parse(yaml), Map.of("date", "2026-11-22"), Duration.ofMinutes(30));
+ * }
+ * }</pre>
+ */
+public final class WeftClient implements AutoCloseable {
+  private final String bootstrap;
+  private final WeftSerdes serdes;
+  private final Topics topics;
+  private final KafkaProducer<String, RunRequest> producer;
+  private final String requester;
+
+  public WeftClient(String bootstrapServers, WeftSerdes serdes, Topics topics) {
+    this.bootstrap = bootstrapServers;
+    this.serdes = serdes;
+    this.topics = topics;
+    this.requester = System.getProperty("user.name", "unknown") + "@weft-client";
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
+    producer = new KafkaProducer<>(p, new StringSerializer(), serdes.runRequest().serializer());
+  }
+
+  /** Submits and waits for the end of the run. */
+  public RunResult run(PipelineSpec spec, Map<String, String> params, Duration timeout)
+      throws SpecException, TimeoutException {
+    return await(submit(spec, params, null, null), timeout, RunListener.NONE);
+  }
+
+  /**
+   * Validates the spec here (so mistakes are reported before anything is sent) and publishes the request.
+   *
+   * @param runId null for a fresh id (or one derived from {@code idempotencyKey})
+   * @param idempotencyKey null, or a key that makes re-publishing return the existing run
+   * @throws SpecException when the spec is invalid; nothing is published then
+   */
+  public SubmittedRun submit(PipelineSpec spec, Map<String, String> params, String runId, String idempotencyKey)
+      throws SpecException {
+    ResolvedPipeline resolved = PipelineSpecs.resolve(spec, params);
+    long now = System.currentTimeMillis();
+    String id = runId != null ? runId
+        : idempotencyKey != null ? RunIds.fromIdempotencyKey(resolved.name(), idempotencyKey)
+        : RunIds.newRunId(resolved.name(), now);
+    RunRequest request = RunRequest.newBuilder().setKind(RequestKind.SUBMIT).setRunId(id).setRequestedAtMs(now)
+        .setRequester(requester).setIdempotencyKey(idempotencyKey).setSpecJson(PipelineSpecs.toJson(spec))
+        .setParams(new HashMap<>(params)).build();
+    send(request);
+    return new SubmittedRun(id, resolved.name(), now);
+  }
+
+  /** Asks the coordinator to cancel a run, or one task of it (and what depends on that task). */
+  public void cancel(String runId, String taskId, String reason) {
+    send(RunRequest.newBuilder().setKind(RequestKind.CANCEL).setRunId(runId).setRequestedAtMs(System.currentTimeMillis())
+        .setRequester(requester).setTaskId(taskId).setReason(reason).build());
+  }
+
+  private void send(RunRequest request) {
+    try {
+      producer.send(new ProducerRecord<>(topics.requests(), request.getRunId(), request)).get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot publish the request to " + topics.requests() + " at " + bootstrap + ": "
+          + e.getCause().getMessage() + " (is the broker up? start one with `weft dev`)", e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while publishing", e);
+    }
+  }
+
+  /**
+   * Follows the run's events until it finishes or is rejected.
+   *
+   * @throws TimeoutException when the run has not finished within {@code timeout} (it keeps running)
+   */
+  public RunResult await(SubmittedRun run, Duration timeout, RunListener listener) throws TimeoutException {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    try (KafkaConsumer<String, RunEvent> consumer =
+        new KafkaConsumer<>(p, new StringDeserializer(), serdes.runEvent().deserializer())) {
+      TopicPartition tp = partitionOf(consumer, topics.runEvents(), run.runId());
+      consumer.assign(List.of(tp));
+      // Start a little before the request: the broker's and this machine's clocks need not agree.
+      OffsetAndTimestamp start = consumer.offsetsForTimes(Map.of(tp, Math.max(0, run.submittedAtMs() - 60_000))).get(tp);
+      if (start == null) consumer.seekToEnd(List.of(tp));
+      else consumer.seek(tp, start.offset());
+      return follow(consumer, run, timeout, listener);
+    }
+  }
+
+  private RunResult follow(KafkaConsumer<String, RunEvent> consumer, SubmittedRun run, Duration timeout,
+      RunListener listener) throws TimeoutException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Map<String, TaskResult> finished = new LinkedHashMap<>();
+    List<String> order = new ArrayList<>();
+    int total = 0;
+    Long startedAt = null;
+    while (System.nanoTime() < deadline) {
+      for (ConsumerRecord<String, RunEvent> rec : consumer.poll(Duration.ofMillis(200))) {
+        RunEvent e = rec.value();
+        if (!run.runId().equals(rec.key()) || e.getAtMs() < run.submittedAtMs() - 60_000) continue;
+        switch (e.getKind()) {
+          case RUN_ACCEPTED -> {
+            total = e.getTaskCount();
+            startedAt = e.getAtMs();
+            if (order.isEmpty()) order.addAll(e.getTaskIds());
+            listener.accepted(run.runId(), total, e.getExisting());
+          }
+          case RUN_REJECTED -> {
+            return new RunResult(run.runId(), run.pipeline(), "REJECTED", e.getReason(), 0, Map.of(), List.of(), null,
+                e.getAtMs());
+          }
+          case TASK_FINISHED -> {
+            TaskResult t = new TaskResult(e.getTaskId(), String.valueOf(e.getTaskStatus()), e.getAttempt(),
+                e.getExitCode(), e.getFailureKind() == null ? null : e.getFailureKind().name(), e.getReason(),
+                e.getLogTail(), e.getTrackingUrl(), e.getStartedAtMs() == 0 ? null : e.getStartedAtMs(),
+                e.getFinishedAtMs() == 0 ? null : e.getFinishedAtMs());
+            finished.put(t.id(), t);
+            listener.taskFinished(t, finished.size(), total);
+          }
+          case RUN_FINISHED -> {
+            List<TaskResult> tasks = new ArrayList<>();
+            for (String id : order) if (finished.containsKey(id)) tasks.add(finished.get(id));
+            for (TaskResult t : finished.values()) if (!order.contains(t.id())) tasks.add(t);
+            return new RunResult(run.runId(), e.getPipeline(), String.valueOf(e.getRunStatus()), e.getReason(),
+                e.getTaskCount(), new java.util.TreeMap<>(e.getCounts()), tasks, startedAt, e.getFinishedAtMs());
+          }
+          default -> {}
+        }
+      }
+    }
+    throw new TimeoutException("run " + run.runId() + " did not finish within " + timeout + " (" + finished.size()
+        + " of " + total + " tasks finished); it keeps running: follow it with `weft status " + run.runId() + "`");
+  }
+
+  /** The partition Kafka's default partitioner puts this key in (murmur2 of the key bytes). */
+  static TopicPartition partitionOf(KafkaConsumer<?, ?> consumer, String topic, String key) {
+    List<PartitionInfo> parts = consumer.partitionsFor(topic, Duration.ofSeconds(15));
+    if (parts == null || parts.isEmpty()) {
+      throw new IllegalStateException("topic " + topic + " does not exist; start Weft with `weft dev` or create topics");
+    }
+    int n = parts.size();
+    return new TopicPartition(topic, Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % n);
+  }
+
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(5));
+  }
+}

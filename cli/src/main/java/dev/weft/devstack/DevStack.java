@@ -1,0 +1,166 @@
+package dev.weft.devstack;
+
+import dev.weft.coordinator.Coordinator;
+import dev.weft.coordinator.CoordinatorConfig;
+import dev.weft.embedded.EmbeddedKafka;
+import dev.weft.embedded.EmbeddedRegistry;
+import dev.weft.executor.ExecutorConfig;
+import dev.weft.executor.ExecutorRuntime;
+import dev.weft.executor.backend.ExecutorBackend;
+import dev.weft.executor.container.ContainerBackend;
+import dev.weft.executor.noop.NoopBackend;
+import dev.weft.executor.process.ProcessBackend;
+import dev.weft.executor.spark.SparkBackend;
+import dev.weft.executor.spark.SparkBackendConfig;
+import dev.weft.executor.spark.SparkClasspath;
+import dev.weft.serde.WeftSerdes;
+import dev.weft.spec.PipelineSpecs;
+import dev.weft.topics.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * Weft on one machine: a real KRaft broker and a real schema registry as child processes, the coordinator, and
+ * every executor that can run here (process and noop always; container when a Docker engine answers; spark when
+ * Spark's classpath was built). The same classes run against a real cluster when given its addresses instead.
+ */
+public final class DevStack implements AutoCloseable {
+  /**
+   * @param kafkaPort 0 for a free port
+   * @param apiPort 0 for a free port, -1 for no query API
+   * @param workDir where process tasks' relative paths resolve
+   */
+  public record Options(Path dataDir, int kafkaPort, int registryPort, int apiPort, int partitions, Path workDir) {
+    public static Options dev(Path dataDir) {
+      return new Options(dataDir, 9092, 8081, 7070, 4, Path.of("").toAbsolutePath());
+    }
+
+    public static Options ephemeral(Path dataDir) {
+      return new Options(dataDir, 0, 0, 0, 4, Path.of("").toAbsolutePath());
+    }
+  }
+
+  private final Options options;
+  private final Topics topics = Topics.DEFAULT;
+  private EmbeddedKafka kafka;
+  private EmbeddedRegistry registry;
+  private WeftSerdes serdes;
+  private Coordinator coordinator;
+  private final Map<String, ExecutorRuntime> executors = new LinkedHashMap<>();
+  private final List<String> notes = new ArrayList<>();
+
+  private DevStack(Options options) {
+    this.options = options;
+  }
+
+  /** Starts everything, reporting each step to {@code progress}; on failure stops what was started and throws. */
+  public static DevStack start(Options options, Consumer<String> progress) {
+    DevStack s = new DevStack(options);
+    try {
+      s.startAll(progress);
+      return s;
+    } catch (RuntimeException e) {
+      s.close();
+      throw e;
+    }
+  }
+
+  private void startAll(Consumer<String> progress) {
+    progress.accept("starting Kafka broker (KRaft, data in " + options.dataDir().resolve("kafka") + ") and schema registry");
+    // The two take seconds each and do not depend on each other.
+    CompletableFuture<EmbeddedRegistry> reg = CompletableFuture.supplyAsync(
+        () -> EmbeddedRegistry.start(options.dataDir().resolve("registry"), options.registryPort()));
+    kafka = EmbeddedKafka.start(options.dataDir().resolve("kafka"), options.kafkaPort());
+    registry = reg.join();
+    progress.accept("broker at " + kafka.bootstrapServers() + ", schema registry at " + registry.url());
+    kafka.createTopics(topics.all(PipelineSpecs.EXECUTORS.stream().sorted().toList()), options.partitions());
+    serdes = new WeftSerdes(registry.url());
+    CoordinatorConfig cc = CoordinatorConfig.defaults(kafka.bootstrapServers(), options.dataDir().resolve("coordinator"))
+        .withApiPort(options.apiPort());
+    coordinator = Coordinator.start(cc, serdes, Duration.ofSeconds(90));
+    progress.accept("coordinator running" + (coordinator.apiPort() > 0 ? ", UI and API at " + apiUrl() : ""));
+    startExecutor(new ProcessBackend(options.workDir(), options.dataDir().resolve("process-executor")));
+    startExecutor(new NoopBackend());
+    try {
+      startExecutor(new ContainerBackend());
+    } catch (RuntimeException e) {
+      notes.add("container executor not started: " + e.getMessage());
+    }
+    Optional<SparkClasspath> spark = SparkClasspath.locate();
+    if (spark.isPresent()) {
+      startExecutor(new SparkBackend(SparkBackendConfig.local(spark.get(), "local[2]", options.workDir())));
+    } else {
+      notes.add("spark executor not started: Spark's classpath was not built (run `mvn install` once)");
+    }
+    progress.accept("executors running: " + String.join(", ", executors.keySet()));
+    notes.forEach(progress);
+  }
+
+  private void startExecutor(ExecutorBackend backend) {
+    ExecutorConfig config = ExecutorConfig.builder(kafka.bootstrapServers(), serdes.taskCommand(), serdes.taskEvent())
+        .topics(topics).build();
+    ExecutorRuntime runtime = new ExecutorRuntime(config, backend);
+    runtime.start();
+    executors.put(backend.name(), runtime);
+  }
+
+  public String bootstrapServers() {
+    return kafka.bootstrapServers();
+  }
+
+  public String registryUrl() {
+    return registry.url();
+  }
+
+  public String apiUrl() {
+    return "http://127.0.0.1:" + coordinator.apiPort();
+  }
+
+  public WeftSerdes serdes() {
+    return serdes;
+  }
+
+  public Topics topics() {
+    return topics;
+  }
+
+  public Coordinator coordinator() {
+    return coordinator;
+  }
+
+  public Map<String, ExecutorRuntime> executors() {
+    return executors;
+  }
+
+  public EmbeddedKafka kafka() {
+    return kafka;
+  }
+
+  public EmbeddedRegistry registry() {
+    return registry;
+  }
+
+  @Override
+  public void close() {
+    executors.values().forEach(DevStack::quietly);
+    executors.clear();
+    if (coordinator != null) quietly(coordinator);
+    if (registry != null) quietly(registry);
+    if (kafka != null) quietly(kafka);
+  }
+
+  private static void quietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      System.err.println("weft: while stopping " + c.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+  }
+}

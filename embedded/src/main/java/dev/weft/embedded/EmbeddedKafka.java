@@ -1,0 +1,362 @@
+package dev.weft.embedded;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * A real single-node KRaft broker (combined broker and controller) in a child JVM, run from the {@code kafka_2.13}
+ * jars on this JVM's classpath. A child rather than in-process so a test can kill it like a crashed broker, and so
+ * the broker's threads, memory and logging stay out of the caller's JVM.
+ *
+ * <p>The data directory is the broker's whole state: it is formatted once, and starting again on it (after {@link
+ * #close()}, {@link #kill()} or in a new JVM) keeps every record. The ports are kept in the data directory too, since
+ * the controller's address is written into the formatted metadata.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+  /** Big enough for the largest pipeline spec we accept in one record. */
+  public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024 + 64 * 1024;
+  private static final long READY_TIMEOUT_MS = 60_000;
+  private static final String STATE_FILE = "embedded-kafka.properties";
+
+  private final Path dataDir;
+  private final int port;
+  private final int controllerPort;
+  private ChildJvm broker;
+  private Admin admin;
+
+  private EmbeddedKafka(Path dataDir, int port, int controllerPort) {
+    this.dataDir = dataDir;
+    this.port = port;
+    this.controllerPort = controllerPort;
+  }
+
+  /**
+   * Starts a broker on {@code dataDir}, formatting it first if it is new, and waits until it answers.
+   *
+   * @param port the client port on 127.0.0.1; 0 reuses the port of the last start on this directory if it is free,
+   *     else picks a free one
+   * @throws IllegalStateException when the broker does not come up within 60 s, with the end of its log
+   */
+  public static EmbeddedKafka start(Path dataDir, int port) {
+    try {
+      Files.createDirectories(dataDir);
+      Path dir = dataDir.toAbsolutePath();
+      Properties state = readState(dir);
+      int previousPort = Integer.parseInt(state.getProperty("broker.port", "0"));
+      int chosen = port != 0 ? port : previousPort != 0 && Ports.isFree(previousPort) ? previousPort : Ports.free();
+      int controller = Integer.parseInt(state.getProperty("controller.port", "0"));
+      if (controller == 0) controller = Ports.free();
+      EmbeddedKafka kafka = new EmbeddedKafka(dir, chosen, controller);
+      state.setProperty("broker.port", Integer.toString(chosen));
+      state.setProperty("controller.port", Integer.toString(controller));
+      try (Writer w = Files.newBufferedWriter(dir.resolve(STATE_FILE), StandardCharsets.UTF_8)) {
+        state.store(w, "ports of the embedded broker on this data directory (the controller's is part of its metadata)");
+      }
+      kafka.launch();
+      return kafka;
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not prepare the broker's data directory " + dataDir + ": " + e, e);
+    }
+  }
+
+  public String bootstrapServers() {
+    return "127.0.0.1:" + port;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** The broker's own log (stdout, stderr and WARN-level logging), for diagnosing a failed test. */
+  public Path logFile() {
+    return dataDir.resolve("broker.log");
+  }
+
+  public boolean isRunning() {
+    return broker != null && broker.isAlive();
+  }
+
+  /**
+   * Creates the topics that do not exist yet, and waits until each is visible in the broker's metadata. Topics that
+   * exist already are left as they are, whatever their partition count.
+   */
+  public void createTopics(Collection<String> names, int partitions) {
+    requireRunning("create topics");
+    List<NewTopic> topics = new ArrayList<>();
+    for (String n : names) topics.add(new NewTopic(n, partitions, (short) 1));
+    try {
+      for (var e : admin.createTopics(topics).values().entrySet()) {
+        try {
+          e.getValue().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException ex) {
+          if (!(ex.getCause() instanceof TopicExistsException)) {
+            throw new IllegalStateException("could not create topic '" + e.getKey() + "' on " + bootstrapServers()
+                + ": " + ex.getCause(), ex.getCause());
+          }
+        }
+      }
+      awaitVisible(names);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics " + names, e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("topics " + names + " did not become visible on " + bootstrapServers()
+          + " within 30 s: " + e + "\nbroker log " + logFile() + " ends with:\n" + broker.tail(30), e);
+    }
+  }
+
+  /**
+   * The controller has created the topics, but the broker learns of them from the metadata log a moment later, and
+   * until then answers "unknown topic"; a producer started in between would wait on metadata.
+   */
+  private void awaitVisible(Collection<String> names)
+      throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (true) {
+      try {
+        admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
+        return;
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+            || System.currentTimeMillis() > deadline) {
+          throw e;
+        }
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /** Stops the broker cleanly (controlled shutdown) and waits for its process to exit. Idempotent. */
+  @Override
+  public void close() {
+    closeAdmin();
+    if (broker != null) {
+      broker.stop(30_000);
+      broker = null;
+    }
+  }
+
+  /** Kills the broker with SIGKILL, as a crash would; {@link #restart()} brings it back on the same data. */
+  public void kill() {
+    closeAdmin();
+    if (broker != null) {
+      broker.kill();
+      broker = null;
+    }
+  }
+
+  /** Stops the broker if it runs, then starts it again on the same data directory and ports. */
+  public void restart() {
+    close();
+    launch();
+  }
+
+  private void launch() {
+    Path serverProps = dataDir.resolve("server.properties");
+    Path log4j = dataDir.resolve("log4j2.properties");
+    try {
+      Files.writeString(serverProps, serverProperties(), StandardCharsets.UTF_8);
+      Files.writeString(log4j, log4jConfig(logFile()), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not write the broker's configuration into " + dataDir, e);
+    }
+    String classpath = System.getProperty("java.class.path");
+    List<String> jvmArgs = jvmArgs(log4j);
+    Ports.requireFree(port, "the embedded Kafka broker");
+    Ports.requireFree(controllerPort, "the embedded Kafka controller");
+    if (!Files.exists(dataDir.resolve("logs").resolve("meta.properties"))) format(classpath, jvmArgs, serverProps);
+    broker = ChildJvm.launch("kafka-broker", jvmArgs, classpath, "kafka.Kafka", List.of(serverProps.toString()),
+        Map.of(), logFile());
+    awaitReady();
+  }
+
+  private void format(String classpath, List<String> jvmArgs, Path serverProps) {
+    String clusterId = Uuid.randomUuid().toString();
+    ChildJvm tool = ChildJvm.launch("kafka-storage-format", jvmArgs, classpath, "kafka.tools.StorageTool",
+        List.of("format", "--standalone", "-t", clusterId, "-c", serverProps.toString()), Map.of(), logFile());
+    int exit;
+    try {
+      exit = tool.waitFor(READY_TIMEOUT_MS);
+    } catch (InterruptedException e) {
+      tool.kill();
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while formatting " + dataDir, e);
+    }
+    if (exit != 0) {
+      tool.kill();
+      throw new IllegalStateException("formatting the broker's storage in " + dataDir + " failed (exit " + exit
+          + "). Is kafka_2.13 on the classpath? " + logFile() + " ends with:\n" + tool.tail(30));
+    }
+  }
+
+  private void awaitReady() {
+    Map<String, Object> conf = Map.of(
+        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000,
+        AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500);
+    admin = Admin.create(conf);
+    long deadline = System.currentTimeMillis() + READY_TIMEOUT_MS;
+    Exception last = null;
+    while (System.currentTimeMillis() < deadline) {
+      if (!broker.isAlive()) {
+        ChildJvm dead = broker;
+        close();
+        throw new IllegalStateException("the Kafka broker on " + dataDir + " exited during startup. "
+            + dead.logFile() + " ends with:\n" + dead.tail(40));
+      }
+      try {
+        if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) return;
+      } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+        last = e;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        close();
+        throw new IllegalStateException("interrupted while waiting for the broker", e);
+      }
+      sleepQuietly(200);
+    }
+    String tail = broker.tail(40);
+    close();
+    throw new IllegalStateException("the Kafka broker at " + bootstrapServers() + " did not answer within "
+        + READY_TIMEOUT_MS / 1000 + " s (last error: " + last + "). " + logFile() + " ends with:\n" + tail);
+  }
+
+  private String serverProperties() {
+    return String.join("\n",
+        "process.roles=broker,controller",
+        "node.id=1",
+        "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+        "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+        "inter.broker.listener.name=PLAINTEXT",
+        "controller.listener.names=CONTROLLER",
+        "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
+        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "log.dirs=" + dataDir.resolve("logs"),
+        "num.partitions=4",
+        "auto.create.topics.enable=false",
+        "offsets.topic.replication.factor=1",
+        // Fewer internal partitions than the default 50: they are created on first use, and 50 makes that slow.
+        "offsets.topic.num.partitions=4",
+        "transaction.state.log.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "transaction.state.log.num.partitions=4",
+        "share.coordinator.state.topic.replication.factor=1",
+        "share.coordinator.state.topic.min.isr=1",
+        "group.initial.rebalance.delay.ms=0",
+        // After a crash the restarted controller keeps the old broker registration until its session expires, and
+        // refuses the new one until then: the default 9 s would make every restart after a kill that slow.
+        "broker.heartbeat.interval.ms=500",
+        "broker.session.timeout.ms=2000",
+        "message.max.bytes=" + MAX_MESSAGE_BYTES,
+        "replica.fetch.max.bytes=" + MAX_MESSAGE_BYTES,
+        // The topics are the source of truth of every run: the embedded broker never deletes by age.
+        "log.retention.ms=-1",
+        "") ;
+  }
+
+  private static String log4jConfig(Path logFile) {
+    return String.join("\n",
+        "status = warn",
+        "appender.file.type = File",
+        "appender.file.name = file",
+        "appender.file.fileName = " + logFile.toString().replace("\\", "/"),
+        "appender.file.layout.type = PatternLayout",
+        "appender.file.layout.pattern = %d{ISO8601} %p [%c] %m%n",
+        "rootLogger.level = WARN",
+        "rootLogger.appenderRef.file.ref = file",
+        "");
+  }
+
+  private static List<String> jvmArgs(Path log4j) {
+    List<String> args = new ArrayList<>(List.of("-Xmx1g", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+        "-Dlog4j2.configurationFile=" + log4j.toUri()));
+    // Kafka logs through slf4j but ships no slf4j provider; pick one the classpath has, at WARN, so a startup
+    // failure shows up in the log file instead of vanishing into slf4j's no-op logger.
+    if (onClasspath("org.apache.logging.slf4j.SLF4JServiceProvider")) {
+      args.add("-Dslf4j.provider=org.apache.logging.slf4j.SLF4JServiceProvider");
+    } else if (onClasspath("org.slf4j.simple.SimpleServiceProvider")) {
+      args.add("-Dslf4j.provider=org.slf4j.simple.SimpleServiceProvider");
+      args.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+    }
+    return args;
+  }
+
+  private static boolean onClasspath(String className) {
+    try {
+      Class.forName(className, false, EmbeddedKafka.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
+  }
+
+  private static Properties readState(Path dir) throws IOException {
+    Properties p = new Properties();
+    Path f = dir.resolve(STATE_FILE);
+    if (Files.exists(f)) {
+      try (Reader r = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
+        p.load(r);
+      }
+    }
+    return p;
+  }
+
+  private void requireRunning(String what) {
+    if (!isRunning()) {
+      throw new IllegalStateException("cannot " + what + ": the embedded broker on " + dataDir + " is not running"
+          + " (closed or killed; call restart())");
+    }
+  }
+
+  private void closeAdmin() {
+    if (admin != null) {
+      admin.close(Duration.ofSeconds(5));
+      admin = null;
+    }
+  }
+
+  static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Topic names that exist on the broker, for tests and diagnostics. */
+  public Set<String> listTopics() {
+    requireRunning("list topics");
+    try {
+      return admin.listTopics().names().get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while listing topics", e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("could not list topics on " + bootstrapServers() + ": " + e, e);
+    }
+  }
+}

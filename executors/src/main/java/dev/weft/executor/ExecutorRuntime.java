@@ -1,0 +1,905 @@
+package dev.weft.executor;
+
+import dev.weft.avro.CommandKind;
+import dev.weft.avro.FailureKind;
+import dev.weft.avro.TaskCommand;
+import dev.weft.avro.TaskEvent;
+import dev.weft.avro.TaskEventKind;
+import dev.weft.executor.backend.AttemptId;
+import dev.weft.executor.backend.AttemptListener;
+import dev.weft.executor.backend.AttemptOutcome;
+import dev.weft.executor.backend.AttemptRequest;
+import dev.weft.executor.backend.ExecutorBackend;
+import dev.weft.executor.backend.LaunchException;
+import dev.weft.executor.backend.RunningAttempt;
+import dev.weft.spec.SpecJson;
+import dev.weft.spec.TaskSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One member of the executor group {@code weft-executor-<backend>}: reads commands from {@code commands.<backend>},
+ * runs them on an {@link ExecutorBackend} and publishes task events.
+ *
+ * <p><b>At most one start per attempt.</b> For each poll batch, one Kafka transaction holds the batch's STARTED events
+ * and the commit of the batch's command offsets ({@code sendOffsetsToTransaction}); the work is launched only after
+ * that transaction committed. A RUN read again after a crash or a rebalance is therefore either before the committed
+ * offset (never started: no STARTED in the log, safe to start) or past it (started, not read again). Within an
+ * instance, RUNs for an attempt already seen are ignored as well (a coordinator that re-emits a command).
+ *
+ * <p><b>One thread owns Kafka.</b> The poll loop owns the consumer and the transactional producer. Backend threads only
+ * put signals (tracking URL, finished) on a queue; the loop drains it and sends the events in its next transaction,
+ * together with heartbeats and new STARTED events. The poll timeout is short (50 ms) and a loop with events to send
+ * polls without waiting, so events go out promptly whether or not commands arrive.
+ *
+ * <p><b>Bad input never stops the loop.</b> A record that does not decode is copied to the dead-letter topic (reason
+ * and source topic/partition/offset in headers) in the same transaction that commits its offset. A RUN whose spec
+ * does not parse is reported FAILED/INVALID_SPEC.
+ *
+ * <p><b>Concurrency limit.</b> When {@code maxConcurrent} attempts run, the loop stops at the first RUN it cannot
+ * launch, seeks each partition back to its first unhandled record and pauses the assignment; it keeps polling so the
+ * group membership stays alive, and resumes when a slot frees. A CANCEL queued behind such a RUN is therefore read
+ * only when a slot frees; the local timeout still applies meanwhile.
+ *
+ * <p>Threads: {@link #start}, {@link #close} and {@link #halt} may be called from any thread; everything else happens
+ * on the loop thread. The runtime does not close the backend: whoever created it does.
+ */
+public final class ExecutorRuntime implements AutoCloseable {
+  /** Heartbeat interval of adopted attempts, whose RUN command (and its interval) is not known any more. */
+  static final long DEFAULT_HEARTBEAT_MS = 5_000;
+  /** How many attempt ids the instance remembers for dedupe; older ones rely on the committed offsets alone. */
+  static final int SEEN_CAPACITY = 50_000;
+  private static final int COMMIT_TIMEOUT_RETRIES = 3;
+  private static final Duration RETRY_BACKOFF = Duration.ofMillis(500);
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+  private static final Logger log = LoggerFactory.getLogger(ExecutorRuntime.class);
+
+  /** Lifecycle of a runtime; FAILED means the loop stopped on an error that needs a new instance (see failure()). */
+  public enum State { NEW, STARTING, RUNNING, CLOSING, CLOSED, HALTED, FAILED }
+
+  private final ExecutorConfig config;
+  private final ExecutorBackend backend;
+  private final String groupId;
+  private final String commandTopic;
+  private final String transactionalId;
+  private final ExecutorCounters counters = new ExecutorCounters();
+  private final LinkedBlockingQueue<Signal> signals = new LinkedBlockingQueue<>();
+  private final ExecutorService cancelThreads;
+  private final CompletableFuture<Void> started = new CompletableFuture<>();
+
+  // Loop thread only.
+  private final Map<AttemptId, Active> active = new HashMap<>();
+  private final Map<AttemptId, Boolean> seen = new LinkedHashMap<>(1024, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<AttemptId, Boolean> eldest) {
+      return size() > SEEN_CAPACITY;
+    }
+  };
+  private final List<Outgoing> outbox = new ArrayList<>();
+  private KafkaProducer<byte[], byte[]> producer;
+  private KafkaConsumer<byte[], byte[]> consumer;
+
+  private volatile State state = State.NEW;
+  private volatile Throwable failure;
+  private volatile int activeCount;
+  private volatile Set<TopicPartition> assignment = Set.of();
+  private Thread loop;
+
+  public ExecutorRuntime(ExecutorConfig config, ExecutorBackend backend) {
+    this.config = config;
+    this.backend = backend;
+    this.groupId = config.groupIdFor(backend.name());
+    this.commandTopic = config.topics().commands(backend.name());
+    this.transactionalId = groupId + "-" + config.instanceId();
+    this.cancelThreads = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "weft-executor-" + backend.name() + "-cancel");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Starts the poll loop on its own thread and waits until the clients are up (transactions initialised, which also
+   * fences a previous incarnation with the same instance id) and earlier work has been adopted.
+   *
+   * @throws IllegalStateException when the runtime was started before or could not start (the cause says why)
+   */
+  public void start() {
+    synchronized (this) {
+      if (state != State.NEW) throw new IllegalStateException("executor runtime " + transactionalId + " is " + state + "; start it once");
+      state = State.STARTING;
+      loop = new Thread(this::run, "weft-executor-" + backend.name() + "-" + config.instanceId());
+      loop.start();
+    }
+    try {
+      started.get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("executor " + transactionalId + " could not start against " + config.bootstrapServers()
+          + ": " + e.getCause(), e.getCause());
+    } catch (TimeoutException e) {
+      halt();
+      throw new IllegalStateException("executor " + transactionalId + " did not start within " + START_TIMEOUT
+          + "; is the broker at " + config.bootstrapServers() + " reachable?");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting executor " + transactionalId);
+    }
+  }
+
+  /**
+   * Stops gracefully: stops reading commands, leaves the group, cancels running attempts when configured to (and
+   * reports them FAILED/LOST so they are retried), sends the events still due and closes the clients.
+   */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (state == State.NEW) {
+        state = State.CLOSED;
+        return;
+      }
+      if (state == State.STARTING || state == State.RUNNING) state = State.CLOSING;
+    }
+    join(config.cancelGrace().plusSeconds(30));
+    cancelThreads.shutdown();
+  }
+
+  /**
+   * Abandons everything at once, as if the executor's JVM had been killed: no event is sent, no offset committed, the
+   * group is not left, and the work keeps running. For failure tests.
+   */
+  public void halt() {
+    synchronized (this) {
+      if (state == State.NEW) {
+        state = State.HALTED;
+        return;
+      }
+      state = State.HALTED;
+    }
+    KafkaConsumer<byte[], byte[]> c = consumer;
+    if (c != null) c.wakeup();
+    join(Duration.ofSeconds(30));
+    cancelThreads.shutdownNow();
+  }
+
+  public State state() {
+    return state;
+  }
+
+  /** Why the loop stopped, when {@link #state()} is FAILED. */
+  public Throwable failure() {
+    return failure;
+  }
+
+  public ExecutorCounters counters() {
+    return counters;
+  }
+
+  /** Attempts running on this instance (launched or adopted, not yet reported finished). */
+  public int activeCount() {
+    return activeCount;
+  }
+
+  /** The command partitions this instance holds right now. */
+  public Set<TopicPartition> assignment() {
+    return assignment;
+  }
+
+  public String groupId() {
+    return groupId;
+  }
+
+  public String transactionalId() {
+    return transactionalId;
+  }
+
+  public String commandTopic() {
+    return commandTopic;
+  }
+
+  private void join(Duration timeout) {
+    Thread t = loop;
+    if (t == null || t == Thread.currentThread()) return;
+    try {
+      t.join(timeout.toMillis());
+      if (t.isAlive()) log.warn("executor loop {} did not stop within {}", transactionalId, timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // The loop.
+
+  private void run() {
+    try {
+      producer = new KafkaProducer<>(producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
+      producer.initTransactions();
+      consumer = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      consumer.subscribe(List.of(commandTopic), new Rebalance());
+      adoptRunning();
+      synchronized (this) {
+        if (state == State.STARTING) state = State.RUNNING;
+      }
+      started.complete(null);
+      log.info("executor {} running: group {}, topic {}, maxConcurrent {}", transactionalId, groupId, commandTopic,
+          config.maxConcurrent());
+      while (state == State.RUNNING) iterate();
+      if (state == State.HALTED) {
+        abandon();
+      } else {
+        shutdown();
+      }
+    } catch (RuntimeException e) {
+      Throwable cause = e instanceof Fatal ? e.getCause() : e;
+      if (state == State.HALTED) {
+        abandon();
+        return;
+      }
+      failure = cause;
+      state = State.FAILED;
+      started.completeExceptionally(cause);
+      log.error("executor {} stopped: {}. Running attempts are no longer reported; restart the executor.",
+          transactionalId, cause.toString(), cause);
+      abandon();
+    } finally {
+      started.complete(null);
+    }
+  }
+
+  private void iterate() {
+    ConsumerRecords<byte[], byte[]> records;
+    try {
+      records = consumer.poll(outbox.isEmpty() && signals.isEmpty() ? config.pollTimeout() : Duration.ZERO);
+    } catch (WakeupException e) {
+      return;
+    }
+    if (state == State.HALTED) return;
+    long now = System.currentTimeMillis();
+    drainSignals(now);
+    enforceTimeouts(now);
+    addDueHeartbeats(now);
+    Batch batch = new Batch();
+    handle(records, batch, now);
+    if (!outbox.isEmpty() || !batch.isEmpty()) {
+      if (!commit(batch)) {
+        sleepQuietly(RETRY_BACKOFF);
+        return;
+      }
+    }
+    if (state == State.HALTED) return;
+    launch(batch.launches);
+    drainSignals(System.currentTimeMillis());
+    updatePause();
+  }
+
+  private void handle(ConsumerRecords<byte[], byte[]> records, Batch batch, long now) {
+    Map<TopicPartition, Long> deferred = new HashMap<>();
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+      if (deferred.containsKey(tp)) continue;
+      boolean handled;
+      try {
+        handled = handle(r, batch, now);
+      } catch (RuntimeException e) {
+        // A bug or an unexpected input in one record must not stop the loop for every other one.
+        log.error("executor {}: cannot handle {}-{}@{}: {}", transactionalId, r.topic(), r.partition(), r.offset(), e.toString(), e);
+        deadLetter(r, batch, "executor error: " + e);
+        handled = true;
+      }
+      if (!handled) {
+        deferred.put(tp, r.offset());
+        continue;
+      }
+      batch.firstOffsets.putIfAbsent(tp, r.offset());
+      batch.offsets.put(tp, new OffsetAndMetadata(r.offset() + 1));
+    }
+    // Records after the first one that found no free slot are read again once a slot frees.
+    deferred.forEach(consumer::seek);
+  }
+
+  /** @return false when the record is a RUN that cannot be launched now because every slot is taken */
+  private boolean handle(ConsumerRecord<byte[], byte[]> r, Batch batch, long now) {
+    if (r.value() == null) {
+      counters.commands.incrementAndGet();
+      deadLetter(r, batch, "empty record (null value) on a command topic");
+      return true;
+    }
+    TaskCommand command;
+    try {
+      command = config.commandSerde().deserializer().deserialize(r.topic(), r.headers(), r.value());
+    } catch (RuntimeException e) {
+      counters.commands.incrementAndGet();
+      log.warn("executor {}: {}-{}@{} is not a TaskCommand, dead-lettered: {}", transactionalId, r.topic(), r.partition(),
+          r.offset(), e.toString());
+      deadLetter(r, batch, "not a TaskCommand: " + describe(e));
+      return true;
+    }
+    if (command == null || command.getKind() == null || command.getKind() == CommandKind.UNKNOWN) {
+      counters.commands.incrementAndGet();
+      deadLetter(r, batch, "unknown command kind" + (command == null ? "" : " " + command.getKind())
+          + "; this executor understands RUN and CANCEL (is it older than the coordinator?)");
+      return true;
+    }
+    AttemptId id = new AttemptId(command.getRunId(), command.getTaskId(), command.getAttempt());
+    if (command.getKind() == CommandKind.CANCEL) {
+      counters.commands.incrementAndGet();
+      cancel(id, command.getReason() == null ? "cancelled" : command.getReason(), batch, now);
+      return true;
+    }
+    return run(id, command, batch, now);
+  }
+
+  private boolean run(AttemptId id, TaskCommand command, Batch batch, long now) {
+    if (seen.containsKey(id) || batch.seen.contains(id)) {
+      counters.commands.incrementAndGet();
+      counters.duplicates.incrementAndGet();
+      log.info("executor {}: ignoring RUN for attempt {}: already seen by this instance", transactionalId, id);
+      return true;
+    }
+    if (command.getTaskSpecJson() == null) {
+      return refuse(id, batch, now, "RUN command for " + id + " carries no taskSpecJson");
+    }
+    TaskSpec spec;
+    try {
+      spec = SpecJson.MAPPER.readValue(command.getTaskSpecJson(), TaskSpec.class);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return refuse(id, batch, now, "the task spec of " + id + " does not parse: " + e.getOriginalMessage());
+    }
+    String output = spec.output();
+    if (output != null && !output.isBlank()) {
+      try {
+        if (config.outputChecker().exists(output)) {
+          counters.commands.incrementAndGet();
+          counters.skipped.incrementAndGet();
+          batch.seen.add(id);
+          batch.add(event(TaskEventKind.SKIPPED, id, now).setReason(Texts.head("output " + output + " exists", Texts.MAX_REASON_BYTES)));
+          return true;
+        }
+      } catch (OutputChecker.UnsupportedOutputException e) {
+        return refuse(id, batch, now, e.getMessage());
+      } catch (IOException e) {
+        counters.commands.incrementAndGet();
+        batch.seen.add(id);
+        batch.add(failed(id, now, FailureKind.OTHER, null, "cannot check output " + output + ": " + e, null));
+        return true;
+      }
+    }
+    if (active.size() + batch.launches.size() >= config.maxConcurrent()) return false;
+    counters.commands.incrementAndGet();
+    batch.seen.add(id);
+    Duration timeout = command.getTimeoutMs() > 0 ? Duration.ofMillis(command.getTimeoutMs()) : null;
+    long heartbeat = command.getHeartbeatIntervalMs() > 0 ? command.getHeartbeatIntervalMs() : DEFAULT_HEARTBEAT_MS;
+    batch.add(event(TaskEventKind.STARTED, id, now));
+    batch.launches.put(id, new PendingLaunch(new AttemptRequest(id, command.getPipeline(), spec, timeout), heartbeat));
+    return true;
+  }
+
+  private boolean refuse(AttemptId id, Batch batch, long now, String reason) {
+    counters.commands.incrementAndGet();
+    counters.invalidSpecs.incrementAndGet();
+    batch.seen.add(id);
+    log.info("executor {}: attempt {} failed with INVALID_SPEC: {}", transactionalId, id, reason);
+    batch.add(failed(id, now, FailureKind.INVALID_SPEC, null, reason, null));
+    return true;
+  }
+
+  private void cancel(AttemptId id, String reason, Batch batch, long now) {
+    Active a = active.get(id);
+    if (a != null) {
+      if (a.cancelReason == null && !a.timedOut) {
+        counters.cancels.incrementAndGet();
+        a.cancelReason = reason;
+        cancelAsync(a, reason);
+      }
+      return;
+    }
+    if (batch.launches.remove(id) != null) {
+      // RUN and CANCEL in the same batch: STARTED is already in this transaction, so report the cancel right after
+      // it and never launch.
+      counters.cancels.incrementAndGet();
+      batch.add(event(TaskEventKind.CANCELLED, id, now).setFailureKind(FailureKind.CANCELLED)
+          .setReason(Texts.head(reason, Texts.MAX_REASON_BYTES)));
+      return;
+    }
+    counters.unknownCancels.incrementAndGet();
+    log.info("executor {}: ignoring CANCEL for attempt {}: not running on this instance", transactionalId, id);
+  }
+
+  private void cancelAsync(Active a, String reason) {
+    RunningAttempt running = a.running;
+    // Backends may block in cancel (docker stop waits for the grace); the loop must not.
+    cancelThreads.execute(() -> {
+      try {
+        running.cancel(config.cancelGrace(), reason);
+      } catch (RuntimeException e) {
+        log.warn("executor {}: cancel of attempt {} failed: {}", transactionalId, a.id, e.toString(), e);
+      }
+    });
+  }
+
+  private void launch(Map<AttemptId, PendingLaunch> launches) {
+    for (PendingLaunch p : launches.values()) {
+      if (state == State.HALTED) return;
+      AttemptId id = p.request.id();
+      long now = System.currentTimeMillis();
+      Active a = new Active(id, p.heartbeatMs, p.request.timeout() == null ? 0 : p.request.timeout().toMillis(), now);
+      active.put(id, a);
+      counters.launched.incrementAndGet();
+      try {
+        a.running = backend.launch(p.request, a);
+        a.nextHeartbeatAt = now + a.heartbeatMs;
+        // An attempt that finished inside launch (noop) needs no heartbeat: its outcome is already queued.
+        if (!a.finishSignalled) outbox.add(Outgoing.event(event(TaskEventKind.HEARTBEAT, id, now).setHandle(a.running.handle()).build()));
+      } catch (LaunchException e) {
+        active.remove(id);
+        counters.launchFailures.incrementAndGet();
+        log.info("executor {}: attempt {} could not start ({}): {}", transactionalId, id, e.kind(), e.getMessage());
+        outbox.add(Outgoing.event(failed(id, now, e.kind(), null, e.getMessage(), null).build()));
+      } catch (RuntimeException e) {
+        active.remove(id);
+        counters.launchFailures.incrementAndGet();
+        log.error("executor {}: backend {} failed to launch attempt {}", transactionalId, backend.name(), id, e);
+        outbox.add(Outgoing.event(failed(id, now, FailureKind.LAUNCH_ERROR, null,
+            "backend " + backend.name() + " failed to launch: " + e, null).build()));
+      }
+    }
+    activeCount = active.size();
+  }
+
+  private void adoptRunning() {
+    List<AttemptId> found = backend.findRunning();
+    for (AttemptId id : found) {
+      Active a = new Active(id, DEFAULT_HEARTBEAT_MS, 0, System.currentTimeMillis());
+      active.put(id, a);
+      seen.put(id, Boolean.TRUE);
+      try {
+        RunningAttempt running = backend.adopt(id, a);
+        if (running == null) {
+          active.remove(id);
+          log.info("executor {}: attempt {} could not be adopted; the coordinator will presume it lost", transactionalId, id);
+          continue;
+        }
+        a.running = running;
+        long now = System.currentTimeMillis();
+        a.nextHeartbeatAt = now + a.heartbeatMs;
+        counters.adopted.incrementAndGet();
+        log.info("executor {}: adopted attempt {} ({})", transactionalId, id, running.handle());
+        if (!a.finishSignalled) outbox.add(Outgoing.event(event(TaskEventKind.HEARTBEAT, id, now).setHandle(running.handle()).build()));
+      } catch (RuntimeException e) {
+        active.remove(id);
+        log.warn("executor {}: adopting attempt {} failed: {}", transactionalId, id, e.toString(), e);
+      }
+    }
+    activeCount = active.size();
+  }
+
+  private void drainSignals(long now) {
+    Signal s;
+    while ((s = signals.poll()) != null) apply(s, now);
+    activeCount = active.size();
+  }
+
+  private void apply(Signal s, long now) {
+    Active a = s.active();
+    if (active.get(a.id) != a) return;
+    if (s instanceof Signal.Tracking t) {
+      outbox.add(Outgoing.event(event(TaskEventKind.TRACKING_URL, a.id, now).setTrackingUrl(t.url()).build()));
+    } else if (s instanceof Signal.Finished f) {
+      active.remove(a.id);
+      outbox.add(Outgoing.event(finishedEvent(a, f.outcome(), now)));
+    }
+  }
+
+  private TaskEvent finishedEvent(Active a, AttemptOutcome o, long now) {
+    String tail = Texts.tail(o.logTail() == null || o.logTail().isEmpty() ? null : o.logTail(), Texts.MAX_LOG_TAIL_BYTES);
+    if (o.succeeded()) {
+      return event(TaskEventKind.SUCCEEDED, a.id, now).setExitCode(o.exitCode()).setLogTail(tail).build();
+    }
+    if (a.timedOut) {
+      return failed(a.id, now, FailureKind.TIMED_OUT, o.exitCode(),
+          "timed out after " + a.timeoutText() + " and was cancelled (" + o.reason() + ")", tail).build();
+    }
+    if (a.shutdown) {
+      return failed(a.id, now, FailureKind.LOST, o.exitCode(),
+          "executor " + config.instanceId() + " shut down while the attempt ran; it was cancelled and may be retried", tail).build();
+    }
+    if (a.cancelReason != null) {
+      return event(TaskEventKind.CANCELLED, a.id, now).setExitCode(o.exitCode()).setFailureKind(FailureKind.CANCELLED)
+          .setReason(Texts.head(a.cancelReason, Texts.MAX_REASON_BYTES)).setLogTail(tail).build();
+    }
+    FailureKind kind = o.failureKind() == null ? FailureKind.OTHER : o.failureKind();
+    return failed(a.id, now, kind, o.exitCode(), o.reason(), tail).build();
+  }
+
+  private void enforceTimeouts(long now) {
+    for (Active a : active.values()) {
+      if (a.deadline > 0 && now >= a.deadline && !a.timedOut && a.running != null && !a.finishSignalled) {
+        a.timedOut = true;
+        counters.timeouts.incrementAndGet();
+        log.info("executor {}: attempt {} timed out after {}; cancelling", transactionalId, a.id, a.timeoutText());
+        cancelAsync(a, "timed out after " + a.timeoutText());
+      }
+    }
+  }
+
+  private void addDueHeartbeats(long now) {
+    for (Active a : active.values()) {
+      if (a.running != null && !a.finishSignalled && now >= a.nextHeartbeatAt) {
+        a.nextHeartbeatAt = now + a.heartbeatMs;
+        outbox.add(Outgoing.event(event(TaskEventKind.HEARTBEAT, a.id, now).setHandle(a.running.handle()).build()));
+      }
+    }
+  }
+
+  private void updatePause() {
+    Set<TopicPartition> assigned = consumer.assignment();
+    if (active.size() >= config.maxConcurrent()) {
+      if (!consumer.paused().containsAll(assigned)) consumer.pause(assigned);
+    } else if (!consumer.paused().isEmpty()) {
+      consumer.resume(consumer.paused());
+    }
+  }
+
+  /** @return whether the batch and the outbox were committed; when not, the batch's records are read again */
+  private boolean commit(Batch batch) {
+    boolean begun = false;
+    try {
+      // Serialise first: a schema registry that is down fails here, before a transaction is open.
+      List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(outbox.size() + batch.out.size());
+      for (Outgoing o : outbox) records.add(toRecord(o));
+      for (Outgoing o : batch.out) records.add(toRecord(o));
+      producer.beginTransaction();
+      begun = true;
+      for (ProducerRecord<byte[], byte[]> rec : records) producer.send(rec);
+      if (!batch.offsets.isEmpty()) producer.sendOffsetsToTransaction(batch.offsets, consumer.groupMetadata());
+      commitTransaction();
+    } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException | UnsupportedVersionException e) {
+      throw new Fatal(e);
+    } catch (Fatal e) {
+      throw e;
+    } catch (RuntimeException e) {
+      log.warn("executor {}: transaction failed, its {} commands will be read again: {}", transactionalId,
+          batch.offsets.size(), e.toString());
+      if (begun) {
+        try {
+          producer.abortTransaction();
+        } catch (RuntimeException abort) {
+          throw new Fatal(abort);
+        }
+      }
+      counters.abortedTransactions.incrementAndGet();
+      rewind(batch);
+      return false;
+    }
+    long events = 0;
+    long deadLetters = 0;
+    for (Outgoing o : outbox) if (o.event != null) events++; else deadLetters++;
+    for (Outgoing o : batch.out) if (o.event != null) events++; else deadLetters++;
+    counters.events.addAndGet(events);
+    counters.deadLettered.addAndGet(deadLetters);
+    counters.transactions.incrementAndGet();
+    outbox.clear();
+    for (AttemptId id : batch.seen) seen.put(id, Boolean.TRUE);
+    return true;
+  }
+
+  private void commitTransaction() {
+    for (int i = 1; ; i++) {
+      try {
+        producer.commitTransaction();
+        return;
+      } catch (org.apache.kafka.common.errors.TimeoutException e) {
+        // The outcome is unknown; Kafka's contract is to retry the commit, never to abort after a timeout.
+        if (i >= COMMIT_TIMEOUT_RETRIES) throw new Fatal(e);
+        log.warn("executor {}: commit timed out, retrying ({}/{})", transactionalId, i, COMMIT_TIMEOUT_RETRIES);
+      }
+    }
+  }
+
+  private void rewind(Batch batch) {
+    if (consumer == null) return;
+    Set<TopicPartition> assigned = consumer.assignment();
+    batch.firstOffsets.forEach((tp, offset) -> {
+      if (assigned.contains(tp)) consumer.seek(tp, offset);
+    });
+  }
+
+  private ProducerRecord<byte[], byte[]> toRecord(Outgoing o) {
+    if (o.event == null) return new ProducerRecord<>(o.topic, null, o.key, o.value, o.headers);
+    String topic = config.topics().taskEvents();
+    byte[] value = config.eventSerde().serializer().serialize(topic, o.event);
+    return new ProducerRecord<>(topic, o.event.getRunId().getBytes(StandardCharsets.UTF_8), value);
+  }
+
+  private void deadLetter(ConsumerRecord<byte[], byte[]> r, Batch batch, String reason) {
+    Headers headers = new RecordHeaders();
+    r.headers().forEach(headers::add);
+    headers.add(DeadLetterHeaders.REASON, Texts.head(reason, Texts.MAX_REASON_BYTES).getBytes(StandardCharsets.UTF_8));
+    headers.add(DeadLetterHeaders.SOURCE_TOPIC, r.topic().getBytes(StandardCharsets.UTF_8));
+    headers.add(DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(r.partition()).getBytes(StandardCharsets.UTF_8));
+    headers.add(DeadLetterHeaders.SOURCE_OFFSET, Long.toString(r.offset()).getBytes(StandardCharsets.UTF_8));
+    headers.add(DeadLetterHeaders.REPORTER, config.instanceId().getBytes(StandardCharsets.UTF_8));
+    batch.out.add(new Outgoing(config.topics().deadLetter(), r.key(), r.value(), headers, null));
+  }
+
+  private void shutdown() {
+    // Leave the group first, so the partitions move to another instance while running attempts are wound down.
+    try {
+      consumer.close(CloseOptions.timeout(Duration.ofSeconds(10)));
+    } catch (RuntimeException e) {
+      log.warn("executor {}: closing the consumer: {}", transactionalId, e.toString());
+    }
+    consumer = null;
+    drainSignals(System.currentTimeMillis());
+    if (config.cancelRunningOnClose() && !active.isEmpty()) {
+      log.info("executor {}: cancelling {} running attempts before shutting down", transactionalId, active.size());
+      for (Active a : active.values()) {
+        if (a.running != null && !a.finishSignalled) {
+          a.shutdown = true;
+          cancelAsync(a, "executor " + config.instanceId() + " is shutting down");
+        }
+      }
+      long deadline = System.nanoTime() + config.cancelGrace().plusSeconds(5).toNanos();
+      while (!active.isEmpty() && System.nanoTime() < deadline) {
+        try {
+          Signal s = signals.poll(50, TimeUnit.MILLISECONDS);
+          if (s != null) apply(s, System.currentTimeMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+        drainSignals(System.currentTimeMillis());
+      }
+      if (!active.isEmpty()) log.warn("executor {}: {} attempts did not stop in time: {}", transactionalId, active.size(), active.keySet());
+    }
+    drainSignals(System.currentTimeMillis());
+    if (!outbox.isEmpty()) flushWithoutOffsets();
+    try {
+      producer.close(Duration.ofSeconds(10));
+    } catch (RuntimeException e) {
+      log.warn("executor {}: closing the producer: {}", transactionalId, e.toString());
+    }
+    state = State.CLOSED;
+    log.info("executor {} closed: {}", transactionalId, counters);
+  }
+
+  private void flushWithoutOffsets() {
+    Batch empty = new Batch();
+    for (int i = 0; i < 3 && !outbox.isEmpty(); i++) {
+      try {
+        if (commit(empty)) return;
+      } catch (Fatal e) {
+        break;
+      }
+    }
+    log.warn("executor {}: {} events could not be sent before shutdown", transactionalId, outbox.size());
+  }
+
+  private void abandon() {
+    if (producer != null) {
+      try {
+        producer.close(Duration.ZERO);
+      } catch (RuntimeException e) {
+        log.debug("closing the producer of a halted executor", e);
+      }
+    }
+    if (consumer != null) {
+      try {
+        consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP)
+            .withTimeout(Duration.ZERO));
+      } catch (RuntimeException e) {
+        log.debug("closing the consumer of a halted executor", e);
+      }
+    }
+  }
+
+  private Properties producerProperties() {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, transactionalId + "-producer");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    // Short: a transaction left open by a killed instance blocks read_committed readers of task-events until it
+    // times out (unless an instance with the same id restarts and fences it first).
+    p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 15_000);
+    clientOverrides(p, "producer.");
+    return p;
+  }
+
+  private Properties consumerProperties() {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, transactionalId + "-consumer");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    // A command written before this group first joined must still run.
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // One transaction per poll batch: bigger batches amortise its fixed cost (AddOffsetsToTxn, commit markers).
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+    clientOverrides(p, "consumer.");
+    return p;
+  }
+
+  private void clientOverrides(Properties p, String prefix) {
+    config.clientProperties().forEach((k, v) -> {
+      if (k.startsWith(prefix)) p.put(k.substring(prefix.length()), v);
+      else if (!k.startsWith("producer.") && !k.startsWith("consumer.")) p.put(k, v);
+    });
+  }
+
+  private TaskEvent.Builder event(TaskEventKind kind, AttemptId id, long now) {
+    return TaskEvent.newBuilder().setKind(kind).setRunId(id.runId()).setTaskId(id.taskId()).setAttempt(id.attempt())
+        .setAtMs(now).setSource(config.instanceId());
+  }
+
+  private TaskEvent.Builder failed(AttemptId id, long now, FailureKind kind, Integer exitCode, String reason, String logTail) {
+    return event(TaskEventKind.FAILED, id, now).setFailureKind(kind).setExitCode(exitCode)
+        .setReason(Texts.head(reason, Texts.MAX_REASON_BYTES)).setLogTail(Texts.tail(logTail, Texts.MAX_LOG_TAIL_BYTES));
+  }
+
+  private static String describe(Throwable e) {
+    StringBuilder sb = new StringBuilder(String.valueOf(e.getMessage()));
+    for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) sb.append("; caused by ").append(c);
+    return sb.toString();
+  }
+
+  private static void sleepQuietly(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private final class Rebalance implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      // Nothing to commit: every batch is committed before the next poll, the only place this is called from.
+      Set<TopicPartition> now = new HashSet<>(assignment);
+      now.removeAll(partitions);
+      assignment = Set.copyOf(now);
+      log.info("executor {}: partitions revoked {}", transactionalId, partitions);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      Set<TopicPartition> now = new HashSet<>(assignment);
+      now.addAll(partitions);
+      assignment = Set.copyOf(now);
+      log.info("executor {}: partitions assigned {}", transactionalId, partitions);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      onPartitionsRevoked(partitions);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Loop state.
+
+  /** An attempt running here. Its listener methods run on backend threads and only enqueue signals. */
+  private final class Active implements AttemptListener {
+    final AttemptId id;
+    final long heartbeatMs;
+    final long timeoutMs;
+    /** When the local timeout fires; 0 for none. */
+    final long deadline;
+    volatile RunningAttempt running;
+    volatile boolean finishSignalled;
+    long nextHeartbeatAt;
+    String cancelReason;
+    boolean timedOut;
+    boolean shutdown;
+
+    Active(AttemptId id, long heartbeatMs, long timeoutMs, long now) {
+      this.id = id;
+      this.heartbeatMs = heartbeatMs;
+      this.timeoutMs = timeoutMs;
+      this.deadline = timeoutMs > 0 ? now + timeoutMs : 0;
+    }
+
+    String timeoutText() {
+      return Duration.ofMillis(timeoutMs).toString().substring(2).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @Override
+    public void trackingUrl(String url) {
+      if (url != null) signals.add(new Signal.Tracking(this, url));
+    }
+
+    @Override
+    public void finished(AttemptOutcome outcome) {
+      if (finishSignalled) {
+        log.warn("executor {}: backend {} reported attempt {} finished twice; ignoring {}", transactionalId, backend.name(), id, outcome);
+        return;
+      }
+      finishSignalled = true;
+      signals.add(new Signal.Finished(this, outcome));
+    }
+  }
+
+  private sealed interface Signal {
+    Active active();
+
+    record Tracking(Active active, String url) implements Signal {}
+
+    record Finished(Active active, AttemptOutcome outcome) implements Signal {}
+  }
+
+  private record PendingLaunch(AttemptRequest request, long heartbeatMs) {}
+
+  /** A dead-letter record (raw bytes) or a task event (serialised at commit time). */
+  private record Outgoing(String topic, byte[] key, byte[] value, Headers headers, TaskEvent event) {
+    static Outgoing event(TaskEvent e) {
+      return new Outgoing(null, null, null, null, e);
+    }
+  }
+
+  /** What one poll batch produces: committed together or not at all. */
+  private static final class Batch {
+    final List<Outgoing> out = new ArrayList<>();
+    final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    final Map<TopicPartition, Long> firstOffsets = new HashMap<>();
+    final Map<AttemptId, PendingLaunch> launches = new LinkedHashMap<>();
+    final Set<AttemptId> seen = new HashSet<>();
+
+    void add(TaskEvent.Builder e) {
+      out.add(Outgoing.event(e.build()));
+    }
+
+    boolean isEmpty() {
+      return out.isEmpty() && offsets.isEmpty();
+    }
+  }
+
+  /** An error after which this instance cannot go on (fenced, unauthorised): the loop stops. */
+  private static final class Fatal extends RuntimeException {
+    Fatal(Throwable cause) {
+      super(cause);
+    }
+  }
+}
