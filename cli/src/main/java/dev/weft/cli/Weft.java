@@ -32,8 +32,11 @@ public final class Weft {
                                                   publish a pipeline request; --wait follows it and prints a summary
         status RUN [--json]                       the run's tasks and their states
         cancel RUN [--task T] [--reason R]        cancel a run, or one task and what depends on it
+        replay [--application-id NEW] [--serve]   rebuild coordinator state from the topics; starts no work twice
         coordinator [--state-dir D] [--api-port P]        run one coordinator instance (service)
         executor NAME [--instance-id I] [--max-concurrent N]  run one executor instance (process, noop, container, spark)
+        bench [--quick] [--json] [--rate 200,1000]  measure throughput, dispatch latency, a large run, replay and
+                                                  the Kafka Streams limit on an embedded broker (docs/performance.md)
 
       Every command but run and dev talks to --bootstrap (WEFT_BOOTSTRAP, default localhost:9092),
       --registry (WEFT_REGISTRY, default http://localhost:8081/apis/ccompat/v7) and
@@ -64,6 +67,15 @@ public final class Weft {
       return argv.isEmpty() ? USAGE : OK;
     }
     String command = argv.get(0);
+    if (command.equals("bench")) {
+      // The benchmark parses its own flags (--quick, --tiny), which the shared parser would take for options.
+      try {
+        return dev.weft.bench.BenchCommand.run(argv.subList(1, argv.size()), out, err);
+      } catch (Exception e) {
+        err.println("weft bench: " + e);
+        return UNAVAILABLE;
+      }
+    }
     Args a = new Args(argv.subList(1, argv.size()), Set.of("wait", "json"));
     try {
       return switch (command) {
@@ -72,6 +84,7 @@ public final class Weft {
         case "submit" -> SubmitCommand.run(a, out, err);
         case "status" -> StatusCommand.run(a, out, err);
         case "cancel" -> CancelCommand.run(a, out, err);
+        case "replay" -> ReplayCommand.run(a, out, err);
         case "coordinator" -> ServiceCommands.coordinator(a, out, err);
         case "executor" -> ServiceCommands.executor(a, out, err);
         default -> throw new Args.UsageException("unknown command '" + command + "'");

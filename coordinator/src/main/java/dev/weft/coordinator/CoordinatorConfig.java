@@ -43,6 +43,11 @@ public record CoordinatorConfig(
         replicationFactor, apiHost, apiPort, o);
   }
 
+  public CoordinatorConfig withTopics(Topics t) {
+    return new CoordinatorConfig(bootstrapServers, t, applicationId, stateDir, streamThreads, commitIntervalMs,
+        replicationFactor, apiHost, apiPort, options);
+  }
+
   public CoordinatorConfig withCommitIntervalMs(long ms) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, ms,
         replicationFactor, apiHost, apiPort, options);

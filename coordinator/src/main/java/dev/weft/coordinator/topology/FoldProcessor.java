@@ -16,15 +16,12 @@ import dev.weft.coordinator.state.TaskState;
 import dev.weft.coordinator.state.TimerEntry;
 import dev.weft.topics.Topics;
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,8 +40,8 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
   private TaskEventDecider taskEvents;
   private TimerDecider timers;
   private EventApplier applier;
-  /** Partitions still below their catch-up offset; empty outside a replay. */
-  private final Set<String> catchingUp = new HashSet<>();
+  /** Whether the record being processed was already folded and published by the coordinator a replay replaces. */
+  private boolean alreadyPublished;
 
   FoldProcessor(CoordinatorOptions options, FoldStats stats) {
     this.options = options;
@@ -62,17 +59,14 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
     this.requests = new RunRequestDecider(state, options.limits());
     this.taskEvents = new TaskEventDecider(state);
     this.timers = new TimerDecider(state);
-    int partition = context.taskId().partition();
-    options.catchUpOffsets().forEach((tp, end) -> {
-      if (tp.endsWith(":" + partition) && end > 0) catchingUp.add(tp);
-    });
     context.schedule(Duration.ofMillis(options.timerTickMs()), PunctuationType.WALL_CLOCK_TIME, this::fireTimers);
   }
 
   @Override
   public void process(Record<String, Input> record) {
     stats.processed.incrementAndGet();
-    updateCatchUp();
+    alreadyPublished = ctx.recordMetadata()
+        .map(m -> options.catchUp().isBelow(m.topic(), m.partition(), m.offset())).orElse(false);
     Input input = record.value();
     RecordDecisions d = new RecordDecisions(record);
     try {
@@ -89,22 +83,10 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
   }
 
   private void fireTimers(long now) {
-    if (!catchingUp.isEmpty()) return;
+    if (!options.catchUp().done()) return;
     RecordDecisions d = new RecordDecisions(null);
     int fired = timers.fire(now, options.maxTimersPerTick(), d);
     stats.timersFired.addAndGet(fired);
-  }
-
-  private void updateCatchUp() {
-    if (catchingUp.isEmpty()) return;
-    ctx.recordMetadata().ifPresent((RecordMetadata m) -> {
-      String tp = CoordinatorOptions.partitionKey(m.topic(), m.partition());
-      Long end = options.catchUpOffsets().get(tp);
-      if (end != null && m.offset() >= end - 1) {
-        catchingUp.remove(tp);
-        if (catchingUp.isEmpty()) LOG.info("replay of partition {} caught up; publishing again", ctx.taskId());
-      }
-    });
   }
 
   /** Decisions for one input (or one punctuation): applies events now, forwards outputs unless catching up. */
@@ -120,7 +102,7 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
     }
 
     private boolean publishing() {
-      return catchingUp.isEmpty();
+      return input == null || !alreadyPublished;
     }
 
     @Override

@@ -51,12 +51,16 @@ final class CoordinatorHarness implements AutoCloseable {
   long now = 1_700_000_000_000L;
 
   CoordinatorHarness() {
+    this(CoordinatorOptions.DEFAULT);
+  }
+
+  CoordinatorHarness(CoordinatorOptions options) {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, "weft-coordinator-test");
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     driver = new TopologyTestDriver(
-        CoordinatorTopology.build(TOPICS, serdes, CoordinatorOptions.DEFAULT, stats, false), p, Instant.ofEpochMilli(now));
+        CoordinatorTopology.build(TOPICS, serdes, options, stats, false), p, Instant.ofEpochMilli(now));
     requests = driver.createInputTopic(TOPICS.requests(), new StringSerializer(), serdes.runRequest().serializer());
     events = driver.createInputTopic(TOPICS.taskEvents(), new StringSerializer(), serdes.taskEvent().serializer());
     rawRequests = driver.createInputTopic(TOPICS.requests(), new ByteArraySerializer(), new ByteArraySerializer());
