@@ -112,6 +112,12 @@ final class RunReport {
       String detail = t.trackingUrl() != null ? t.trackingUrl() : "";
       if (t.lastFailure() != null) detail = (detail.isEmpty() ? "" : detail + "  ") + t.lastFailure();
       out.printf(fmt, t.id(), t.status(), t.executor(), t.attempts(), detail);
+      if (t.failures() != null && t.failures().size() > 1) {
+        for (TaskView.FailureView f : t.failures()) {
+          out.printf("%-" + w + "s    attempt %d failed (%s%s): %s%n", "", f.attempt(), f.kind(),
+              f.exitCode() == null ? "" : ", exit code " + f.exitCode(), f.reason());
+        }
+      }
     }
   }
 

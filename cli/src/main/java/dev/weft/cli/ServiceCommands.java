@@ -71,10 +71,14 @@ final class ServiceCommands {
     String master = a.option("spark-master", "WEFT_SPARK_MASTER", "local[2]");
     String home = a.option("spark-home", "SPARK_HOME", null);
     if (home != null) {
-      return new SparkBackend(SparkBackendConfig.fromSparkHome(home, master, workdir).orElseThrow(
-          () -> new Args.UsageException("no bin/spark-submit under SPARK_HOME=" + home)));
+      SparkBackendConfig installed = SparkBackendConfig.fromSparkHome(home, master, workdir).orElseThrow(
+          () -> new Args.UsageException("no executable bin/spark-submit under --spark-home " + home));
+      // Inline jobs need Weft's runner jar next to the user's spark-submit, when this build has one.
+      return new SparkBackend(SparkClasspath.locate().map(cp -> installed.withInlineJobsJar(cp.jobsJar().toString()))
+          .orElse(installed));
     }
-    return new SparkBackend(SparkBackendConfig.local(SparkClasspath.require(), master, workdir));
+    return new SparkBackend(SparkBackendConfig.detect(master, workdir).orElseThrow(() -> new Args.UsageException(
+        "no Spark found: set SPARK_HOME or --spark-home, or build Weft with `mvn install` to get Spark's jars")));
   }
 
   private static int untilStopped(AutoCloseable service, PrintStream err) throws InterruptedException {

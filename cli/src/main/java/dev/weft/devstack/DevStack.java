@@ -12,7 +12,6 @@ import dev.weft.executor.noop.NoopBackend;
 import dev.weft.executor.process.ProcessBackend;
 import dev.weft.executor.spark.SparkBackend;
 import dev.weft.executor.spark.SparkBackendConfig;
-import dev.weft.executor.spark.SparkClasspath;
 import dev.weft.serde.WeftSerdes;
 import dev.weft.spec.PipelineSpecs;
 import dev.weft.topics.Topics;
@@ -93,11 +92,12 @@ public final class DevStack implements AutoCloseable {
     } catch (RuntimeException e) {
       notes.add("container executor not started: " + e.getMessage());
     }
-    Optional<SparkClasspath> spark = SparkClasspath.locate();
+    // An installed Spark (SPARK_HOME) wins; otherwise the Spark jars this build downloaded, in local mode.
+    Optional<SparkBackendConfig> spark = SparkBackendConfig.detect("local[2]", options.workDir());
     if (spark.isPresent()) {
-      startExecutor(new SparkBackend(SparkBackendConfig.local(spark.get(), "local[2]", options.workDir())));
+      startExecutor(new SparkBackend(spark.get()));
     } else {
-      notes.add("spark executor not started: Spark's classpath was not built (run `mvn install` once)");
+      notes.add("spark executor not started: no SPARK_HOME and Spark's classpath was not built (run `mvn install`)");
     }
     progress.accept("executors running: " + String.join(", ", executors.keySet()));
     notes.forEach(progress);

@@ -34,7 +34,8 @@ import org.apache.kafka.common.errors.TopicExistsException;
 public final class EmbeddedKafka implements AutoCloseable {
   /** Big enough for the largest pipeline spec we accept in one record. */
   public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024 + 64 * 1024;
-  private static final long READY_TIMEOUT_MS = 60_000;
+  /** Generous: on a loaded 2-core machine formatting and starting the broker has taken over a minute. */
+  private static final long READY_TIMEOUT_MS = 180_000;
   private static final String STATE_FILE = "embedded-kafka.properties";
 
   private final Path dataDir;
@@ -54,7 +55,7 @@ public final class EmbeddedKafka implements AutoCloseable {
    *
    * @param port the client port on 127.0.0.1; 0 reuses the port of the last start on this directory if it is free,
    *     else picks a free one
-   * @throws IllegalStateException when the broker does not come up within 60 s, with the end of its log
+   * @throws IllegalStateException when the broker does not come up within 180 s, with the end of its log
    */
   public static EmbeddedKafka start(Path dataDir, int port) {
     try {
