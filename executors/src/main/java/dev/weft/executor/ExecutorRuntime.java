@@ -740,6 +740,9 @@ public final class ExecutorRuntime implements AutoCloseable {
     p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
     p.put(ProducerConfig.CLIENT_ID_CONFIG, transactionalId + "-producer");
     p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    // A send racing the previous transaction's commit markers is retried after this (default 100 ms, which would
+    // delay every event behind it); retries still back off exponentially up to retry.backoff.max.ms.
+    p.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 5);
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
     // Short: a transaction left open by a killed instance blocks read_committed readers of task-events until it
     // times out (unless an instance with the same id restarts and fences it first).

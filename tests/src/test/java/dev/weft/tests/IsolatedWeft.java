@@ -70,7 +70,7 @@ public final class IsolatedWeft implements AutoCloseable {
   /** Starts one executor instance on this Weft's topics; configure tweaks the builder (instance id, limits). */
   public ExecutorRuntime startExecutor(ExecutorBackend backend, java.util.function.Consumer<ExecutorConfig.Builder> configure) {
     ExecutorConfig.Builder b = ExecutorConfig.builder(shared.bootstrapServers(), serdes.taskCommand(), serdes.taskEvent())
-        .topics(topics);
+        .topics(topics).groupId(prefix + "executor-" + backend.name());
     configure.accept(b);
     ExecutorRuntime r = new ExecutorRuntime(b.build(), backend);
     r.start();

@@ -11,10 +11,13 @@ import java.nio.file.Path;
  */
 public final class SharedStack {
   private static DevStack stack;
+  /** A failed start is remembered: retrying it for every test class would cost minutes each and fail the same way. */
+  private static RuntimeException failure;
 
   private SharedStack() {}
 
   public static synchronized DevStack get() {
+    if (failure != null) throw new IllegalStateException("the shared stack failed to start earlier", failure);
     if (stack == null) {
       try {
         Path dir = Files.createDirectories(Path.of("target", "shared-stack-" + ProcessHandle.current().pid()))
@@ -22,7 +25,11 @@ public final class SharedStack {
         stack = DevStack.start(DevStack.Options.ephemeral(dir), m -> System.err.println("shared stack: " + m));
         Runtime.getRuntime().addShutdownHook(new Thread(stack::close));
       } catch (java.io.IOException e) {
-        throw new IllegalStateException(e);
+        failure = new IllegalStateException(e);
+        throw failure;
+      } catch (RuntimeException e) {
+        failure = e;
+        throw e;
       }
     }
     return stack;

@@ -12,7 +12,7 @@ public final class RunViews {
 
   public static RunView of(RunState run, List<TaskState> tasks) {
     List<TaskView> views = tasks == null ? null
-        : tasks.stream().sorted(Comparator.comparing(TaskState::getTaskId)).map(RunViews::task).toList();
+        : tasks.stream().sorted(Comparator.comparingInt(TaskState::getIndex)).map(RunViews::task).toList();
     return new RunView(run.getRunId(), run.getPipeline(), run.getStatus(), run.getRequester(),
         new TreeMap<>(run.getParams()), run.getRequestedAtMs(), run.getFinishedAtMs() == 0 ? null : run.getFinishedAtMs(),
         run.getTaskCount(), new TreeMap<>(run.getCounts()), run.getCancelReason(), views);

@@ -79,6 +79,7 @@ public final class EventApplier {
         .setRunId(e.runId())
         .setTaskId(t.id())
         .setExecutor(t.executor())
+        .setIndex(e.index())
         .setStatus(TaskStatus.PENDING.name())
         .setUnmetDeps((int) t.dependsOn().stream().distinct().count())
         .setDependants(new ArrayList<>(e.dependants()))

@@ -84,8 +84,9 @@ public final class RunRequestDecider {
         dependants.computeIfAbsent(dep, k -> new ArrayList<>()).add(t.id());
       }
     }
-    for (ResolvedTask t : p.tasks()) {
-      d.record(new TaskCreated(runId, t, dependants.getOrDefault(t.id(), List.of())));
+    for (int i = 0; i < p.tasks().size(); i++) {
+      ResolvedTask t = p.tasks().get(i);
+      d.record(new TaskCreated(runId, t, i, dependants.getOrDefault(t.id(), List.of())));
     }
     List<String> ids = p.tasks().stream().limit(MAX_TASK_IDS_IN_EVENT).map(ResolvedTask::id).toList();
     d.runEvent(RunEvent.newBuilder().setKind(RunEventKind.RUN_ACCEPTED).setRunId(runId).setAtMs(at)

@@ -19,7 +19,7 @@ public sealed interface CoordinatorEvent {
   record RunAccepted(String runId, String pipeline, String requester, String idempotencyKey, Map<String, String> params,
       long requestedAtMs, long acceptedAtMs, int taskCount) implements CoordinatorEvent {}
 
-  record TaskCreated(String runId, ResolvedTask task, List<String> dependants) implements CoordinatorEvent {}
+  record TaskCreated(String runId, ResolvedTask task, int index, List<String> dependants) implements CoordinatorEvent {}
 
   /** A task whose dependencies are all met got a new attempt and a Run command. */
   record TaskDispatched(String runId, String taskId, int attempt, long atMs) implements CoordinatorEvent {}

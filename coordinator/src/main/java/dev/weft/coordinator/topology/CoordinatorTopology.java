@@ -67,12 +67,16 @@ public final class CoordinatorTopology {
         () -> new DecodeProcessor<>(serdes.taskEvent().deserializer(), TaskEvent::getRunId, stats), TASK_EVENTS_SOURCE);
     t.addProcessor(FOLD, () -> new FoldProcessor(options, stats), DECODE_REQUESTS, DECODE_TASK_EVENTS);
 
+    // Cached: a task's record is written several times while it moves (dispatched, started, completed, each
+    // dependency met) and the run's header on every one of those moves. The cache keeps the last value per key until
+    // the commit, so the changelog and RocksDB get one write per key per commit instead of one per put
+    // (docs/performance.md). Reads go through the cache, so the fold sees its own writes as before.
     t.addStateStore(Stores.keyValueStoreBuilder(supplier(RUNS_STORE, persistentStores), Serdes.String(),
-        new AvroStateSerde<>(RunState.class)), FOLD);
+        new AvroStateSerde<>(RunState.class)).withCachingEnabled(), FOLD);
     t.addStateStore(Stores.keyValueStoreBuilder(supplier(TASKS_STORE, persistentStores), Serdes.String(),
-        new AvroStateSerde<>(TaskState.class)), FOLD);
+        new AvroStateSerde<>(TaskState.class)).withCachingEnabled(), FOLD);
     t.addStateStore(Stores.keyValueStoreBuilder(supplier(TIMERS_STORE, persistentStores), Serdes.String(),
-        new AvroStateSerde<>(TimerEntry.class)), FOLD);
+        new AvroStateSerde<>(TimerEntry.class)).withCachingEnabled(), FOLD);
 
     StringSerializer keys = new StringSerializer();
     TopicNameExtractor<String, TaskCommand> byExecutor = (key, command, ctx) -> topics.commands(command.getExecutor());

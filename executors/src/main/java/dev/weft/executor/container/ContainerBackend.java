@@ -40,6 +40,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -77,6 +78,13 @@ public final class ContainerBackend implements ExecutorBackend {
   /** Carried on the container because an adopting executor has no spec to read {@code keepContainer} from. */
   public static final String LABEL_KEEP = "weft.keep";
   /**
+   * Which Weft installation created the container ({@link Settings#scope()}); absent for the unscoped default.
+   * Several installations (a dev stack and test stacks, two teams) can share one engine, and a restarting executor
+   * must adopt only its own installation's containers: adopting another's would report its outcome to the wrong
+   * topics and remove the container under the executor that really owns it.
+   */
+  public static final String LABEL_SCOPE = "weft.scope";
+  /**
    * A kept container whose outcome was reported is renamed with this suffix (labels cannot change after
    * create), so {@link #findRunning()} does not offer it to every later executor again.
    */
@@ -97,26 +105,34 @@ public final class ContainerBackend implements ExecutorBackend {
    * @param pullTimeout bound on an image pull, so an unreachable registry fails the attempt instead of hanging it
    * @param pollInterval how often a running container's state is looked at
    * @param timeoutGrace SIGTERM-to-SIGKILL grace when the attempt's own timeout stops it
+   * @param scope names the installation (e.g. its topic prefix) on every container it creates, so
+   *     {@link #findRunning()} offers only this installation's containers; null = the unscoped default, which in
+   *     turn never adopts a scoped container
    */
-  public record Settings(String dockerHost, Duration pullTimeout, Duration pollInterval, Duration timeoutGrace) {
+  public record Settings(String dockerHost, Duration pullTimeout, Duration pollInterval, Duration timeoutGrace,
+      String scope) {
     public static Settings defaults() {
-      return new Settings(null, Duration.ofMinutes(5), Duration.ofMillis(250), Duration.ofSeconds(10));
+      return new Settings(null, Duration.ofMinutes(5), Duration.ofMillis(250), Duration.ofSeconds(10), null);
+    }
+
+    public Settings withScope(String s) {
+      return new Settings(dockerHost, pullTimeout, pollInterval, timeoutGrace, s);
     }
 
     public Settings withDockerHost(String host) {
-      return new Settings(host, pullTimeout, pollInterval, timeoutGrace);
+      return new Settings(host, pullTimeout, pollInterval, timeoutGrace, scope);
     }
 
     public Settings withPullTimeout(Duration timeout) {
-      return new Settings(dockerHost, timeout, pollInterval, timeoutGrace);
+      return new Settings(dockerHost, timeout, pollInterval, timeoutGrace, scope);
     }
 
     public Settings withPollInterval(Duration interval) {
-      return new Settings(dockerHost, pullTimeout, interval, timeoutGrace);
+      return new Settings(dockerHost, pullTimeout, interval, timeoutGrace, scope);
     }
 
     public Settings withTimeoutGrace(Duration grace) {
-      return new Settings(dockerHost, pullTimeout, pollInterval, grace);
+      return new Settings(dockerHost, pullTimeout, pollInterval, grace, scope);
     }
   }
 
@@ -250,6 +266,8 @@ public final class ContainerBackend implements ExecutorBackend {
     for (Container c : containers) {
       String name = c.getNames() == null || c.getNames().length == 0 ? "" : c.getNames()[0].replaceFirst("^/", "");
       if (name.endsWith(REPORTED_SUFFIX) || watched.containsKey(name)) continue;
+      String scope = c.getLabels() == null ? null : c.getLabels().get(LABEL_SCOPE);
+      if (!Objects.equals(scope, settings.scope())) continue;
       Optional<AttemptId> id = attemptOf(c.getLabels());
       if (id.isEmpty()) {
         LOG.warn("container {} ({}) carries {}={} but no readable attempt labels; ignoring it",
@@ -442,11 +460,12 @@ public final class ContainerBackend implements ExecutorBackend {
     labels.put(LABEL_ATTEMPT, Integer.toString(id.attempt()));
     labels.put(LABEL_EXECUTOR, NAME);
     labels.put(LABEL_KEEP, Boolean.toString(spec.keep()));
+    if (settings.scope() != null) labels.put(LABEL_SCOPE, settings.scope());
     if (request.pipeline() != null) labels.put(LABEL_PIPELINE, request.pipeline());
 
     List<Mount> mounts = new ArrayList<>();
     for (ContainerSpec.Mount m : spec.allMounts()) {
-      mounts.add(new Mount().withType(MountType.BIND).withSource(m.source()).withTarget(m.target())
+      mounts.add(new Mount().withType(MountType.BIND).withSource(m.hostPath()).withTarget(m.target())
           .withReadOnly(m.isReadOnly()));
     }
     HostConfig host = HostConfig.newHostConfig()

@@ -8,6 +8,7 @@ import dev.weft.avro.FailureKind;
 import dev.weft.executor.backend.LaunchException;
 import dev.weft.spec.Resources;
 import dev.weft.spec.SpecJson;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,8 +47,16 @@ public record ContainerSpec(
 
   public static final String DEFAULT_NETWORK = "none";
 
-  /** A host path mounted into the container. */
+  /**
+   * A host path mounted into the container. A relative {@code source} resolves against the executor's working
+   * directory, as a process task's relative paths do, so one pipeline can mix both on the same files.
+   */
   public record Mount(String source, String target, Boolean readOnly) {
+    /** The absolute host path the engine is given; the engine itself refuses relative bind sources. */
+    public String hostPath() {
+      return Path.of("").toAbsolutePath().resolve(source).normalize().toString();
+    }
+
     public boolean isReadOnly() {
       return Boolean.TRUE.equals(readOnly);
     }
@@ -153,8 +162,9 @@ public record ContainerSpec(
       Mount m = list.get(i);
       String at = "container." + field + "[" + i + "]";
       if (m == null) throw invalid(at + " is empty; write {source: /host/dir, target: /in/container}");
-      if (m.source() == null || !m.source().startsWith("/")) {
-        throw invalid(at + ".source must be an absolute host path; got " + m.source());
+      if (m.source() == null || m.source().isBlank()) {
+        throw invalid(at + ".source is missing; name the host path to mount (absolute, or relative to the"
+            + " executor's working directory)");
       }
       if (m.target() == null || !m.target().startsWith("/")) {
         throw invalid(at + ".target must be an absolute container path; got " + m.target());
