@@ -1,0 +1,383 @@
+package dev.weft.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.weft.coordinator.Coordinator;
+import dev.weft.coordinator.topology.CatchUp;
+import dev.weft.coordinator.topology.CoordinatorOptions;
+import dev.weft.executor.ExecutorRuntime;
+import dev.weft.spec.PipelineSpec;
+import dev.weft.spec.PipelineSpecs;
+import dev.weft.topics.Topics;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+
+/**
+ * {@code weft bench}: measures Weft's orchestration on the embedded broker, through the real topics, the real
+ * coordinator and a real noop executor group. Sections, in order: throughput of many layered runs; one large run
+ * as a fan-out/fan-in and as a layered DAG (time, heap, state store, cost per task against a 1,000-task run);
+ * replay of the log those runs left into empty stores; dispatch latency at fixed offered loads; and the limit,
+ * a Kafka Streams passthrough that moves the same records per task and decides nothing.
+ *
+ * <p>The coordinator and executors run in this JVM, so the heap figures are this JVM's (coordinator, executor and
+ * the benchmark's own small clients). Progress goes to stderr; stdout carries the table or, with {@code --json},
+ * one JSON object.
+ */
+public final class BenchCommand {
+  static final String USAGE = """
+      usage: weft bench [--quick | --tiny] [--json] [--rate 200,1000] [--runs N] [--width W] [--depth D]
+                        [--large-tasks N] [--baseline-tasks N] [--replay-events N] [--dispatch-seconds S]
+                        [--partitions P] [--commit-interval-ms MS] [--data-dir D] [--bootstrap B --registry URL]
+      """;
+  private static final Set<String> FLAGS = Set.of("quick", "tiny", "full", "json");
+  private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+  private static final Duration RUN_TIMEOUT = Duration.ofMinutes(15);
+
+  private final BenchOptions o;
+  private final PrintStream progress;
+
+  private BenchCommand(BenchOptions options, PrintStream progress) {
+    this.o = options;
+    this.progress = progress;
+  }
+
+  /** Runs the benchmark; returns the exit code (0, or 64 for a usage error). */
+  public static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
+    Set<String> flags = new java.util.HashSet<>();
+    Map<String, String> values = new LinkedHashMap<>();
+    for (int i = 0; i < argv.size(); i++) {
+      String a = argv.get(i);
+      if (!a.startsWith("--")) return usage(err, "unexpected argument '" + a + "'");
+      String name = a.substring(2);
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        values.put(name.substring(0, eq), name.substring(eq + 1));
+      } else if (FLAGS.contains(name)) {
+        flags.add(name);
+      } else if (i + 1 < argv.size()) {
+        values.put(name, argv.get(++i));
+      } else {
+        return usage(err, "--" + name + " needs a value");
+      }
+    }
+    boolean keepData = values.containsKey("data-dir");
+    Path dataDir = keepData ? Path.of(values.get("data-dir")).toAbsolutePath() : Files.createDirectories(Path.of(".weft", "bench", "run-" + System.currentTimeMillis())).toAbsolutePath();
+    BenchOptions options = flags.contains("tiny") ? BenchOptions.tiny(dataDir)
+        : flags.contains("quick") ? BenchOptions.quick(dataDir) : BenchOptions.full(dataDir);
+    try {
+      for (var e : values.entrySet()) options = options.with(e.getKey(), e.getValue());
+      options.validate();
+    } catch (IllegalArgumentException e) {
+      return usage(err, e.getMessage());
+    }
+    try {
+      Map<String, Object> result = new BenchCommand(options, err).measure();
+      if (flags.contains("json")) out.println(JSON.writeValueAsString(result));
+      else out.print(table(result));
+      return 0;
+    } finally {
+      if (!keepData) deleteQuietly(dataDir);
+    }
+  }
+
+  private static int usage(PrintStream err, String problem) {
+    err.println("weft bench: " + problem);
+    err.print(USAGE);
+    return 64;
+  }
+
+  private Map<String, Object> measure() throws Exception {
+    Instant startedAt = Instant.now();
+    long t0 = System.nanoTime();
+    Map<String, Object> r = new LinkedHashMap<>();
+    Map<String, Object> details = new LinkedHashMap<>();
+    say("mode " + o.mode() + "; starting " + (o.bootstrap() == null ? "an embedded broker and registry in " + o.dataDir()
+        : "on the broker at " + o.bootstrap()));
+    try (BenchCluster cluster = new BenchCluster(o)) {
+      Topics main = cluster.topics("main");
+      cluster.createTopics(main, Map.of());
+      Coordinator coordinator = cluster.startCoordinator(main, main.prefix() + "coordinator", cluster.stateDir("main"),
+          CoordinatorOptions.DEFAULT);
+      ExecutorRuntime executor = cluster.startNoopExecutor(main, "bench-noop-1");
+      RunWatcher watcher = new RunWatcher(cluster.bootstrap, cluster.serdes, main);
+      long processedMain;
+      Map<String, Object> shape;
+      try {
+        // 1. Throughput.
+        Map<String, Double> before = flow(coordinator);
+        int tasks = o.runs() * o.tasksPerRun();
+        say("throughput: " + o.runs() + " runs of a " + o.width() + "x" + o.depth() + " layered DAG (" + tasks + " tasks)");
+        double seconds = runAll(cluster, main, watcher, Shapes.layered("bench-layered", o.width(), o.depth()), o.runs(), "tp");
+        double throughput = tasks / seconds;
+        Map<String, Double> after = flow(coordinator);
+        shape = recordsPerTask(before, after, tasks);
+        r.put("throughput_tasks_per_s", round(throughput));
+        details.put("throughput", Map.of("runs", o.runs(), "tasks", tasks, "seconds", round(seconds),
+            "records_per_task", shape));
+        say(String.format("  %.0f tasks/s (%.1f s)", throughput, seconds));
+
+        // 3. Large runs (before replay, whose log they grow).
+        List<Map<String, Object>> large = new ArrayList<>();
+        large.add(largeRun(cluster, main, watcher, "fan-out/fan-in", n -> Shapes.fanOutIn("bench-fan", n)));
+        large.add(largeRun(cluster, main, watcher, "layered", n -> Shapes.layered("bench-large",
+            Shapes.layeredWidth(n), n / Shapes.layeredWidth(n))));
+        details.put("large_runs", large);
+        r.put("large_run_tasks", large.stream().mapToInt(m -> (int) m.get("tasks")).max().orElse(0));
+        r.put("large_run_s", large.stream().mapToDouble(m -> (double) m.get("seconds")).max().orElse(0));
+        r.put("large_run_heap_mb", large.stream().mapToDouble(m -> (double) m.get("heap_peak_mb")).max().orElse(0));
+        r.put("per_task_cost_ratio", large.stream().mapToDouble(m -> (double) m.get("per_task_cost_ratio")).max().orElse(0));
+        r.put("state_store_mb", round(directoryBytes(cluster.stateDir("main")) / (1024.0 * 1024.0)));
+
+        // The replay needs a log of a given size: grow it with more real runs until it has that many records.
+        fillLog(cluster, main, watcher, coordinator);
+        processedMain = coordinator.stats().processed();
+      } finally {
+        watcher.close();
+        executor.close();
+        coordinator.close();
+      }
+
+      // 4. Replay.
+      r.put("replay_events_per_s", replay(cluster, main, processedMain, details));
+
+      // 2. Dispatch latency.
+      List<Map<String, Object>> dispatch = new ArrayList<>();
+      DispatchBench.Result headline = null;
+      for (int rate : o.rates()) {
+        say("dispatch latency at " + rate + " tasks/s for " + o.dispatchSeconds() + " s (the benchmark plays executor)");
+        DispatchBench.Result d = new DispatchBench(cluster).run(rate, o.dispatchSeconds());
+        say(String.format("  p50 %.0f ms, p99 %.0f ms, max %.0f ms over %d samples (achieved %.0f tasks/s)",
+            d.p50(), d.p99(), d.max(), d.samples(), d.achievedRate()));
+        dispatch.add(Map.of("offered_tasks_per_s", rate, "achieved_tasks_per_s", round(d.achievedRate()),
+            "samples", d.samples(), "p50_ms", d.p50(), "p99_ms", d.p99(), "max_ms", d.max()));
+        headline = d;
+      }
+      r.put("dispatch_p50_ms", headline.p50());
+      r.put("dispatch_p99_ms", headline.p99());
+      r.put("dispatch_max_ms", headline.max());
+      r.put("dispatch_rate_tasks_per_s", headline.offeredRate());
+      details.put("dispatch", dispatch);
+
+      // 5. The limit.
+      long tasks = (long) o.runs() * o.tasksPerRun();
+      say("passthrough: a Streams application moving the coordinator's records for " + tasks + " tasks");
+      PassthroughBench.Result p = new PassthroughBench(cluster).run(tasks, (double) shape.get("in"),
+          (double) shape.get("out"), (int) Math.round((double) shape.get("in_bytes")), (int) Math.round((double) shape.get("out_bytes")));
+      say(String.format("  %.0f tasks/s (%d records in, %d out, %.1f s)", p.tasksPerS(), p.inputs(), p.outputs(), p.seconds()));
+      r.put("passthrough_tasks_per_s", round(p.tasksPerS()));
+      r.put("limit_ratio", round((double) r.get("throughput_tasks_per_s") / p.tasksPerS()));
+      details.put("passthrough", Map.of("inputs", p.inputs(), "outputs", p.outputs(), "seconds", round(p.seconds())));
+    }
+    Map<String, Object> settings = new LinkedHashMap<>();
+    settings.put("mode", o.mode());
+    settings.put("date", startedAt.toString());
+    settings.put("total_s", round((System.nanoTime() - t0) / 1e9));
+    settings.put("broker", o.bootstrap() == null ? "embedded single KRaft broker (child JVM)" : o.bootstrap());
+    settings.put("partitions", o.partitions());
+    settings.put("commit_interval_ms", o.commitIntervalMs());
+    settings.put("processing_guarantee", "exactly_once_v2");
+    settings.put("coordinator_stream_threads", 1);
+    settings.put("noop_executor_instances", 1);
+    settings.put("cores", Runtime.getRuntime().availableProcessors());
+    settings.put("load_average_at_end", round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+    settings.put("max_heap_mb", Runtime.getRuntime().maxMemory() / (1024 * 1024));
+    r.put("settings", settings);
+    r.put("details", details);
+    return r;
+  }
+
+  /** Submits {@code count} runs of {@code spec} at once; returns seconds from the first publish to the last RunFinished. */
+  private double runAll(BenchCluster cluster, Topics topics, RunWatcher watcher, PipelineSpec spec, int count, String tag)
+      throws Exception {
+    String json = PipelineSpecs.toJson(spec);
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < count; i++) ids.add(tag + "-" + i + "-" + cluster.id);
+    long start = System.nanoTime();
+    for (String id : ids) cluster.submit(topics, id, json);
+    cluster.flush();
+    long end = watcher.awaitAll(ids, RUN_TIMEOUT);
+    return (end - start) / 1e9;
+  }
+
+  private Map<String, Object> largeRun(BenchCluster cluster, Topics topics, RunWatcher watcher, String name,
+      java.util.function.IntFunction<PipelineSpec> shape) throws Exception {
+    PipelineSpec small = shape.apply(o.baselineTasks());
+    PipelineSpec big = shape.apply(o.largeTasks());
+    say("large run, " + name + ": " + small.tasks().size() + " tasks, then " + big.tasks().size() + " tasks");
+    double smallS = runAll(cluster, topics, watcher, small, 1, "base-" + name.charAt(0));
+    double bigS;
+    double heap;
+    double heapAfterGc;
+    try (HeapSampler sampler = new HeapSampler()) {
+      bigS = runAll(cluster, topics, watcher, big, 1, "large-" + name.charAt(0));
+      heap = sampler.peakUsedMb();
+      heapAfterGc = sampler.peakAfterGcMb();
+    }
+    double ratio = (bigS / big.tasks().size()) / (smallS / small.tasks().size());
+    say(String.format("  %.1f s (%.0f tasks/s); %d-task run %.2f s; cost per task ratio %.2f; heap peak %.0f MB (after GC %.0f MB)",
+        bigS, big.tasks().size() / bigS, small.tasks().size(), smallS, ratio, heap, heapAfterGc));
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("shape", name);
+    m.put("tasks", big.tasks().size());
+    m.put("seconds", round(bigS));
+    m.put("baseline_tasks", small.tasks().size());
+    m.put("baseline_seconds", round(smallS));
+    m.put("per_task_cost_ratio", round(ratio));
+    m.put("heap_peak_mb", round(heap));
+    m.put("heap_peak_after_gc_mb", round(heapAfterGc));
+    m.put("spec_bytes", PipelineSpecs.toJson(big).length());
+    return m;
+  }
+
+  private void fillLog(BenchCluster cluster, Topics topics, RunWatcher watcher, Coordinator coordinator) throws Exception {
+    long have = coordinator.stats().processed();
+    if (have >= o.replayEvents()) return;
+    say("growing the log to " + o.replayEvents() + " records for the replay (has " + have + ")");
+    int batch = 0;
+    // A 1,000-task layered run adds a little over 2,000 records (STARTED and SUCCEEDED per task, and its request).
+    while ((have = coordinator.stats().processed()) < o.replayEvents()) {
+      long missingRuns = (o.replayEvents() - have) / (2L * o.tasksPerRun()) + 1;
+      int runs = (int) Math.min(50, missingRuns);
+      runAll(cluster, topics, watcher, Shapes.layered("bench-fill", o.width(), o.depth()), runs, "fill" + batch++);
+    }
+  }
+
+  private double replay(BenchCluster cluster, Topics main, long target, Map<String, Object> details) throws Exception {
+    Map<String, Long> ends = cluster.endOffsets(List.of(main.requests(), main.taskEvents()));
+    say("replay: a new coordinator re-folds the " + target + " records of the log into empty stores");
+    CatchUp boundary = CatchUp.until(ends);
+    CoordinatorOptions catchUp = CoordinatorOptions.DEFAULT.withCatchUp(boundary);
+    try (Coordinator replay = cluster.startCoordinator(main, main.prefix() + "replay", cluster.stateDir("replay"), catchUp)) {
+      long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+      long first = 0;
+      long n;
+      while ((n = replay.stats().processed()) < target) {
+        if (first == 0 && n > 0) first = System.nanoTime();
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("the replay folded " + n + " of " + target + " records within " + RUN_TIMEOUT);
+        }
+        Thread.sleep(2);
+      }
+      if (first == 0) first = System.nanoTime();
+      boundary.finish();
+      double seconds = Math.max(1e-3, (System.nanoTime() - first) / 1e9);
+      double rate = target / seconds;
+      if (replay.stats().commands() > 0) {
+        throw new IllegalStateException("the replay published " + replay.stats().commands() + " commands while catching up");
+      }
+      say(String.format("  %.0f records/s (%.1f s; %d commands held back)", rate, seconds, replay.stats().suppressedCommands()));
+      details.put("replay", Map.of("records", target, "seconds", round(seconds),
+          "suppressed_commands", replay.stats().suppressedCommands()));
+      return round(rate);
+    }
+  }
+
+  /** The coordinator's Kafka traffic so far: records and bytes read by its main consumer and sent by its producer. */
+  private static Map<String, Double> flow(Coordinator c) {
+    Map<MetricName, ? extends Metric> m = c.streams().metrics();
+    Map<String, Double> f = new LinkedHashMap<>();
+    Predicate<MetricName> mainConsumer = n -> n.tags().getOrDefault("client-id", "").endsWith("-consumer")
+        && !n.tags().get("client-id").endsWith("restore-consumer") && !n.tags().containsKey("topic");
+    f.put("in", sum(m, "consumer-fetch-manager-metrics", "records-consumed-total", mainConsumer));
+    f.put("in_bytes", sum(m, "consumer-fetch-manager-metrics", "bytes-consumed-total", mainConsumer));
+    f.put("out", sum(m, "producer-metrics", "record-send-total", n -> true));
+    f.put("out_bytes", sum(m, "producer-topic-metrics", "byte-total", n -> true));
+    return f;
+  }
+
+  private static double sum(Map<MetricName, ? extends Metric> metrics, String group, String name, Predicate<MetricName> which) {
+    double s = 0;
+    for (var e : metrics.entrySet()) {
+      MetricName n = e.getKey();
+      if (n.group().equals(group) && n.name().equals(name) && which.test(n) && e.getValue().metricValue() instanceof Double d) s += d;
+    }
+    return s;
+  }
+
+  private static Map<String, Object> recordsPerTask(Map<String, Double> before, Map<String, Double> after, int tasks) {
+    double in = after.get("in") - before.get("in");
+    double out = after.get("out") - before.get("out");
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("in", round(in / tasks));
+    m.put("out", round(out / tasks));
+    m.put("in_bytes", round(in == 0 ? 0 : (after.get("in_bytes") - before.get("in_bytes")) / in));
+    m.put("out_bytes", round(out == 0 ? 0 : (after.get("out_bytes") - before.get("out_bytes")) / out));
+    return m;
+  }
+
+  private void say(String s) {
+    progress.println("weft bench: " + s);
+    progress.flush();
+  }
+
+  static double round(double v) {
+    return Math.round(v * 100) / 100.0;
+  }
+
+  static String table(Map<String, Object> r) {
+    StringBuilder sb = new StringBuilder();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> s = (Map<String, Object>) r.get("settings");
+    sb.append(String.format("Weft benchmark (%s), %s, %s cores, %s partitions, commit interval %s ms, exactly_once_v2%n",
+        s.get("mode"), s.get("date"), s.get("cores"), s.get("partitions"), s.get("commit_interval_ms")));
+    sb.append(String.format("%-28s %14s   %s%n", "figure", "value", "target (this machine, full run)"));
+    row(sb, r, "throughput_tasks_per_s", ">= 5,000");
+    row(sb, r, "passthrough_tasks_per_s", "");
+    row(sb, r, "limit_ratio", ">= 0.5");
+    row(sb, r, "dispatch_p50_ms", "<= 10 at 1,000 tasks/s (measured at " + r.get("dispatch_rate_tasks_per_s") + ")");
+    row(sb, r, "dispatch_p99_ms", "<= 50 at 1,000 tasks/s");
+    row(sb, r, "dispatch_max_ms", "");
+    row(sb, r, "large_run_tasks", "100,000 (--quick: 20,000)");
+    row(sb, r, "large_run_s", "");
+    row(sb, r, "large_run_heap_mb", "<= 1,024");
+    row(sb, r, "per_task_cost_ratio", "<= 1.5");
+    row(sb, r, "state_store_mb", "");
+    row(sb, r, "replay_events_per_s", ">= 50,000");
+    sb.append(String.format("total %s s; load average at the end %s%n", s.get("total_s"), s.get("load_average_at_end")));
+    return sb.toString();
+  }
+
+  private static void row(StringBuilder sb, Map<String, Object> r, String key, String target) {
+    sb.append(String.format("%-28s %14s   %s%n", key, r.get(key), target));
+  }
+
+  private static long directoryBytes(Path dir) {
+    if (!Files.exists(dir)) return 0;
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(Files::isRegularFile).mapToLong(p -> {
+        try {
+          return Files.size(p);
+        } catch (IOException e) {
+          return 0; // a RocksDB file deleted by compaction while walking
+        }
+      }).sum();
+    } catch (IOException | UncheckedIOException e) {
+      return 0;
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | UncheckedIOException e) {
+      System.err.println("weft bench: could not delete " + dir + ": " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package dev.weft.bench;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Sizes and settings of one benchmark run. Three presets ({@link #full}, {@link #quick}, {@link #tiny}); every size
+ * can be overridden on the command line.
+ *
+ * @param mode              "full", "quick" or "tiny": printed with the figures so they are never compared across modes
+ * @param runs              runs of the layered DAG in the throughput section, submitted all at once
+ * @param width             tasks per layer of the throughput DAG
+ * @param depth             layers of the throughput DAG
+ * @param rates             offered loads (tasks/s) of the dispatch-latency section; the last one is the headline
+ * @param dispatchSeconds   how long each offered load is held
+ * @param largeTasks        tasks in the one large run (each shape)
+ * @param baselineTasks     tasks in the small run the large one's cost per task is compared with
+ * @param replayEvents      at least this many input records are re-folded by the replay section
+ * @param partitions        partitions of every benchmark topic
+ * @param commitIntervalMs  the coordinator's (and the passthrough's) exactly-once commit interval
+ * @param bootstrap         an existing broker to use (then {@code registry} too); null starts an embedded one
+ * @param registry          the schema registry URL for {@code bootstrap}
+ * @param dataDir           where the embedded broker, registry and state stores keep their files
+ */
+public record BenchOptions(
+    String mode,
+    int runs,
+    int width,
+    int depth,
+    List<Integer> rates,
+    int dispatchSeconds,
+    int largeTasks,
+    int baselineTasks,
+    long replayEvents,
+    int partitions,
+    long commitIntervalMs,
+    String bootstrap,
+    String registry,
+    Path dataDir) {
+
+  /** The sizes: 50,000 throughput tasks, a 100,000-task run, a 1,000,000-event replay. */
+  public static BenchOptions full(Path dataDir) {
+    return new BenchOptions("full", 50, 100, 10, List.of(200, 1000), 30, 100_000, 1_000, 1_000_000, 4, 20, null, null,
+        dataDir);
+  }
+
+  /** Under two minutes on a quiet 2-core machine. */
+  public static BenchOptions quick(Path dataDir) {
+    return new BenchOptions("quick", 20, 50, 10, List.of(200, 1000), 8, 20_000, 1_000, 200_000, 4, 20, null, null,
+        dataDir);
+  }
+
+  /** Seconds, for the smoke test: every section runs, none of the figures means anything. */
+  public static BenchOptions tiny(Path dataDir) {
+    return new BenchOptions("tiny", 2, 5, 3, List.of(50), 2, 400, 100, 500, 2, 20, null, null, dataDir);
+  }
+
+  /** Tasks in one throughput run. */
+  public int tasksPerRun() {
+    return width * depth;
+  }
+
+  BenchOptions with(String key, String value) {
+    return switch (key) {
+      case "runs" -> new BenchOptions(mode, Integer.parseInt(value), width, depth, rates, dispatchSeconds, largeTasks,
+          baselineTasks, replayEvents, partitions, commitIntervalMs, bootstrap, registry, dataDir);
+      case "width" -> new BenchOptions(mode, runs, Integer.parseInt(value), depth, rates, dispatchSeconds, largeTasks,
+          baselineTasks, replayEvents, partitions, commitIntervalMs, bootstrap, registry, dataDir);
+      case "depth" -> new BenchOptions(mode, runs, width, Integer.parseInt(value), rates, dispatchSeconds, largeTasks,
+          baselineTasks, replayEvents, partitions, commitIntervalMs, bootstrap, registry, dataDir);
+      case "rate" -> new BenchOptions(mode, runs, width, depth,
+          java.util.Arrays.stream(value.split(",")).map(String::trim).map(Integer::valueOf).toList(), dispatchSeconds,
+          largeTasks, baselineTasks, replayEvents, partitions, commitIntervalMs, bootstrap, registry, dataDir);
+      case "dispatch-seconds" -> new BenchOptions(mode, runs, width, depth, rates, Integer.parseInt(value), largeTasks,
+          baselineTasks, replayEvents, partitions, commitIntervalMs, bootstrap, registry, dataDir);
+      case "large-tasks" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, Integer.parseInt(value),
+          baselineTasks, replayEvents, partitions, commitIntervalMs, bootstrap, registry, dataDir);
+      case "baseline-tasks" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks,
+          Integer.parseInt(value), replayEvents, partitions, commitIntervalMs, bootstrap, registry, dataDir);
+      case "replay-events" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks,
+          baselineTasks, Long.parseLong(value), partitions, commitIntervalMs, bootstrap, registry, dataDir);
+      case "partitions" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks, baselineTasks,
+          replayEvents, Integer.parseInt(value), commitIntervalMs, bootstrap, registry, dataDir);
+      case "commit-interval-ms" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks,
+          baselineTasks, replayEvents, partitions, Long.parseLong(value), bootstrap, registry, dataDir);
+      case "bootstrap" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks, baselineTasks,
+          replayEvents, partitions, commitIntervalMs, value, registry, dataDir);
+      case "registry" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks, baselineTasks,
+          replayEvents, partitions, commitIntervalMs, bootstrap, value, dataDir);
+      case "data-dir" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks, baselineTasks,
+          replayEvents, partitions, commitIntervalMs, bootstrap, registry, Path.of(value).toAbsolutePath());
+      default -> throw new IllegalArgumentException("unknown option --" + key);
+    };
+  }
+
+  void validate() {
+    if (runs < 1 || width < 2 || depth < 1) throw new IllegalArgumentException("need --runs >= 1, --width >= 2, --depth >= 1");
+    if (rates.isEmpty() || rates.stream().anyMatch(r -> r < 1)) throw new IllegalArgumentException("--rate must be positive");
+    if (dispatchSeconds < 1) throw new IllegalArgumentException("--dispatch-seconds must be at least 1");
+    if (largeTasks < 10 || baselineTasks < 10) throw new IllegalArgumentException("--large-tasks and --baseline-tasks must be at least 10");
+    if (partitions < 1) throw new IllegalArgumentException("--partitions must be at least 1");
+    if ((bootstrap == null) != (registry == null)) {
+      throw new IllegalArgumentException("--bootstrap and --registry go together (an existing broker needs its registry)");
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package dev.weft.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.weft.cli.Weft;
+import dev.weft.devstack.DevStack;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Keeps {@code weft bench} working: every section runs at tiny sizes on the shared broker and the JSON carries
+ * every figure. No timing is asserted: the figures of a tiny run on a busy machine mean nothing.
+ */
+class BenchSmokeTest {
+  static final List<String> FIELDS = List.of("throughput_tasks_per_s", "dispatch_p50_ms", "dispatch_p99_ms",
+      "dispatch_max_ms", "large_run_tasks", "large_run_s", "large_run_heap_mb", "per_task_cost_ratio",
+      "replay_events_per_s", "passthrough_tasks_per_s", "limit_ratio");
+
+  @Test
+  @Timeout(900)
+  void shouldRunEverySectionAndReportEveryFigure() throws Exception {
+    DevStack shared = SharedStack.get();
+    Path dir = Files.createDirectories(Path.of("target", "bench-smoke-" + ProcessHandle.current().pid())).toAbsolutePath();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    int code = Weft.run(List.of("bench", "--tiny", "--json", "--bootstrap", shared.bootstrapServers(),
+        "--registry", shared.registryUrl(), "--data-dir", dir.toString()),
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+
+    String stderr = err.toString(StandardCharsets.UTF_8);
+    assertThat(code).as("exit code; stderr:\n%s", stderr).isZero();
+    JsonNode json = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+    for (String field : FIELDS) {
+      assertThat(json.has(field)).as("field %s in %s", field, json).isTrue();
+      assertThat(json.get(field).isNumber()).as("%s is a number in %s", field, json).isTrue();
+      assertThat(json.get(field).asDouble()).as("%s in %s", field, json).isPositive();
+    }
+    assertThat(json.at("/settings/mode").asText()).isEqualTo("tiny");
+    assertThat(json.at("/details/replay/suppressed_commands").asLong())
+        .as("the replay folded the dispatches again without publishing them").isPositive();
+  }
+
+  @Test
+  void shouldRejectAnUnknownOptionWithUsage() {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = Weft.run(List.of("bench", "--no-such-option", "1"), new PrintStream(new ByteArrayOutputStream()),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertThat(code).isEqualTo(64);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown option --no-such-option").contains("usage: weft bench");
+  }
+}
