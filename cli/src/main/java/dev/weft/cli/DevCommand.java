@@ -4,7 +4,6 @@ import dev.weft.devstack.DevStack;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code weft dev [--data-dir .weft/dev] [--port 9092] [--registry-port 8081] [--api-port 7070]}: the embedded stack,
@@ -22,12 +21,6 @@ final class DevCommand {
         a.intOption("registry-port", d.registryPort()), a.intOption("api-port", d.apiPort()),
         a.intOption("partitions", d.partitions()), d.workDir());
     DevStack stack = DevStack.start(o, m -> err.println("weft: " + m));
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      err.println("weft: stopping");
-      stack.close();
-      stopped.countDown();
-    }));
     out.println();
     out.println("Weft is running.");
     out.println("  broker          " + stack.bootstrapServers());
@@ -37,7 +30,6 @@ final class DevCommand {
     out.println();
     out.println("In another terminal:  ./weft submit examples/etl/pipeline.yaml --param date=2026-11-22 --wait");
     out.println("Stop with Ctrl-C.");
-    stopped.await();
-    return Weft.OK;
+    return ServiceCommands.untilStopped(stack, err);
   }
 }

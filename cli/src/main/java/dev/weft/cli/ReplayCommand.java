@@ -41,12 +41,6 @@ final class ReplayCommand {
       return Weft.OK;
     }
     err.println("weft: serving as the coordinator (API on port " + r.coordinator().apiPort() + "); Ctrl-C to stop");
-    java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      r.coordinator().close();
-      stopped.countDown();
-    }));
-    stopped.await();
-    return Weft.OK;
+    return ServiceCommands.untilStopped(r.coordinator(), err);
   }
 }

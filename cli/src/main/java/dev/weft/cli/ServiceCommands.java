@@ -81,7 +81,8 @@ final class ServiceCommands {
         "no Spark found: set SPARK_HOME or --spark-home, or build Weft with `mvn install` to get Spark's jars")));
   }
 
-  private static int untilStopped(AutoCloseable service, PrintStream err) throws InterruptedException {
+  /** Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), then closes the service. */
+  static int untilStopped(AutoCloseable service, PrintStream err) throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
