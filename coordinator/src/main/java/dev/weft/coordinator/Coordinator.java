@@ -97,6 +97,10 @@ public final class Coordinator implements AutoCloseable {
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrapServers());
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, c.commitIntervalMs());
+    // The stream thread checks whether to commit only between polls, and a poll with nothing to read blocks for
+    // poll.ms (100 ms by default): at low load every command would wait for that poll to time out before its
+    // transaction commits and executors can read it. Poll no longer than the commit interval.
+    p.put(StreamsConfig.POLL_MS_CONFIG, Math.max(1, Math.min(100, c.commitIntervalMs() / 2)));
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, c.streamThreads());
     p.put(StreamsConfig.STATE_DIR_CONFIG, c.stateDir().toString());
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) c.replicationFactor());

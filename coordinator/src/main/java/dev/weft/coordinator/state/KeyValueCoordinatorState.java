@@ -1,18 +1,28 @@
 package dev.weft.coordinator.state;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-/** Coordinator state over three Kafka Streams key-value stores (RocksDB in production, in-memory in tests). */
+/**
+ * Coordinator state over three Kafka Streams key-value stores (RocksDB in production, in-memory in tests).
+ *
+ * <p>Decoded runs and tasks are memoised for the length of one input record: a single decision reads the same run
+ * header and tasks several times (decider, behaviours, applier), and decoding Avro was the fold's largest cost. The
+ * memo holds the very objects the applier updates and puts, so every read within the record sees every write.
+ */
 public final class KeyValueCoordinatorState implements MutableCoordinatorState {
   private static final StringSerializer KEYS = new StringSerializer();
   private final KeyValueStore<String, RunState> runs;
   private final KeyValueStore<String, TaskState> tasks;
   private final KeyValueStore<String, TimerEntry> timers;
+  private final Map<String, RunState> runMemo = new HashMap<>();
+  private final Map<String, TaskState> taskMemo = new HashMap<>();
 
   public KeyValueCoordinatorState(
       KeyValueStore<String, RunState> runs, KeyValueStore<String, TaskState> tasks, KeyValueStore<String, TimerEntry> timers) {
@@ -21,21 +31,38 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
     this.timers = timers;
   }
 
+  /** Starts a new input record (or punctuation): forgets what the previous one read. */
+  public void beginRecord() {
+    runMemo.clear();
+    taskMemo.clear();
+  }
+
   @Override
   public RunState run(String runId) {
-    return runs.get(runId);
+    RunState r = runMemo.get(runId);
+    if (r == null) {
+      r = runs.get(runId);
+      if (r != null) runMemo.put(runId, r);
+    }
+    return r;
   }
 
   @Override
   public TaskState task(String runId, String taskId) {
-    return tasks.get(StateKeys.task(runId, taskId));
+    String key = StateKeys.task(runId, taskId);
+    TaskState t = taskMemo.get(key);
+    if (t == null) {
+      t = tasks.get(key);
+      if (t != null) taskMemo.put(key, t);
+    }
+    return t;
   }
 
   @Override
   public List<TaskState> tasksOf(String runId) {
     List<TaskState> out = new ArrayList<>();
     try (KeyValueIterator<String, TaskState> it = tasks.prefixScan(StateKeys.taskPrefix(runId), KEYS)) {
-      it.forEachRemaining(kv -> out.add(kv.value));
+      it.forEachRemaining(kv -> out.add(taskMemo.getOrDefault(kv.key, kv.value)));
     }
     return out;
   }
@@ -55,11 +82,14 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
   @Override
   public void putRun(RunState run) {
     runs.put(run.getRunId(), run);
+    runMemo.put(run.getRunId(), run);
   }
 
   @Override
   public void putTask(TaskState task) {
-    tasks.put(StateKeys.task(task.getRunId(), task.getTaskId()), task);
+    String key = StateKeys.task(task.getRunId(), task.getTaskId());
+    tasks.put(key, task);
+    taskMemo.put(key, task);
   }
 
   @Override

@@ -40,6 +40,7 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
   private TaskEventDecider taskEvents;
   private TimerDecider timers;
   private EventApplier applier;
+  private KeyValueCoordinatorState state;
   /** Whether the record being processed was already folded and published by the coordinator a replay replaces. */
   private boolean alreadyPublished;
 
@@ -54,7 +55,7 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
     KeyValueStore<String, RunState> runs = context.getStateStore(CoordinatorTopology.RUNS_STORE);
     KeyValueStore<String, TaskState> tasks = context.getStateStore(CoordinatorTopology.TASKS_STORE);
     KeyValueStore<String, TimerEntry> timerStore = context.getStateStore(CoordinatorTopology.TIMERS_STORE);
-    KeyValueCoordinatorState state = new KeyValueCoordinatorState(runs, tasks, timerStore);
+    this.state = new KeyValueCoordinatorState(runs, tasks, timerStore);
     this.applier = new EventApplier(state);
     this.requests = new RunRequestDecider(state, options.limits());
     this.taskEvents = new TaskEventDecider(state);
@@ -65,6 +66,7 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
   @Override
   public void process(Record<String, Input> record) {
     stats.processed.incrementAndGet();
+    state.beginRecord();
     alreadyPublished = ctx.recordMetadata()
         .map(m -> options.catchUp().isBelow(m.topic(), m.partition(), m.offset())).orElse(false);
     Input input = record.value();
@@ -84,6 +86,7 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
 
   private void fireTimers(long now) {
     if (!options.catchUp().done()) return;
+    state.beginRecord();
     RecordDecisions d = new RecordDecisions(null);
     int fired = timers.fire(now, options.maxTimersPerTick(), d);
     stats.timersFired.addAndGet(fired);
@@ -134,7 +137,8 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
     @Override
     public void ignored(String reason, Object in) {
       stats.ignored.computeIfAbsent(reason.replaceAll("\\d+", "N"), k -> new AtomicLong()).incrementAndGet();
-      LOG.debug("ignored ({}): {}", reason, in);
+      // A warning, not an error: duplicates and late events are normal in a distributed system, but worth seeing.
+      LOG.warn("ignored input for run {}: {}", input == null ? "?" : input.key(), reason);
     }
 
     @Override
