@@ -57,8 +57,8 @@ public final class PipelineSpecs {
       return spec;
     } catch (UnrecognizedPropertyException e) {
       throw new SpecException(path(e) + lineOfKey(text, e.getPropertyName()).map(l -> " (line " + l + ")")
-          .orElseGet(() -> where(e).substring(path(e).length())), "unknown field '" + e.getPropertyName()
-          + "'; known fields: " + e.getKnownPropertyIds());
+          .orElseGet(() -> location(e)), "unknown field '" + e.getPropertyName() + "'; known fields: "
+          + e.getKnownPropertyIds());
     } catch (JsonProcessingException e) {
       throw new SpecException(where(e), e.getOriginalMessage());
     }
@@ -358,15 +358,14 @@ public final class PipelineSpecs {
     return m.find() ? java.util.Optional.empty() : java.util.Optional.of(line);
   }
 
-  private static String path(JsonProcessingException e) {
-    String w = where(e);
-    int paren = w.indexOf(" (line");
-    return paren < 0 ? w : w.substring(0, paren);
+  /** Where in the document: the field path ({@code tasks[0].retry}) and the line. */
+  private static String where(JsonProcessingException e) {
+    return (path(e) + location(e)).trim();
   }
 
-  private static String where(JsonProcessingException e) {
+  private static String path(JsonProcessingException e) {
     StringBuilder sb = new StringBuilder();
-    if (e instanceof JsonMappingException jm && !jm.getPath().isEmpty()) {
+    if (e instanceof JsonMappingException jm) {
       for (JsonMappingException.Reference ref : jm.getPath()) {
         if (ref.getFieldName() != null) {
           if (!sb.isEmpty()) sb.append('.');
@@ -376,14 +375,16 @@ public final class PipelineSpecs {
         }
       }
     }
+    return sb.toString();
+  }
+
+  /** " (line L, column C)", or "" when the parser gave no line. */
+  private static String location(JsonProcessingException e) {
     // The token's own start, not where the parser stopped (for YAML that is often the next line).
     JsonLocation loc = e.getProcessor() instanceof com.fasterxml.jackson.core.JsonParser p && p.currentTokenLocation() != null
         ? p.currentTokenLocation() : e.getLocation();
-    if (loc != null && loc.getLineNr() > 0) {
-      if (!sb.isEmpty()) sb.append(' ');
-      sb.append("(line ").append(loc.getLineNr()).append(", column ").append(loc.getColumnNr()).append(')');
-    }
-    return sb.toString();
+    if (loc == null || loc.getLineNr() <= 0) return "";
+    return " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
   }
 
   private static String label(TaskSpec t) {

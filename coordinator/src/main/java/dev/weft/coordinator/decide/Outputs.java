@@ -19,14 +19,7 @@ final class Outputs {
   private Outputs() {}
 
   static TaskCommand runCommand(RunState run, TaskState task, long atMs) {
-    return TaskCommand.newBuilder()
-        .setKind(CommandKind.RUN)
-        .setRunId(task.getRunId())
-        .setTaskId(task.getTaskId())
-        .setAttempt(task.getAttempt())
-        .setExecutor(task.getExecutor())
-        .setPipeline(run.getPipeline())
-        .setIssuedAtMs(atMs)
+    return command(CommandKind.RUN, run, task, atMs)
         .setTaskSpecJson(task.getSpecJson())
         .setTimeoutMs(task.getTimeoutMs())
         .setHeartbeatIntervalMs(heartbeatIntervalMs(task.getHeartbeatTimeoutMs()))
@@ -34,16 +27,19 @@ final class Outputs {
   }
 
   static TaskCommand cancelCommand(RunState run, TaskState task, long atMs, String reason) {
+    return command(CommandKind.CANCEL, run, task, atMs).setReason(reason).build();
+  }
+
+  /** What every command names: its kind, the attempt (run, task, attempt number), where it goes, and when. */
+  private static TaskCommand.Builder command(CommandKind kind, RunState run, TaskState task, long atMs) {
     return TaskCommand.newBuilder()
-        .setKind(CommandKind.CANCEL)
+        .setKind(kind)
         .setRunId(task.getRunId())
         .setTaskId(task.getTaskId())
         .setAttempt(task.getAttempt())
         .setExecutor(task.getExecutor())
         .setPipeline(run.getPipeline())
-        .setIssuedAtMs(atMs)
-        .setReason(reason)
-        .build();
+        .setIssuedAtMs(atMs);
   }
 
   /** Four heartbeats per timeout window, so one late heartbeat never declares an attempt lost. */
