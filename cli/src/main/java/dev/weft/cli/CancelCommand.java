@@ -8,7 +8,7 @@ import java.util.Set;
 
 /** {@code weft cancel RUN [--task T] [--reason R]}: publishes a cancel request. */
 final class CancelCommand {
-  static final Set<String> OPTIONS = SubmitCommand.union(Endpoints.OPTIONS, Set.of("task", "reason"));
+  static final Set<String> OPTIONS = Endpoints.optionsWith("task", "reason");
 
   private CancelCommand() {}
 

@@ -10,6 +10,13 @@ import java.util.Set;
 record Endpoints(String bootstrap, String registry, String api) {
   static final Set<String> OPTIONS = Set.of("bootstrap", "registry", "api");
 
+  /** The endpoint options plus a command's own: the set a command passes to {@link Args#allow}. */
+  static Set<String> optionsWith(String... own) {
+    Set<String> all = new java.util.HashSet<>(OPTIONS);
+    all.addAll(Set.of(own));
+    return Set.copyOf(all);
+  }
+
   static Endpoints from(Args a) {
     return new Endpoints(
         a.option("bootstrap", "WEFT_BOOTSTRAP", "localhost:9092"),

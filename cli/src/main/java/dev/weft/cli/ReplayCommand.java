@@ -15,8 +15,7 @@ import java.util.Set;
  * coordinator keeps running and takes over; stop the old one first.
  */
 final class ReplayCommand {
-  static final Set<String> OPTIONS = SubmitCommand.union(Endpoints.OPTIONS,
-      Set.of("application-id", "from-application-id", "state-dir", "api-port", "serve", "timeout"));
+  static final Set<String> OPTIONS = Endpoints.optionsWith("application-id", "from-application-id", "state-dir", "api-port", "serve", "timeout");
 
   private ReplayCommand() {}
 

@@ -4,6 +4,7 @@ import dev.weft.client.RunResult;
 import dev.weft.client.TaskResult;
 import dev.weft.coordinator.api.RunView;
 import dev.weft.coordinator.api.TaskView;
+import dev.weft.coordinator.state.TaskStatuses;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -100,7 +101,7 @@ final class RunReport {
 
   /** {@code weft status}: a header line and a table of tasks. */
   static void status(RunView r, PrintStream out) {
-    int finished = r.tasks() == null ? 0 : (int) r.tasks().stream().filter(t -> isTerminal(t.status())).count();
+    int finished = r.tasks() == null ? 0 : (int) r.tasks().stream().filter(t -> TaskStatuses.isTerminal(t.status())).count();
     out.println("run " + r.runId() + "  pipeline " + r.pipeline() + "  status " + r.status() + "  (" + finished + "/"
         + r.taskCount() + " tasks finished)  " + r.counts());
     if (r.cancelReason() != null) out.println("cancel reason: " + r.cancelReason());
@@ -119,12 +120,5 @@ final class RunReport {
         }
       }
     }
-  }
-
-  private static boolean isTerminal(String s) {
-    return switch (s) {
-      case "SUCCEEDED", "SKIPPED", "FAILED", "TIMED_OUT", "UPSTREAM_FAILED", "CANCELLED" -> true;
-      default -> false;
-    };
   }
 }

@@ -25,10 +25,8 @@ import java.util.concurrent.CountDownLatch;
  * consumer group; add instances to scale).
  */
 final class ServiceCommands {
-  static final Set<String> COORDINATOR_OPTIONS = SubmitCommand.union(Endpoints.OPTIONS,
-      Set.of("state-dir", "api-port", "application-id", "threads", "commit-interval-ms"));
-  static final Set<String> EXECUTOR_OPTIONS = SubmitCommand.union(Endpoints.OPTIONS,
-      Set.of("instance-id", "max-concurrent", "workdir", "state-dir", "spark-master", "spark-home"));
+  static final Set<String> COORDINATOR_OPTIONS = Endpoints.optionsWith("state-dir", "api-port", "application-id", "threads", "commit-interval-ms");
+  static final Set<String> EXECUTOR_OPTIONS = Endpoints.optionsWith("instance-id", "max-concurrent", "workdir", "state-dir", "spark-master", "spark-home");
 
   private ServiceCommands() {}
 

@@ -15,7 +15,7 @@ import java.util.Set;
 
 /** {@code weft status RUN [--json]}: the run and its tasks, from the coordinator's query API. */
 final class StatusCommand {
-  static final Set<String> OPTIONS = SubmitCommand.union(Endpoints.OPTIONS, Set.of("json"));
+  static final Set<String> OPTIONS = Endpoints.optionsWith("json");
 
   private StatusCommand() {}
 

@@ -15,14 +15,13 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
 
 /** {@code weft submit FILE [--param k=v]... [--run-id ID] [--idempotency-key K] [--wait] [--json] [--timeout D]}. */
 final class SubmitCommand {
-  static final Set<String> OPTIONS = union(Endpoints.OPTIONS, Set.of("param", "run-id", "idempotency-key", "wait",
-      "json", "timeout"));
+  static final Set<String> OPTIONS = Endpoints.optionsWith("param", "run-id", "idempotency-key", "wait",
+      "json", "timeout");
 
   private SubmitCommand() {}
 
@@ -79,9 +78,4 @@ final class SubmitCommand {
     };
   }
 
-  static Set<String> union(Set<String> a, Set<String> b) {
-    Set<String> s = new HashSet<>(a);
-    s.addAll(b);
-    return s;
-  }
 }

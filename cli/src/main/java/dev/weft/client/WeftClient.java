@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -163,8 +165,10 @@ public final class WeftClient implements AutoCloseable {
           }
           case RUN_FINISHED -> {
             List<TaskResult> tasks = new ArrayList<>();
+            // Tasks in pipeline order first; RUN_ACCEPTED lists at most 10,000, the rest follow as they finished.
+            Set<String> listed = new HashSet<>(order);
             for (String id : order) if (finished.containsKey(id)) tasks.add(finished.get(id));
-            for (TaskResult t : finished.values()) if (!order.contains(t.id())) tasks.add(t);
+            for (TaskResult t : finished.values()) if (!listed.contains(t.id())) tasks.add(t);
             return new RunResult(run.runId(), e.getPipeline(), String.valueOf(e.getRunStatus()), e.getReason(),
                 e.getTaskCount(), new java.util.TreeMap<>(e.getCounts()), tasks, startedAt, e.getFinishedAtMs());
           }
