@@ -45,16 +45,21 @@ public final class BenchCommand {
       usage: weft bench [--quick | --tiny] [--json] [--rate 200,1000] [--runs N] [--width W] [--depth D]
                         [--large-tasks N] [--baseline-tasks N] [--replay-events N] [--dispatch-seconds S]
                         [--partitions P] [--commit-interval-ms MS] [--data-dir D] [--bootstrap B --registry URL]
+                        [--sections throughput,large,replay,dispatch,limit]
       """;
+  /** Every section, in the order they run; {@code --sections} picks some (the limit needs the throughput section). */
+  static final List<String> SECTIONS = List.of("throughput", "large", "replay", "dispatch", "limit");
   private static final Set<String> FLAGS = Set.of("quick", "tiny", "full", "json");
   private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(15);
 
   private final BenchOptions o;
+  private final Set<String> sections;
   private final PrintStream progress;
 
-  private BenchCommand(BenchOptions options, PrintStream progress) {
+  private BenchCommand(BenchOptions options, Set<String> sections, PrintStream progress) {
     this.o = options;
+    this.sections = sections;
     this.progress = progress;
   }
 
@@ -81,6 +86,15 @@ public final class BenchCommand {
     Path dataDir = keepData ? Path.of(values.get("data-dir")).toAbsolutePath() : Files.createDirectories(Path.of(".weft", "bench", "run-" + System.currentTimeMillis())).toAbsolutePath();
     BenchOptions options = flags.contains("tiny") ? BenchOptions.tiny(dataDir)
         : flags.contains("quick") ? BenchOptions.quick(dataDir) : BenchOptions.full(dataDir);
+    Set<String> sections = new java.util.LinkedHashSet<>(SECTIONS);
+    String chosen = values.remove("sections");
+    if (chosen != null) {
+      sections = new java.util.LinkedHashSet<>(java.util.Arrays.stream(chosen.split(",")).map(String::trim).toList());
+      if (!SECTIONS.containsAll(sections)) return usage(err, "--sections takes some of " + String.join(",", SECTIONS));
+      if (sections.contains("limit") && !sections.contains("throughput")) {
+        return usage(err, "--sections: limit needs throughput (it moves the records per task that section measured)");
+      }
+    }
     try {
       for (var e : values.entrySet()) options = options.with(e.getKey(), e.getValue());
       options.validate();
@@ -88,7 +102,7 @@ public final class BenchCommand {
       return usage(err, e.getMessage());
     }
     try {
-      Map<String, Object> result = new BenchCommand(options, err).measure();
+      Map<String, Object> result = new BenchCommand(options, sections, err).measure();
       if (flags.contains("json")) out.println(JSON.writeValueAsString(result));
       else out.print(table(result));
       return 0;
@@ -118,22 +132,33 @@ public final class BenchCommand {
       ExecutorRuntime executor = cluster.startNoopExecutor(main, "bench-noop-1");
       RunWatcher watcher = new RunWatcher(cluster.bootstrap, cluster.serdes, main);
       long processedMain;
-      Map<String, Object> shape;
+      Map<String, Object> shape = null;
       try {
         // 1. Throughput.
+        if (sections.contains("throughput")) {
+        for (int w = 0; w < Integer.getInteger("weft.bench.warmups", 0); w++) {
+          double ws = runAll(cluster, main, watcher, Shapes.layered("bench-warmup", o.width(), o.depth()), o.runs(), "warm" + w);
+          say(String.format("  warm-up %d: %.0f tasks/s", w, o.runs() * o.tasksPerRun() / ws));
+        }
         Map<String, Double> before = flow(coordinator);
+        Map<String, Double> trafficBefore = ClientTraffic.snapshot();
         int tasks = o.runs() * o.tasksPerRun();
         say("throughput: " + o.runs() + " runs of a " + o.width() + "x" + o.depth() + " layered DAG (" + tasks + " tasks)");
         double seconds = runAll(cluster, main, watcher, Shapes.layered("bench-layered", o.width(), o.depth()), o.runs(), "tp");
         double throughput = tasks / seconds;
         Map<String, Double> after = flow(coordinator);
+        if (System.getenv("WEFT_BENCH_TRAFFIC") != null) {
+          ClientTraffic.delta(trafficBefore, ClientTraffic.snapshot()).forEach((k, v) -> say(String.format("  %-90s %10.0f", k, v)));
+        }
         shape = recordsPerTask(before, after, tasks);
         r.put("throughput_tasks_per_s", round(throughput));
         details.put("throughput", Map.of("runs", o.runs(), "tasks", tasks, "seconds", round(seconds),
             "records_per_task", shape));
         say(String.format("  %.0f tasks/s (%.1f s)", throughput, seconds));
+        }
 
         // 3. Large runs (before replay, whose log they grow).
+        if (sections.contains("large")) {
         List<Map<String, Object>> large = new ArrayList<>();
         large.add(largeRun(cluster, main, watcher, "fan-out/fan-in", n -> Shapes.fanOutIn("bench-fan", n)));
         large.add(largeRun(cluster, main, watcher, "layered", n -> Shapes.layered("bench-large",
@@ -144,9 +169,10 @@ public final class BenchCommand {
         r.put("large_run_heap_mb", large.stream().mapToDouble(m -> (double) m.get("heap_peak_mb")).max().orElse(0));
         r.put("per_task_cost_ratio", large.stream().mapToDouble(m -> (double) m.get("per_task_cost_ratio")).max().orElse(0));
         r.put("state_store_mb", round(directoryBytes(cluster.stateDir("main")) / (1024.0 * 1024.0)));
+        }
 
         // The replay needs a log of a given size: grow it with more real runs until it has that many records.
-        fillLog(cluster, main, watcher, coordinator);
+        if (sections.contains("replay")) fillLog(cluster, main, watcher, coordinator);
         processedMain = coordinator.stats().processed();
       } finally {
         watcher.close();
@@ -155,9 +181,10 @@ public final class BenchCommand {
       }
 
       // 4. Replay.
-      r.put("replay_events_per_s", replay(cluster, main, processedMain, details));
+      if (sections.contains("replay")) r.put("replay_events_per_s", replay(cluster, main, processedMain, details));
 
       // 2. Dispatch latency.
+      if (sections.contains("dispatch")) {
       List<Map<String, Object>> dispatch = new ArrayList<>();
       DispatchBench.Result headline = null;
       for (int rate : o.rates()) {
@@ -174,8 +201,10 @@ public final class BenchCommand {
       r.put("dispatch_max_ms", headline.max());
       r.put("dispatch_rate_tasks_per_s", headline.offeredRate());
       details.put("dispatch", dispatch);
+      }
 
       // 5. The limit.
+      if (sections.contains("limit")) {
       long tasks = (long) o.runs() * o.tasksPerRun();
       say("passthrough: a Streams application moving the coordinator's records for " + tasks + " tasks");
       PassthroughBench.Result p = new PassthroughBench(cluster).run(tasks, (double) shape.get("in"),
@@ -184,9 +213,11 @@ public final class BenchCommand {
       r.put("passthrough_tasks_per_s", round(p.tasksPerS()));
       r.put("limit_ratio", round((double) r.get("throughput_tasks_per_s") / p.tasksPerS()));
       details.put("passthrough", Map.of("inputs", p.inputs(), "outputs", p.outputs(), "seconds", round(p.seconds())));
+      }
     }
     Map<String, Object> settings = new LinkedHashMap<>();
     settings.put("mode", o.mode());
+    settings.put("sections", List.copyOf(sections));
     settings.put("date", startedAt.toString());
     settings.put("total_s", round((System.nanoTime() - t0) / 1e9));
     settings.put("broker", o.bootstrap() == null ? "embedded single KRaft broker (child JVM)" : o.bootstrap());
@@ -355,6 +386,7 @@ public final class BenchCommand {
   }
 
   private static void row(StringBuilder sb, Map<String, Object> r, String key, String target) {
+    if (!r.containsKey(key)) return; // its section was not run
     sb.append(String.format("%-28s %14s   %s%n", key, r.get(key), target));
   }
 

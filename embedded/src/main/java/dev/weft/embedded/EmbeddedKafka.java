@@ -293,8 +293,14 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   private static List<String> jvmArgs(Path log4j) {
-    List<String> args = new ArrayList<>(List.of("-Xmx1g", "-XX:+UseG1GC", "-Djava.awt.headless=true",
-        "-Dlog4j2.configurationFile=" + log4j.toUri()));
+    // C1 only: on a 2-core machine that the broker shares with Weft, C2 compiled the broker for minutes, taking
+    // more CPU than the broker's own work (docs/performance.md). An embedded broker lives for a dev session, a
+    // test suite or a benchmark; C1's quick code is the better trade there. WEFT_BROKER_JAVA_OPTS adds or
+    // overrides flags (the last occurrence of a flag wins).
+    List<String> args = new ArrayList<>(List.of("-Xmx1g", "-XX:+UseG1GC", "-XX:TieredStopAtLevel=1",
+        "-Djava.awt.headless=true", "-Dlog4j2.configurationFile=" + log4j.toUri()));
+    String extra = System.getenv("WEFT_BROKER_JAVA_OPTS");
+    if (extra != null && !extra.isBlank()) args.addAll(List.of(extra.trim().split("\\s+")));
     // Kafka logs through slf4j but ships no slf4j provider; pick one the classpath has, at WARN, so a startup
     // failure shows up in the log file instead of vanishing into slf4j's no-op logger.
     if (onClasspath("org.apache.logging.slf4j.SLF4JServiceProvider")) {

@@ -22,6 +22,8 @@ public final class StateKeys {
 
   /** All timer keys due at or before {@code dueAtMs} sort before {@code timerPrefix(dueAtMs) + "|\uffff"}. */
   public static String timerPrefix(long dueAtMs) {
-    return String.format("%019d", Math.max(0, dueAtMs));
+    // Zero-padded by hand: String.format was a measurable share of the fold (two timer keys per task).
+    String digits = Long.toString(Math.max(0, dueAtMs));
+    return "0".repeat(19 - digits.length()) + digits;
   }
 }
