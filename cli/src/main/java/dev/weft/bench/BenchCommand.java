@@ -149,6 +149,12 @@ public final class BenchCommand {
         Map<String, Double> after = flow(coordinator);
         if (System.getenv("WEFT_BENCH_TRAFFIC") != null) {
           ClientTraffic.delta(trafficBefore, ClientTraffic.snapshot()).forEach((k, v) -> say(String.format("  %-90s %10.0f", k, v)));
+          coordinator.streams().metrics().forEach((n, m) -> {
+            if (n.group().equals("stream-thread-metrics") && (n.name().endsWith("-ratio") || n.name().endsWith("-latency-avg")
+                || n.name().endsWith("-rate"))) {
+              say(String.format("  %-60s %s", n.name(), m.metricValue()));
+            }
+          });
         }
         shape = recordsPerTask(before, after, tasks);
         r.put("throughput_tasks_per_s", round(throughput));

@@ -66,7 +66,6 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
   @Override
   public void process(Record<String, Input> record) {
     stats.processed.incrementAndGet();
-    state.beginRecord();
     alreadyPublished = ctx.recordMetadata()
         .map(m -> options.catchUp().isBelow(m.topic(), m.partition(), m.offset())).orElse(false);
     Input input = record.value();
@@ -75,18 +74,19 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
       if (input.value() instanceof RunRequest r) requests.decide(r, d);
       else if (input.value() instanceof TaskEvent e) taskEvents.decide(e, d);
     } catch (KafkaException e) {
+      state.forgetCached();
       throw e; // the runtime's own failures (fencing, store) must reach Streams, which restarts the task cleanly
     } catch (RuntimeException e) {
       // A bug must not stop every other run: record it loudly and move on.
       LOG.error("internal error deciding on {} for run {}; the input goes to dead-letter", input.value().getClass()
           .getSimpleName(), record.key(), e);
+      state.forgetCached();
       d.deadLetter("internal error in the coordinator: " + e);
     }
   }
 
   private void fireTimers(long now) {
     if (!options.catchUp().done()) return;
-    state.beginRecord();
     RecordDecisions d = new RecordDecisions(null);
     int fired = timers.fire(now, options.maxTimersPerTick(), d);
     stats.timersFired.addAndGet(fired);

@@ -10,7 +10,7 @@ import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The timer scan resumes after what it already returned, yet never misses a timer added behind it. */
+/** Due timers come out in due order, each once, including one added with a due time already past. */
 class KeyValueCoordinatorStateTest {
   private KeyValueCoordinatorState state;
 
