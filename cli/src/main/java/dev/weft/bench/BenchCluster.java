@@ -139,7 +139,8 @@ final class BenchCluster implements AutoCloseable {
   /** The coordinator exactly as the service runs it, but with the benchmark's commit interval and no query API. */
   Coordinator startCoordinator(Topics topics, String appId, Path stateDir, CoordinatorOptions coordinatorOptions) {
     CoordinatorConfig c = CoordinatorConfig.defaults(bootstrap, stateDir).withTopics(topics).withApplicationId(appId)
-        .withApiPort(-1).withCommitIntervalMs(options.commitIntervalMs()).withOptions(coordinatorOptions);
+        .withApiPort(-1).withCommitIntervalMs(options.commitIntervalMs()).withStreamThreads(options.threads())
+        .withOptions(coordinatorOptions);
     return Coordinator.start(c, serdes, Duration.ofSeconds(120));
   }
 

@@ -44,7 +44,7 @@ public final class BenchCommand {
   static final String USAGE = """
       usage: weft bench [--quick | --tiny] [--json] [--rate 200,1000] [--runs N] [--width W] [--depth D]
                         [--large-tasks N] [--baseline-tasks N] [--replay-events N] [--dispatch-seconds S]
-                        [--partitions P] [--commit-interval-ms MS] [--data-dir D] [--bootstrap B --registry URL]
+                        [--partitions P] [--commit-interval-ms MS] [--threads T] [--data-dir D] [--bootstrap B --registry URL]
                         [--sections throughput,large,replay,dispatch,limit]
       """;
   /** Every section, in the order they run; {@code --sections} picks some (the limit needs the throughput section). */
@@ -230,7 +230,7 @@ public final class BenchCommand {
     settings.put("partitions", o.partitions());
     settings.put("commit_interval_ms", o.commitIntervalMs());
     settings.put("processing_guarantee", "exactly_once_v2");
-    settings.put("coordinator_stream_threads", 1);
+    settings.put("coordinator_stream_threads", o.threads());
     settings.put("noop_executor_instances", 1);
     settings.put("cores", Runtime.getRuntime().availableProcessors());
     settings.put("load_average_at_end", round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));

@@ -84,7 +84,7 @@ final class PassthroughBench {
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, cluster.options.commitIntervalMs());
-    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, cluster.options.threads());
     p.put(StreamsConfig.STATE_DIR_CONFIG, cluster.stateDir("passthrough").toString());
     p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 2);
     p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");

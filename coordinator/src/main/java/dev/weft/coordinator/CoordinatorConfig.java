@@ -48,6 +48,11 @@ public record CoordinatorConfig(
         replicationFactor, apiHost, apiPort, options);
   }
 
+  public CoordinatorConfig withStreamThreads(int threads) {
+    return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, threads, commitIntervalMs,
+        replicationFactor, apiHost, apiPort, options);
+  }
+
   public CoordinatorConfig withCommitIntervalMs(long ms) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, ms,
         replicationFactor, apiHost, apiPort, options);

@@ -65,7 +65,9 @@ import org.slf4j.LoggerFactory;
  * and the commit of the batch's command offsets ({@code sendOffsetsToTransaction}); the work is launched only after
  * that transaction committed. A RUN read again after a crash or a rebalance is therefore either before the committed
  * offset (never started: no STARTED in the log, safe to start) or past it (started, not read again). Within an
- * instance, RUNs for an attempt already seen are ignored as well (a coordinator that re-emits a command).
+ * instance, RUNs for an attempt already seen are ignored as well (a coordinator that re-emits a command). A
+ * side-effect-free backend (noop) is the exception: it launches first, so STARTED and an instant outcome share one
+ * transaction; an abort then drops what it launched.
  *
  * <p><b>One thread owns Kafka.</b> The poll loop owns the consumer and the transactional producer. Backend threads only
  * put signals (tracking URL, finished) on a queue; the loop drains it and sends the events in its next transaction,
@@ -301,14 +303,20 @@ public final class ExecutorRuntime implements AutoCloseable {
     addDueHeartbeats(now);
     Batch batch = new Batch();
     handle(records, batch, now);
+    boolean launchFirst = backend.sideEffectFree();
+    if (launchFirst) {
+      launch(batch.launches);
+      drainSignals(System.currentTimeMillis());
+    }
     if (!outbox.isEmpty() || !batch.isEmpty()) {
-      if (!commit(batch)) {
+      if (!commit(batch, launchFirst)) {
+        if (launchFirst) forget(batch.launches.keySet());
         sleepQuietly(RETRY_BACKOFF);
         return;
       }
     }
     if (state == State.HALTED) return;
-    launch(batch.launches);
+    if (!launchFirst) launch(batch.launches);
     drainSignals(System.currentTimeMillis());
     updatePause();
   }
@@ -581,14 +589,33 @@ public final class ExecutorRuntime implements AutoCloseable {
     }
   }
 
-  /** @return whether the batch and the outbox were committed; when not, the batch's records are read again */
+  /**
+   * Attempts of a side-effect-free backend launched for a batch whose transaction aborted: the batch is read again
+   * and launches them anew, so this launch and whatever it queued are dropped.
+   */
+  private void forget(Set<AttemptId> launched) {
+    launched.forEach(active::remove);
+    activeCount = active.size();
+    outbox.removeIf(o -> o.event != null && launched.contains(
+        new AttemptId(o.event.getRunId(), o.event.getTaskId(), o.event.getAttempt())));
+  }
+
   private boolean commit(Batch batch) {
+    return commit(batch, false);
+  }
+
+  /**
+   * @param batchFirst send the batch's events before the outbox: when attempts were launched before this commit,
+   *     the outbox holds their outcomes, which must follow their STARTED in the log
+   * @return whether the batch and the outbox were committed; when not, the batch's records are read again
+   */
+  private boolean commit(Batch batch, boolean batchFirst) {
     boolean begun = false;
     try {
       // Serialise first: a schema registry that is down fails here, before a transaction is open.
       List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(outbox.size() + batch.out.size());
-      for (Outgoing o : outbox) records.add(toRecord(o));
-      for (Outgoing o : batch.out) records.add(toRecord(o));
+      for (Outgoing o : batchFirst ? batch.out : outbox) records.add(toRecord(o));
+      for (Outgoing o : batchFirst ? outbox : batch.out) records.add(toRecord(o));
       producer.beginTransaction();
       begun = true;
       for (ProducerRecord<byte[], byte[]> rec : records) producer.send(rec);

@@ -37,6 +37,17 @@ public interface ExecutorBackend extends AutoCloseable {
     return null;
   }
 
+  /**
+   * Whether an attempt of this backend changes nothing outside Weft (noop). The runtime then launches before the
+   * transaction that carries STARTED, so an attempt that finishes inside {@link #launch} sends STARTED and its
+   * outcome in one transaction instead of two; if that transaction aborts, nothing happened and the command is
+   * read again. Backends that start real work must keep the default: their work starts only after STARTED and the
+   * command's offset are committed (at most one start per attempt).
+   */
+  default boolean sideEffectFree() {
+    return false;
+  }
+
   @Override
   default void close() {}
 }

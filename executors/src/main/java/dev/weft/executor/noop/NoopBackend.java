@@ -74,6 +74,11 @@ public final class NoopBackend implements ExecutorBackend {
     return attempt;
   }
 
+  @Override
+  public boolean sideEffectFree() {
+    return true;
+  }
+
   /** How many attempts were launched; tests and benchmarks read it. */
   public long launches() {
     return launches.get();
