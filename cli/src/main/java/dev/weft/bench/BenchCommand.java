@@ -44,7 +44,7 @@ public final class BenchCommand {
   static final String USAGE = """
       usage: weft bench [--quick | --tiny] [--json] [--rate 200,1000] [--runs N] [--width W] [--depth D]
                         [--large-tasks N] [--baseline-tasks N] [--replay-events N] [--dispatch-seconds S]
-                        [--partitions P] [--commit-interval-ms MS] [--threads T] [--data-dir D] [--bootstrap B --registry URL]
+                        [--partitions P] [--commit-interval-ms MS] [--threads T] [--warmup-rounds N] [--data-dir D] [--bootstrap B --registry URL]
                         [--sections throughput,large,replay,dispatch,limit]
       """;
   /** Every section, in the order they run; {@code --sections} picks some (the limit needs the throughput section). */
@@ -134,49 +134,9 @@ public final class BenchCommand {
       long processedMain;
       Map<String, Object> shape = null;
       try {
-        // 1. Throughput.
-        if (sections.contains("throughput")) {
-        for (int w = 0; w < Integer.getInteger("weft.bench.warmups", 0); w++) {
-          double ws = runAll(cluster, main, watcher, Shapes.layered("bench-warmup", o.width(), o.depth()), o.runs(), "warm" + w);
-          say(String.format("  warm-up %d: %.0f tasks/s", w, o.runs() * o.tasksPerRun() / ws));
-        }
-        Map<String, Double> before = flow(coordinator);
-        Map<String, Double> trafficBefore = ClientTraffic.snapshot();
-        int tasks = o.runs() * o.tasksPerRun();
-        say("throughput: " + o.runs() + " runs of a " + o.width() + "x" + o.depth() + " layered DAG (" + tasks + " tasks)");
-        double seconds = runAll(cluster, main, watcher, Shapes.layered("bench-layered", o.width(), o.depth()), o.runs(), "tp");
-        double throughput = tasks / seconds;
-        Map<String, Double> after = flow(coordinator);
-        if (System.getenv("WEFT_BENCH_TRAFFIC") != null) {
-          ClientTraffic.delta(trafficBefore, ClientTraffic.snapshot()).forEach((k, v) -> say(String.format("  %-90s %10.0f", k, v)));
-          coordinator.streams().metrics().forEach((n, m) -> {
-            if (n.group().equals("stream-thread-metrics") && (n.name().endsWith("-ratio") || n.name().endsWith("-latency-avg")
-                || n.name().endsWith("-rate"))) {
-              say(String.format("  %-60s %s", n.name(), m.metricValue()));
-            }
-          });
-        }
-        shape = recordsPerTask(before, after, tasks);
-        r.put("throughput_tasks_per_s", round(throughput));
-        details.put("throughput", Map.of("runs", o.runs(), "tasks", tasks, "seconds", round(seconds),
-            "records_per_task", shape));
-        say(String.format("  %.0f tasks/s (%.1f s)", throughput, seconds));
-        }
-
-        // 3. Large runs (before replay, whose log they grow).
-        if (sections.contains("large")) {
-        List<Map<String, Object>> large = new ArrayList<>();
-        large.add(largeRun(cluster, main, watcher, "fan-out/fan-in", n -> Shapes.fanOutIn("bench-fan", n)));
-        large.add(largeRun(cluster, main, watcher, "layered", n -> Shapes.layered("bench-large",
-            Shapes.layeredWidth(n), n / Shapes.layeredWidth(n))));
-        details.put("large_runs", large);
-        r.put("large_run_tasks", large.stream().mapToInt(m -> (int) m.get("tasks")).max().orElse(0));
-        r.put("large_run_s", large.stream().mapToDouble(m -> (double) m.get("seconds")).max().orElse(0));
-        r.put("large_run_heap_mb", large.stream().mapToDouble(m -> (double) m.get("heap_peak_mb")).max().orElse(0));
-        r.put("per_task_cost_ratio", large.stream().mapToDouble(m -> (double) m.get("per_task_cost_ratio")).max().orElse(0));
-        r.put("state_store_mb", round(directoryBytes(cluster.stateDir("main")) / (1024.0 * 1024.0)));
-        }
-
+        if (sections.contains("throughput")) shape = throughput(cluster, main, watcher, coordinator, r, details);
+        // Large runs come before the replay, whose log they grow.
+        if (sections.contains("large")) largeRuns(cluster, main, watcher, r, details);
         // The replay needs a log of a given size: grow it with more real runs until it has that many records.
         if (sections.contains("replay")) fillLog(cluster, main, watcher, coordinator);
         processedMain = coordinator.stats().processed();
@@ -185,41 +145,9 @@ public final class BenchCommand {
         executor.close();
         coordinator.close();
       }
-
-      // 4. Replay.
       if (sections.contains("replay")) r.put("replay_events_per_s", replay(cluster, main, processedMain, details));
-
-      // 2. Dispatch latency.
-      if (sections.contains("dispatch")) {
-      List<Map<String, Object>> dispatch = new ArrayList<>();
-      DispatchBench.Result headline = null;
-      for (int rate : o.rates()) {
-        say("dispatch latency at " + rate + " tasks/s for " + o.dispatchSeconds() + " s (the benchmark plays executor)");
-        DispatchBench.Result d = new DispatchBench(cluster).run(rate, o.dispatchSeconds());
-        say(String.format("  p50 %.0f ms, p99 %.0f ms, max %.0f ms over %d samples (achieved %.0f tasks/s)",
-            d.p50(), d.p99(), d.max(), d.samples(), d.achievedRate()));
-        dispatch.add(Map.of("offered_tasks_per_s", rate, "achieved_tasks_per_s", round(d.achievedRate()),
-            "samples", d.samples(), "p50_ms", d.p50(), "p99_ms", d.p99(), "max_ms", d.max()));
-        headline = d;
-      }
-      r.put("dispatch_p50_ms", headline.p50());
-      r.put("dispatch_p99_ms", headline.p99());
-      r.put("dispatch_max_ms", headline.max());
-      r.put("dispatch_rate_tasks_per_s", headline.offeredRate());
-      details.put("dispatch", dispatch);
-      }
-
-      // 5. The limit.
-      if (sections.contains("limit")) {
-      long tasks = (long) o.runs() * o.tasksPerRun();
-      say("passthrough: a Streams application moving the coordinator's records for " + tasks + " tasks");
-      PassthroughBench.Result p = new PassthroughBench(cluster).run(tasks, (double) shape.get("in"),
-          (double) shape.get("out"), (int) Math.round((double) shape.get("in_bytes")), (int) Math.round((double) shape.get("out_bytes")));
-      say(String.format("  %.0f tasks/s (%d records in, %d out, %.1f s)", p.tasksPerS(), p.inputs(), p.outputs(), p.seconds()));
-      r.put("passthrough_tasks_per_s", round(p.tasksPerS()));
-      r.put("limit_ratio", round((double) r.get("throughput_tasks_per_s") / p.tasksPerS()));
-      details.put("passthrough", Map.of("inputs", p.inputs(), "outputs", p.outputs(), "seconds", round(p.seconds())));
-      }
+      if (sections.contains("dispatch")) dispatch(cluster, r, details);
+      if (sections.contains("limit")) limit(cluster, shape, r, details);
     }
     Map<String, Object> settings = new LinkedHashMap<>();
     settings.put("mode", o.mode());
@@ -231,6 +159,7 @@ public final class BenchCommand {
     settings.put("commit_interval_ms", o.commitIntervalMs());
     settings.put("processing_guarantee", "exactly_once_v2");
     settings.put("coordinator_stream_threads", o.threads());
+    settings.put("warmup_rounds", o.warmupRounds());
     settings.put("noop_executor_instances", 1);
     settings.put("cores", Runtime.getRuntime().availableProcessors());
     settings.put("load_average_at_end", round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
@@ -238,6 +167,85 @@ public final class BenchCommand {
     r.put("settings", settings);
     r.put("details", details);
     return r;
+  }
+
+  /** Section 1, after the warm-up rounds; returns the coordinator's records per task, which the limit reproduces. */
+  private Map<String, Object> throughput(BenchCluster cluster, Topics main, RunWatcher watcher, Coordinator coordinator,
+      Map<String, Object> r, Map<String, Object> details) throws Exception {
+    int tasks = o.runs() * o.tasksPerRun();
+    say("throughput: " + o.runs() + " runs of a " + o.width() + "x" + o.depth() + " layered DAG (" + tasks + " tasks), after "
+        + o.warmupRounds() + " warm-up rounds of the same");
+    // JIT compilation of the coordinator, the clients and the broker takes a minute of CPU on two cores; the
+    // figures are of compiled code, as JMH measures after warm-up iterations.
+    List<Double> warmup = new ArrayList<>();
+    for (int w = 0; w < o.warmupRounds(); w++) {
+      double ws = runAll(cluster, main, watcher, Shapes.layered("bench-warmup", o.width(), o.depth()), o.runs(), "warm" + w);
+      warmup.add(round(tasks / ws));
+      say(String.format("  warm-up round %d of %d: %.0f tasks/s", w + 1, o.warmupRounds(), warmup.get(w)));
+    }
+    Map<String, Double> before = flow(coordinator);
+    Map<String, Double> trafficBefore = ClientTraffic.snapshot();
+    double seconds = runAll(cluster, main, watcher, Shapes.layered("bench-layered", o.width(), o.depth()), o.runs(), "tp");
+    double throughput = tasks / seconds;
+    Map<String, Double> after = flow(coordinator);
+    if (System.getenv("WEFT_BENCH_TRAFFIC") != null) {
+      ClientTraffic.delta(trafficBefore, ClientTraffic.snapshot()).forEach((k, v) -> say(String.format("  %-90s %10.0f", k, v)));
+    }
+    Map<String, Object> shape = recordsPerTask(before, after, tasks);
+    r.put("throughput_tasks_per_s", round(throughput));
+    details.put("throughput", Map.of("runs", o.runs(), "tasks", tasks, "seconds", round(seconds),
+        "records_per_task", shape, "warmup_tasks_per_s", warmup));
+    say(String.format("  %.0f tasks/s (%.1f s)", throughput, seconds));
+    return shape;
+  }
+
+  /** Section 3: one large run of each shape against a 1,000-task run of the same shape. */
+  private void largeRuns(BenchCluster cluster, Topics main, RunWatcher watcher, Map<String, Object> r,
+      Map<String, Object> details) throws Exception {
+    List<Map<String, Object>> large = new ArrayList<>();
+    large.add(largeRun(cluster, main, watcher, "fan-out/fan-in", n -> Shapes.fanOutIn("bench-fan", n)));
+    large.add(largeRun(cluster, main, watcher, "layered", n -> Shapes.layered("bench-large",
+        Shapes.layeredWidth(n), n / Shapes.layeredWidth(n))));
+    details.put("large_runs", large);
+    r.put("large_run_tasks", large.stream().mapToInt(m -> (int) m.get("tasks")).max().orElse(0));
+    r.put("large_run_s", large.stream().mapToDouble(m -> (double) m.get("seconds")).max().orElse(0));
+    r.put("large_run_heap_mb", large.stream().mapToDouble(m -> (double) m.get("heap_peak_mb")).max().orElse(0));
+    r.put("per_task_cost_ratio", large.stream().mapToDouble(m -> (double) m.get("per_task_cost_ratio")).max().orElse(0));
+    r.put("state_store_mb", round(directoryBytes(cluster.stateDir("main")) / (1024.0 * 1024.0)));
+  }
+
+  /** Section 2: dispatch latency at each offered load; the last one is the headline. */
+  private void dispatch(BenchCluster cluster, Map<String, Object> r, Map<String, Object> details) throws Exception {
+    List<Map<String, Object>> dispatch = new ArrayList<>();
+    DispatchBench.Result headline = null;
+    for (int rate : o.rates()) {
+      say("dispatch latency at " + rate + " tasks/s for " + o.dispatchSeconds() + " s (the benchmark plays executor)");
+      DispatchBench.Result d = new DispatchBench(cluster).run(rate, o.dispatchSeconds());
+      say(String.format("  p50 %.0f ms, p99 %.0f ms, max %.0f ms over %d samples (achieved %.0f tasks/s)",
+          d.p50(), d.p99(), d.max(), d.samples(), d.achievedRate()));
+      dispatch.add(Map.of("offered_tasks_per_s", rate, "achieved_tasks_per_s", round(d.achievedRate()),
+          "samples", d.samples(), "p50_ms", d.p50(), "p99_ms", d.p99(), "max_ms", d.max()));
+      headline = d;
+    }
+    r.put("dispatch_p50_ms", headline.p50());
+    r.put("dispatch_p99_ms", headline.p99());
+    r.put("dispatch_max_ms", headline.max());
+    r.put("dispatch_rate_tasks_per_s", headline.offeredRate());
+    details.put("dispatch", dispatch);
+  }
+
+  /** Section 5: the passthrough that moves the coordinator's records per task and decides nothing. */
+  private void limit(BenchCluster cluster, Map<String, Object> shape, Map<String, Object> r, Map<String, Object> details)
+      throws Exception {
+    long tasks = (long) o.runs() * o.tasksPerRun();
+    say("passthrough: a Streams application moving the coordinator's records for " + tasks + " tasks");
+    PassthroughBench.Result p = new PassthroughBench(cluster).run(tasks, (double) shape.get("in"),
+        (double) shape.get("out"), (int) Math.round((double) shape.get("in_bytes")), (int) Math.round((double) shape.get("out_bytes")));
+    say(String.format("  %.0f tasks/s (%d records in, %d out, %.1f s)", p.tasksPerS(), p.inputs(), p.outputs(), p.seconds()));
+    r.put("passthrough_tasks_per_s", round(p.tasksPerS()));
+    // Four decimals: with tiny sizes the ratio is far below 0.01 and must not round to zero.
+    r.put("limit_ratio", Math.round((double) r.get("throughput_tasks_per_s") / p.tasksPerS() * 10_000) / 10_000.0);
+    details.put("passthrough", Map.of("inputs", p.inputs(), "outputs", p.outputs(), "seconds", round(p.seconds())));
   }
 
   /** Submits {@code count} runs of {@code spec} at once; returns seconds from the first publish to the last RunFinished. */

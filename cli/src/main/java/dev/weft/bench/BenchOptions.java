@@ -19,6 +19,7 @@ import java.util.List;
  * @param partitions        partitions of every benchmark topic
  * @param commitIntervalMs  the coordinator's (and the passthrough's) exactly-once commit interval
  * @param threads           the coordinator's (and the passthrough's) stream threads
+ * @param warmupRounds      unmeasured rounds of the throughput workload first, so that figures are of compiled code
  * @param bootstrap         an existing broker to use (then {@code registry} too); null starts an embedded one
  * @param registry          the schema registry URL for {@code bootstrap}
  * @param dataDir           where the embedded broker, registry and state stores keep their files
@@ -36,25 +37,26 @@ public record BenchOptions(
     int partitions,
     long commitIntervalMs,
     int threads,
+    int warmupRounds,
     String bootstrap,
     String registry,
     Path dataDir) {
 
   /** The sizes: 50,000 throughput tasks, a 100,000-task run, a 1,000,000-event replay. */
   public static BenchOptions full(Path dataDir) {
-    return new BenchOptions("full", 50, 100, 10, List.of(200, 1000), 30, 100_000, 1_000, 1_000_000, 4, 20, 1, null, null,
+    return new BenchOptions("full", 50, 100, 10, List.of(200, 1000), 30, 100_000, 1_000, 1_000_000, 4, 20, 1, 3, null, null,
         dataDir);
   }
 
   /** Under two minutes on a quiet 2-core machine. */
   public static BenchOptions quick(Path dataDir) {
-    return new BenchOptions("quick", 20, 50, 10, List.of(200, 1000), 8, 20_000, 1_000, 200_000, 4, 20, 1, null, null,
+    return new BenchOptions("quick", 20, 50, 10, List.of(200, 1000), 8, 20_000, 1_000, 200_000, 4, 20, 1, 2, null, null,
         dataDir);
   }
 
   /** Seconds, for the smoke test: every section runs, none of the figures means anything. */
   public static BenchOptions tiny(Path dataDir) {
-    return new BenchOptions("tiny", 2, 5, 3, List.of(50), 2, 400, 100, 500, 2, 20, 1, null, null, dataDir);
+    return new BenchOptions("tiny", 2, 5, 3, List.of(50), 2, 400, 100, 500, 2, 20, 1, 0, null, null, dataDir);
   }
 
   /** Tasks in one throughput run. */
@@ -65,34 +67,36 @@ public record BenchOptions(
   BenchOptions with(String key, String value) {
     return switch (key) {
       case "runs" -> new BenchOptions(mode, Integer.parseInt(value), width, depth, rates, dispatchSeconds, largeTasks,
-          baselineTasks, replayEvents, partitions, commitIntervalMs, threads, bootstrap, registry, dataDir);
+          baselineTasks, replayEvents, partitions, commitIntervalMs, threads, warmupRounds, bootstrap, registry, dataDir);
       case "width" -> new BenchOptions(mode, runs, Integer.parseInt(value), depth, rates, dispatchSeconds, largeTasks,
-          baselineTasks, replayEvents, partitions, commitIntervalMs, threads, bootstrap, registry, dataDir);
+          baselineTasks, replayEvents, partitions, commitIntervalMs, threads, warmupRounds, bootstrap, registry, dataDir);
       case "depth" -> new BenchOptions(mode, runs, width, Integer.parseInt(value), rates, dispatchSeconds, largeTasks,
-          baselineTasks, replayEvents, partitions, commitIntervalMs, threads, bootstrap, registry, dataDir);
+          baselineTasks, replayEvents, partitions, commitIntervalMs, threads, warmupRounds, bootstrap, registry, dataDir);
       case "rate" -> new BenchOptions(mode, runs, width, depth,
           java.util.Arrays.stream(value.split(",")).map(String::trim).map(Integer::valueOf).toList(), dispatchSeconds,
-          largeTasks, baselineTasks, replayEvents, partitions, commitIntervalMs, threads, bootstrap, registry, dataDir);
+          largeTasks, baselineTasks, replayEvents, partitions, commitIntervalMs, threads, warmupRounds, bootstrap, registry, dataDir);
       case "dispatch-seconds" -> new BenchOptions(mode, runs, width, depth, rates, Integer.parseInt(value), largeTasks,
-          baselineTasks, replayEvents, partitions, commitIntervalMs, threads, bootstrap, registry, dataDir);
+          baselineTasks, replayEvents, partitions, commitIntervalMs, threads, warmupRounds, bootstrap, registry, dataDir);
       case "large-tasks" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, Integer.parseInt(value),
-          baselineTasks, replayEvents, partitions, commitIntervalMs, threads, bootstrap, registry, dataDir);
+          baselineTasks, replayEvents, partitions, commitIntervalMs, threads, warmupRounds, bootstrap, registry, dataDir);
       case "baseline-tasks" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks,
-          Integer.parseInt(value), replayEvents, partitions, commitIntervalMs, threads, bootstrap, registry, dataDir);
+          Integer.parseInt(value), replayEvents, partitions, commitIntervalMs, threads, warmupRounds, bootstrap, registry, dataDir);
       case "replay-events" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks,
-          baselineTasks, Long.parseLong(value), partitions, commitIntervalMs, threads, bootstrap, registry, dataDir);
+          baselineTasks, Long.parseLong(value), partitions, commitIntervalMs, threads, warmupRounds, bootstrap, registry, dataDir);
       case "partitions" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks, baselineTasks,
-          replayEvents, Integer.parseInt(value), commitIntervalMs, threads, bootstrap, registry, dataDir);
+          replayEvents, Integer.parseInt(value), commitIntervalMs, threads, warmupRounds, bootstrap, registry, dataDir);
       case "commit-interval-ms" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks,
-          baselineTasks, replayEvents, partitions, Long.parseLong(value), threads, bootstrap, registry, dataDir);
+          baselineTasks, replayEvents, partitions, Long.parseLong(value), threads, warmupRounds, bootstrap, registry, dataDir);
       case "threads" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks, baselineTasks,
-          replayEvents, partitions, commitIntervalMs, Integer.parseInt(value), bootstrap, registry, dataDir);
+          replayEvents, partitions, commitIntervalMs, Integer.parseInt(value), warmupRounds, bootstrap, registry, dataDir);
+      case "warmup-rounds" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks, baselineTasks,
+          replayEvents, partitions, commitIntervalMs, threads, Integer.parseInt(value), bootstrap, registry, dataDir);
       case "bootstrap" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks, baselineTasks,
-          replayEvents, partitions, commitIntervalMs, threads, value, registry, dataDir);
+          replayEvents, partitions, commitIntervalMs, threads, warmupRounds, value, registry, dataDir);
       case "registry" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks, baselineTasks,
-          replayEvents, partitions, commitIntervalMs, threads, bootstrap, value, dataDir);
+          replayEvents, partitions, commitIntervalMs, threads, warmupRounds, bootstrap, value, dataDir);
       case "data-dir" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks, baselineTasks,
-          replayEvents, partitions, commitIntervalMs, threads, bootstrap, registry, Path.of(value).toAbsolutePath());
+          replayEvents, partitions, commitIntervalMs, threads, warmupRounds, bootstrap, registry, Path.of(value).toAbsolutePath());
       default -> throw new IllegalArgumentException("unknown option --" + key);
     };
   }
@@ -104,6 +108,7 @@ public record BenchOptions(
     if (largeTasks < 10 || baselineTasks < 10) throw new IllegalArgumentException("--large-tasks and --baseline-tasks must be at least 10");
     if (partitions < 1) throw new IllegalArgumentException("--partitions must be at least 1");
     if (threads < 1) throw new IllegalArgumentException("--threads must be at least 1");
+    if (warmupRounds < 0) throw new IllegalArgumentException("--warmup-rounds must be 0 or more");
     if ((bootstrap == null) != (registry == null)) {
       throw new IllegalArgumentException("--bootstrap and --registry go together (an existing broker needs its registry)");
     }

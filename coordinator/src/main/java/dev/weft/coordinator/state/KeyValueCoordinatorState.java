@@ -1,7 +1,6 @@
 package dev.weft.coordinator.state;
 
 import java.util.ArrayList;
-import java.util.Map;
 import java.util.List;
 import java.util.TreeMap;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -11,23 +10,14 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Coordinator state over three Kafka Streams key-value stores (RocksDB in production, in-memory in tests).
  *
- * <p>Decoded runs and tasks are kept in a bounded write-through cache: a task is read again by every event about it
- * (dispatched, started, finished, each dependency met) and its run header by all of them, and decoding Avro was the
- * fold's largest cost. The cache holds the very objects the applier updates and puts, so it always equals the
- * store. It lives as long as this object, which the processor creates in {@code init}: a task restored from the
- * changelog (rebalance, aborted transaction) starts with an empty cache. When a decision fails half-applied, the
- * processor calls {@link #forgetCached()} so that the store is the truth again.
+ * <p>The stores are {@link WriteBackStore}s: reads and writes here are of decoded objects, encoded once per key per
+ * commit. The objects read are the very objects the applier updates and puts.
  */
 public final class KeyValueCoordinatorState implements MutableCoordinatorState {
-  /** Enough for the tasks in flight of many runs; a task state is a few hundred bytes to a few KB. */
-  static final int MAX_CACHED_TASKS = 20_000;
-  static final int MAX_CACHED_RUNS = 2_000;
   private static final StringSerializer KEYS = new StringSerializer();
   private final KeyValueStore<String, RunState> runs;
   private final KeyValueStore<String, TaskState> tasks;
   private final KeyValueStore<String, TimerEntry> timers;
-  private final Map<String, RunState> cachedRuns = new Lru<>(MAX_CACHED_RUNS);
-  private final Map<String, TaskState> cachedTasks = new Lru<>(MAX_CACHED_TASKS);
   /**
    * The live timers in due-time order, a copy of the timers store loaded on first use. Firing reads this and never
    * iterates RocksDB: deleted timers stay there as tombstones until compaction, and range scans over them made each
@@ -43,54 +33,26 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
     this.timers = timers;
   }
 
-  /** Drops every cached object: after a decision failed half-applied, only the store is to be trusted. */
+  /** Forgets the timer index: after a decision failed half-applied, it is loaded again from the store. */
   public void forgetCached() {
-    cachedRuns.clear();
-    cachedTasks.clear();
     timerIndex = null;
-  }
-
-  /** Least recently used eviction, so a huge run passing through does not keep its tasks on the heap. */
-  private static final class Lru<V> extends java.util.LinkedHashMap<String, V> {
-    private final int max;
-
-    Lru(int max) {
-      super(1024, 0.75f, true);
-      this.max = max;
-    }
-
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
-      return size() > max;
-    }
   }
 
   @Override
   public RunState run(String runId) {
-    RunState r = cachedRuns.get(runId);
-    if (r == null) {
-      r = runs.get(runId);
-      if (r != null) cachedRuns.put(runId, r);
-    }
-    return r;
+    return runs.get(runId);
   }
 
   @Override
   public TaskState task(String runId, String taskId) {
-    String key = StateKeys.task(runId, taskId);
-    TaskState t = cachedTasks.get(key);
-    if (t == null) {
-      t = tasks.get(key);
-      if (t != null) cachedTasks.put(key, t);
-    }
-    return t;
+    return tasks.get(StateKeys.task(runId, taskId));
   }
 
   @Override
   public List<TaskState> tasksOf(String runId) {
     List<TaskState> out = new ArrayList<>();
     try (KeyValueIterator<String, TaskState> it = tasks.prefixScan(StateKeys.taskPrefix(runId), KEYS)) {
-      it.forEachRemaining(kv -> out.add(cachedTasks.getOrDefault(kv.key, kv.value)));
+      it.forEachRemaining(kv -> out.add(kv.value));
     }
     return out;
   }
@@ -119,14 +81,11 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
   @Override
   public void putRun(RunState run) {
     runs.put(run.getRunId(), run);
-    cachedRuns.put(run.getRunId(), run);
   }
 
   @Override
   public void putTask(TaskState task) {
-    String key = StateKeys.task(task.getRunId(), task.getTaskId());
-    tasks.put(key, task);
-    cachedTasks.put(key, task);
+    tasks.put(StateKeys.task(task.getRunId(), task.getTaskId()), task);
   }
 
   @Override

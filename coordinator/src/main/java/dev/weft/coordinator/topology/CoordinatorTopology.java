@@ -5,6 +5,7 @@ import dev.weft.avro.RunRequest;
 import dev.weft.avro.TaskCommand;
 import dev.weft.avro.TaskEvent;
 import dev.weft.coordinator.state.AvroStateSerde;
+import dev.weft.coordinator.state.WriteBackStore;
 import dev.weft.coordinator.state.RunState;
 import dev.weft.coordinator.state.TaskState;
 import dev.weft.coordinator.state.TimerEntry;
@@ -48,6 +49,10 @@ public final class CoordinatorTopology {
   public static final String TASKS_STORE = "tasks";
   public static final String TIMERS_STORE = "timers";
 
+  /** Decoded values kept after their commit: the tasks in flight of many runs (a task is 0.3 to a few KB). */
+  static final int MAX_CLEAN_TASKS = 20_000;
+  static final int MAX_CLEAN_RUNS = 2_000;
+
   private CoordinatorTopology() {}
 
   /** Builds with persistent (RocksDB) stores. */
@@ -67,16 +72,16 @@ public final class CoordinatorTopology {
         () -> new DecodeProcessor<>(serdes.taskEvent().deserializer(), TaskEvent::getRunId, stats), TASK_EVENTS_SOURCE);
     t.addProcessor(FOLD, () -> new FoldProcessor(options, stats), DECODE_REQUESTS, DECODE_TASK_EVENTS);
 
-    // Cached: a task's record is written several times while it moves (dispatched, started, completed, each
-    // dependency met) and the run's header on every one of those moves. The cache keeps the last value per key until
-    // the commit, so the changelog and RocksDB get one write per key per commit instead of one per put
-    // (docs/performance.md). Reads go through the cache, so the fold sees its own writes as before.
-    t.addStateStore(Stores.keyValueStoreBuilder(supplier(RUNS_STORE, persistentStores), Serdes.String(),
-        new AvroStateSerde<>(RunState.class)).withCachingEnabled(), FOLD);
-    t.addStateStore(Stores.keyValueStoreBuilder(supplier(TASKS_STORE, persistentStores), Serdes.String(),
-        new AvroStateSerde<>(TaskState.class)).withCachingEnabled(), FOLD);
-    t.addStateStore(Stores.keyValueStoreBuilder(supplier(TIMERS_STORE, persistentStores), Serdes.String(),
-        new AvroStateSerde<>(TimerEntry.class)).withCachingEnabled(), FOLD);
+    // Write-back: a task's record is written several times while it moves (dispatched, started, completed, each
+    // dependency met) and the run's header on every one of those moves. The store keeps decoded values and writes
+    // each key once per commit, so the changelog and RocksDB get one write per key per commit, and the fold neither
+    // encodes nor decodes on the way (WriteBackStore, docs/performance.md).
+    t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(RUNS_STORE, persistentStores),
+        Serdes.String(), new AvroStateSerde<>(RunState.class)), MAX_CLEAN_RUNS), FOLD);
+    t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(TASKS_STORE, persistentStores),
+        Serdes.String(), new AvroStateSerde<>(TaskState.class)), MAX_CLEAN_TASKS), FOLD);
+    t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(TIMERS_STORE, persistentStores),
+        Serdes.String(), new AvroStateSerde<>(TimerEntry.class)), 0), FOLD);
 
     StringSerializer keys = new StringSerializer();
     TopicNameExtractor<String, TaskCommand> byExecutor = (key, command, ctx) -> topics.commands(command.getExecutor());

@@ -15,14 +15,18 @@ import dev.weft.coordinator.state.RunState;
 import dev.weft.coordinator.state.TaskState;
 import dev.weft.coordinator.state.TimerEntry;
 import dev.weft.topics.Topics;
+import dev.weft.coordinator.state.WriteBackStore;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.internals.WrappedStateStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +45,7 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
   private TimerDecider timers;
   private EventApplier applier;
   private KeyValueCoordinatorState state;
+  private List<KeyValueStore<String, ?>> stores;
   /** Whether the record being processed was already folded and published by the coordinator a replay replaces. */
   private boolean alreadyPublished;
 
@@ -56,6 +61,7 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
     KeyValueStore<String, TaskState> tasks = context.getStateStore(CoordinatorTopology.TASKS_STORE);
     KeyValueStore<String, TimerEntry> timerStore = context.getStateStore(CoordinatorTopology.TIMERS_STORE);
     this.state = new KeyValueCoordinatorState(runs, tasks, timerStore);
+    this.stores = List.of(runs, tasks, timerStore);
     this.applier = new EventApplier(state);
     this.requests = new RunRequestDecider(state, options.limits());
     this.taskEvents = new TaskEventDecider(state);
@@ -74,14 +80,27 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
       if (input.value() instanceof RunRequest r) requests.decide(r, d);
       else if (input.value() instanceof TaskEvent e) taskEvents.decide(e, d);
     } catch (KafkaException e) {
-      state.forgetCached();
+      forgetCached();
       throw e; // the runtime's own failures (fencing, store) must reach Streams, which restarts the task cleanly
     } catch (RuntimeException e) {
       // A bug must not stop every other run: record it loudly and move on.
       LOG.error("internal error deciding on {} for run {}; the input goes to dead-letter", input.value().getClass()
           .getSimpleName(), record.key(), e);
-      state.forgetCached();
+      forgetCached();
       d.deadLetter("internal error in the coordinator: " + e);
+    }
+  }
+
+  /**
+   * After a decision failed half-applied, decoded values that a failed applier may have changed without writing are
+   * dropped, so that reads come from the store again. (Context stores are Kafka's read-write decorators around the
+   * registered {@link WriteBackStore}.)
+   */
+  private void forgetCached() {
+    state.forgetCached();
+    for (KeyValueStore<String, ?> s : stores) {
+      StateStore inner = s instanceof WrappedStateStore<?, ?, ?> w ? w.wrapped() : s;
+      if (inner instanceof WriteBackStore<?> wb) wb.forgetClean();
     }
   }
 
