@@ -138,8 +138,13 @@ final class BenchCluster implements AutoCloseable {
 
   /** The coordinator exactly as the service runs it, but with the benchmark's commit interval and no query API. */
   Coordinator startCoordinator(Topics topics, String appId, Path stateDir, CoordinatorOptions coordinatorOptions) {
+    return startCoordinator(topics, appId, stateDir, coordinatorOptions, options.commitIntervalMs());
+  }
+
+  Coordinator startCoordinator(Topics topics, String appId, Path stateDir, CoordinatorOptions coordinatorOptions,
+      long commitIntervalMs) {
     CoordinatorConfig c = CoordinatorConfig.defaults(bootstrap, stateDir).withTopics(topics).withApplicationId(appId)
-        .withApiPort(-1).withCommitIntervalMs(options.commitIntervalMs()).withStreamThreads(options.threads())
+        .withApiPort(-1).withCommitIntervalMs(commitIntervalMs).withStreamThreads(options.threads())
         .withOptions(coordinatorOptions);
     return Coordinator.start(c, serdes, Duration.ofSeconds(120));
   }
@@ -185,6 +190,19 @@ final class BenchCluster implements AutoCloseable {
       throw new IllegalStateException("interrupted", e);
     } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException("cannot read end offsets of " + topicNames + " at " + bootstrap + ": " + e, e);
+    }
+  }
+
+  /** Sum of the offsets a consumer group (a Streams application id) has committed, over every partition. */
+  long committed(String groupId) {
+    try {
+      var offsets = admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+      return offsets.values().stream().filter(java.util.Objects::nonNull).mapToLong(o -> o.offset()).sum();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("cannot read the committed offsets of " + groupId + ": " + e, e);
     }
   }
 

@@ -102,6 +102,10 @@ public final class Coordinator implements AutoCloseable {
     // transaction commits and executors can read it. Poll no longer than the commit interval.
     p.put(StreamsConfig.POLL_MS_CONFIG, Math.max(1, Math.min(100, c.commitIntervalMs() / 2)));
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, c.streamThreads());
+    // Leave the group on close (Streams turns this off by default): a member that just goes silent keeps its
+    // partitions until its session times out (45 s), so whoever takes over (a replay's live phase, the survivors
+    // of a scale-in) would wait that long. A restarted instance gets a new member id anyway.
+    p.put(StreamsConfig.mainConsumerPrefix("internal.leave.group.on.close"), true);
     p.put(StreamsConfig.STATE_DIR_CONFIG, c.stateDir().toString());
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) c.replicationFactor());
     p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);

@@ -13,6 +13,16 @@ public final class FoldStats {
   final AtomicLong suppressedCommands = new AtomicLong();
   final Map<String, AtomicLong> ignored = new ConcurrentHashMap<>();
 
+  /** Adds another fold's counters to these: a replay's live phase carries on its catch-up phase's. */
+  public void add(FoldStats other) {
+    processed.addAndGet(other.processed());
+    deadLettered.addAndGet(other.deadLettered());
+    commands.addAndGet(other.commands());
+    timersFired.addAndGet(other.timersFired());
+    suppressedCommands.addAndGet(other.suppressedCommands());
+    other.ignored.forEach((k, v) -> ignored.computeIfAbsent(k, x -> new AtomicLong()).addAndGet(v.get()));
+  }
+
   public long processed() {
     return processed.get();
   }
