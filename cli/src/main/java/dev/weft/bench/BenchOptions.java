@@ -50,7 +50,7 @@ public record BenchOptions(
 
   /** Under two minutes on a quiet 2-core machine. */
   public static BenchOptions quick(Path dataDir) {
-    return new BenchOptions("quick", 20, 50, 10, List.of(200, 1000), 8, 20_000, 1_000, 200_000, 4, 20, 1, 2, null, null,
+    return new BenchOptions("quick", 20, 50, 10, List.of(200, 1000), 8, 20_000, 1_000, 200_000, 4, 20, 1, 3, null, null,
         dataDir);
   }
 

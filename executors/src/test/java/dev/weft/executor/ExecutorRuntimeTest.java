@@ -331,6 +331,28 @@ class ExecutorRuntimeTest {
   }
 
   @Test
+  void shouldSendANoopAttemptsStartedAndOutcomeTogetherAndInOrder() throws Exception {
+    ExecutorConfig config = ExecutorConfig.builder(kafka.bootstrapServers(), serdes.taskCommand(), serdes.taskEvent())
+        .topics(topics).groupId(group).instanceId("a").maxConcurrent(1_000).build();
+    String spec = Specs.json(Specs.noop("t", null));
+    int n = 200;
+    for (int i = 0; i < n; i++) {
+      send(command(CommandKind.RUN, attempt("together-" + i, "t", 1)).setExecutor(NoopBackend.NAME).setTaskSpecJson(spec).build());
+    }
+    ExecutorRuntime runtime = start(config, new NoopBackend());
+
+    Conditions.await(n + " attempts to succeed", Duration.ofSeconds(60),
+        () -> poll().stream().filter(e -> e.getKind() == SUCCEEDED).count() >= n);
+
+    for (int i = 0; i < n; i++) {
+      // Launched before its transaction: the outcome must still follow STARTED in the log.
+      assertThat(kinds(eventsOf("together-" + i, "t", 1))).containsExactly(STARTED, SUCCEEDED);
+    }
+    // One transaction per poll batch carries both events, not one per attempt.
+    assertThat(runtime.counters().transactions()).isLessThan(n);
+  }
+
+  @Test
   void shouldRunManyNoopAttemptsQuickly() throws Exception {
     ExecutorConfig config = ExecutorConfig.builder(kafka.bootstrapServers(), serdes.taskCommand(), serdes.taskEvent())
         .topics(topics).groupId(group).instanceId("a").maxConcurrent(10_000).build();

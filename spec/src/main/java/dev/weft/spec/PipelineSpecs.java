@@ -239,6 +239,22 @@ public final class PipelineSpecs {
 
   private static ResolvedTask resolveTask(
       TaskSpec t, TaskDefaults defaults, Map<String, String> params, String at, List<SpecProblem> problems) {
+    boolean defaultsApply = (t.retry() == null && defaults.retry() != null)
+        || (t.timeout() == null && defaults.timeout() != null)
+        || (t.heartbeatTimeout() == null && defaults.heartbeatTimeout() != null)
+        || (t.resources() == null && defaults.resources() != null);
+    if (!defaultsApply) {
+      // Most tasks have nothing to substitute and no default to take: the task is its own resolution, and one
+      // serialisation replaces three tree conversions (a fifth of a replay's time went to them).
+      String json;
+      try {
+        json = SpecJson.MAPPER.writeValueAsString(t);
+      } catch (JsonProcessingException e) {
+        problems.add(new SpecProblem(at, e.getOriginalMessage()));
+        return null;
+      }
+      if (json.indexOf('$') < 0) return resolved(t, json, defaults, at, problems);
+    }
     ObjectNode tree = SpecJson.MAPPER.valueToTree(t);
     substitute(tree, params, at, problems);
     if (t.retry() == null && defaults.retry() != null) tree.set("retry", SpecJson.MAPPER.valueToTree(defaults.retry()));
@@ -256,11 +272,15 @@ public final class PipelineSpecs {
       problems.add(new SpecProblem(at, e.getOriginalMessage()));
       return null;
     }
+    return resolved(r, tree.toString(), defaults, at, problems);
+  }
+
+  private static ResolvedTask resolved(TaskSpec r, String specJson, TaskDefaults defaults, String at,
+      List<SpecProblem> problems) {
     long timeoutMs = millis(r.timeout(), 0, at + ".timeout", problems);
     long heartbeatMs = millis(r.heartbeatTimeout(), DEFAULT_HEARTBEAT_TIMEOUT_MS, at + ".heartbeatTimeout", problems);
     RetryPolicy retry = retryPolicy(r.retry(), defaults.retry(), at + ".retry", problems);
-    return new ResolvedTask(r.id(), r.executor(), r.dependsOn(), retry, timeoutMs, heartbeatMs, r.output(),
-        tree.toString());
+    return new ResolvedTask(r.id(), r.executor(), r.dependsOn(), retry, timeoutMs, heartbeatMs, r.output(), specJson);
   }
 
   /** Task retry fields win one by one over the pipeline's default retry, which wins over {@link RetryPolicy#DEFAULT}. */

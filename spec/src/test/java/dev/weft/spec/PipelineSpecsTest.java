@@ -55,6 +55,26 @@ class PipelineSpecsTest {
   }
 
   @Test
+  void shouldResolveATaskWithNothingToSubstituteToItselfAsTheGeneralPathDoes() throws Exception {
+    String yaml = """
+        pipeline: plain
+        tasks:
+          - {id: a, executor: container, timeout: 5m, retry: {maxAttempts: 2}, container: {image: "busybox:1", command: ["sh", "-c", "echo hi"], env: {K: v}}}
+          - {id: b, executor: container, dependsOn: [a], timeout: 5m, container: {image: "busybox:1", command: ["echo", "${x}"]}}
+        """;
+    ResolvedPipeline p = PipelineSpecs.resolve(PipelineSpecs.parse(yaml), Map.of("x", "y"));
+    ResolvedTask plain = p.tasks().get(0);
+    ResolvedTask substituted = p.tasks().get(1);
+    // The plain task takes the shortcut, the other the tree path: both must yield a spec that reads back the same.
+    assertThat(SpecJson.MAPPER.readValue(plain.specJson(), TaskSpec.class)).isEqualTo(PipelineSpecs.parse(yaml).tasks().get(0));
+    assertThat(SpecJson.MAPPER.readTree(plain.specJson()))
+        .isEqualTo(SpecJson.MAPPER.valueToTree(PipelineSpecs.parse(yaml).tasks().get(0)));
+    assertThat(plain.retry().maxAttempts()).isEqualTo(2);
+    assertThat(plain.timeoutMs()).isEqualTo(300_000);
+    assertThat(substituted.specJson()).contains("\"y\"").doesNotContain("${x}");
+  }
+
+  @Test
   void shouldReadJsonAsTheSameModel() throws Exception {
     PipelineSpec fromYaml = PipelineSpecs.parse(YAML);
     PipelineSpec fromJson = PipelineSpecs.parse(PipelineSpecs.toJson(fromYaml));
