@@ -81,7 +81,8 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
 
   @Override
   public synchronized void put(String key, V value) {
-    writer = Thread.currentThread();
+    Thread current = Thread.currentThread();
+    if (writer != current) writer = current; // a volatile write on every put would cost a fence each time
     clean.remove(key);
     dirty.put(key, value == null ? DELETED : value);
   }
