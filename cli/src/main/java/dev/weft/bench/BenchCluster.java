@@ -4,6 +4,7 @@ import dev.weft.avro.RequestKind;
 import dev.weft.avro.RunRequest;
 import dev.weft.coordinator.Coordinator;
 import dev.weft.coordinator.CoordinatorConfig;
+import dev.weft.coordinator.CoordinatorReplay;
 import dev.weft.coordinator.topology.CoordinatorOptions;
 import dev.weft.embedded.EmbeddedKafka;
 import dev.weft.embedded.EmbeddedRegistry;
@@ -193,17 +194,14 @@ final class BenchCluster implements AutoCloseable {
     }
   }
 
-  /** Sum of the offsets a consumer group (a Streams application id) has committed, over every partition. */
-  long committed(String groupId) {
-    try {
-      var offsets = admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-      return offsets.values().stream().filter(java.util.Objects::nonNull).mapToLong(o -> o.offset()).sum();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("cannot read the committed offsets of " + groupId + ": " + e, e);
-    }
+  /** Records of {@code ends} ("topic:partition" keys) that a Streams application has folded and committed. */
+  long folded(String applicationId, Map<String, Long> ends) {
+    Map<TopicPartition, Long> byPartition = new HashMap<>();
+    ends.forEach((k, v) -> {
+      int colon = k.lastIndexOf(':');
+      byPartition.put(new TopicPartition(k.substring(0, colon), Integer.parseInt(k.substring(colon + 1))), v);
+    });
+    return CoordinatorReplay.folded(admin, applicationId, byPartition);
   }
 
   @Override

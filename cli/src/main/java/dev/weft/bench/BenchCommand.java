@@ -325,7 +325,7 @@ public final class BenchCommand {
       }
       if (first == 0) first = System.nanoTime();
       // Folded is not yet durable: the clock stops when the replay's offsets are committed, its state with them.
-      while (cluster.committed(main.prefix() + "replay") < ends.values().stream().mapToLong(Long::longValue).sum()) {
+      while (cluster.folded(main.prefix() + "replay", ends) < ends.values().stream().mapToLong(Long::longValue).sum()) {
         if (System.nanoTime() > deadline) throw new IllegalStateException("the replay did not commit within " + RUN_TIMEOUT);
         Thread.sleep(5);
       }

@@ -97,7 +97,11 @@ public final class CoordinatorReplay {
     void progress(long folded, long total);
   }
 
-  private static long folded(Admin admin, String groupId, Map<TopicPartition, Long> ends) {
+  /**
+   * Input records an application has folded and committed, of those below {@code ends}: the sum over partitions
+   * of its committed offset, capped at the partition's end.
+   */
+  public static long folded(Admin admin, String groupId, Map<TopicPartition, Long> ends) {
     Map<TopicPartition, Long> committed = committedOffsets(admin, groupId, Map.of());
     long n = 0;
     for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
