@@ -125,10 +125,13 @@ public final class WeftClient implements AutoCloseable {
         new KafkaConsumer<>(p, new StringDeserializer(), serdes.runEvent().deserializer())) {
       TopicPartition tp = partitionOf(consumer, topics.runEvents(), run.runId());
       consumer.assign(List.of(tp));
+      // The end offset is taken before the search by time: when nothing is that recent, the run's first events are
+      // at or after it. seekToEnd instead would resolve lazily, on the first poll, and could skip RUN_ACCEPTED (or a
+      // whole short run) written in between.
+      long end = consumer.endOffsets(List.of(tp)).get(tp);
       // Start a little before the request: the broker's and this machine's clocks need not agree.
       OffsetAndTimestamp start = consumer.offsetsForTimes(Map.of(tp, Math.max(0, run.submittedAtMs() - 60_000))).get(tp);
-      if (start == null) consumer.seekToEnd(List.of(tp));
-      else consumer.seek(tp, start.offset());
+      consumer.seek(tp, start == null ? end : start.offset());
       return follow(consumer, run, timeout, listener);
     }
   }
