@@ -276,6 +276,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         "replica.fetch.max.bytes=" + MAX_MESSAGE_BYTES,
         // The topics are the source of truth of every run: the embedded broker never deletes by age.
         "log.retention.ms=-1",
+        System.getenv().getOrDefault("WEFT_BROKER_PROPS", "").replace(';', '\n'),
         "") ;
   }
 

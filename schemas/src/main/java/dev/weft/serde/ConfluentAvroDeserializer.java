@@ -29,7 +29,7 @@ public final class ConfluentAvroDeserializer<T extends SpecificRecord> implement
 
   public ConfluentAvroDeserializer(SchemaLookup registry, Class<T> type) {
     this.registry = registry;
-    this.data = SpecificData.getForClass(type);
+    this.data = AvroModels.of(type);
     this.readerSchema = data.getSchema(type);
   }
 

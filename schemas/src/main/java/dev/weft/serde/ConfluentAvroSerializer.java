@@ -32,7 +32,7 @@ public final class ConfluentAvroSerializer<T extends SpecificRecord> implements 
 
   public ConfluentAvroSerializer(SchemaLookup registry, Class<T> type) {
     this.registry = registry;
-    SpecificData data = SpecificData.getForClass(type);
+    SpecificData data = AvroModels.of(type);
     this.schema = data.getSchema(type);
     this.writer = new SpecificDatumWriter<>(schema, data);
   }

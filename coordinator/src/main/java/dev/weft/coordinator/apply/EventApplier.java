@@ -24,6 +24,7 @@ import dev.weft.coordinator.state.TaskStatuses;
 import dev.weft.spec.ResolvedTask;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -75,24 +76,32 @@ public final class EventApplier {
 
   private void taskCreated(TaskCreated e) {
     ResolvedTask t = e.task();
-    state.putTask(TaskState.newBuilder()
-        .setRunId(e.runId())
-        .setTaskId(t.id())
-        .setExecutor(t.executor())
-        .setIndex(e.index())
-        .setStatus(TaskStatus.PENDING.name())
-        .setUnmetDeps((int) t.dependsOn().stream().distinct().count())
-        .setDependants(new ArrayList<>(e.dependants()))
-        .setSpecJson(t.specJson())
-        .setMaxAttempts(t.retry().maxAttempts())
-        .setBackoffMs(t.retry().backoffMs())
-        .setMultiplier(t.retry().multiplier())
-        .setMaxBackoffMs(t.retry().maxBackoffMs())
-        .setJitter(t.retry().jitter())
-        .setNonRetryableExitCodes(new ArrayList<>(t.retry().nonRetryableExitCodes()))
-        .setTimeoutMs(t.timeoutMs())
-        .setHeartbeatTimeoutMs(t.heartbeatTimeoutMs())
-        .build());
+    // Not the builder: it deep-copies the schema default of every field left unset, a few % of a replay for 14
+    // zeros and nulls. The fields left out here are those whose default is Java's own (0 or null); failures is the
+    // one list with a default, set below.
+    TaskState s = new TaskState();
+    s.setRunId(e.runId());
+    s.setTaskId(t.id());
+    s.setExecutor(t.executor());
+    s.setIndex(e.index());
+    s.setStatus(TaskStatus.PENDING.name());
+    s.setUnmetDeps(distinctCount(t.dependsOn()));
+    s.setDependants(new ArrayList<>(e.dependants()));
+    s.setSpecJson(t.specJson());
+    s.setMaxAttempts(t.retry().maxAttempts());
+    s.setBackoffMs(t.retry().backoffMs());
+    s.setMultiplier(t.retry().multiplier());
+    s.setMaxBackoffMs(t.retry().maxBackoffMs());
+    s.setJitter(t.retry().jitter());
+    s.setNonRetryableExitCodes(new ArrayList<>(t.retry().nonRetryableExitCodes()));
+    s.setTimeoutMs(t.timeoutMs());
+    s.setHeartbeatTimeoutMs(t.heartbeatTimeoutMs());
+    s.setFailures(new ArrayList<>());
+    state.putTask(s);
+  }
+
+  private static int distinctCount(List<String> ids) {
+    return ids.size() < 2 ? ids.size() : new HashSet<>(ids).size();
   }
 
   private void taskDispatched(TaskDispatched e) {

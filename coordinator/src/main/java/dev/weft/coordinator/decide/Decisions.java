@@ -20,6 +20,14 @@ public interface Decisions {
   /** A time-based decision written back to task-events, so a replay folds it instead of asking a clock. */
   void taskEvent(TaskEvent event);
 
+  /**
+   * False while a replay folds input that the coordinator it replaces already published: outputs are then dropped,
+   * and a decider may skip building them. Events are recorded either way.
+   */
+  default boolean publishing() {
+    return true;
+  }
+
   /** The input was well-formed but not acted on (stale, duplicate, unknown); counted and logged, never an error. */
   void ignored(String reason, Object input);
 

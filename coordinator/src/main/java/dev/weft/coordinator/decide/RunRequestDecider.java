@@ -19,7 +19,9 @@ import dev.weft.spec.ResolvedTask;
 import dev.weft.spec.SpecException;
 import dev.weft.spec.SpecLimits;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -80,7 +82,9 @@ public final class RunRequestDecider {
         p.tasks().size()));
     Map<String, List<String>> dependants = new HashMap<>();
     for (ResolvedTask t : p.tasks()) {
-      for (String dep : t.dependsOn().stream().distinct().toList()) {
+      // A dependency named twice is one dependency (EventApplier counts it once too).
+      Collection<String> deps = t.dependsOn().size() < 2 ? t.dependsOn() : new LinkedHashSet<>(t.dependsOn());
+      for (String dep : deps) {
         dependants.computeIfAbsent(dep, k -> new ArrayList<>()).add(t.id());
       }
     }

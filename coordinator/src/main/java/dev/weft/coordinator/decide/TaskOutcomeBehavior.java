@@ -130,7 +130,8 @@ final class TaskOutcomeBehavior {
   }
 
   private void finished(String runId, String taskId, long atMs, Decisions d) {
-    d.runEvent(Outputs.taskFinished(state.run(runId), state.task(runId, taskId), atMs));
+    // One RunEvent per task is the fold's largest output; a replay drops it unread, so it is not even built then.
+    if (d.publishing()) d.runEvent(Outputs.taskFinished(state.run(runId), state.task(runId, taskId), atMs));
   }
 
   private static int count(RunState run, TaskStatus s) {

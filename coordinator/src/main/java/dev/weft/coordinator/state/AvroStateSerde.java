@@ -7,6 +7,9 @@ import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
+import dev.weft.serde.AvroModels;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
@@ -24,8 +27,10 @@ public final class AvroStateSerde<T extends SpecificRecord> implements Serde<T> 
   private final SpecificDatumReader<T> reader;
 
   public AvroStateSerde(Class<T> type) {
-    this.writer = new SpecificDatumWriter<>(type);
-    this.reader = new SpecificDatumReader<>(type);
+    SpecificData data = AvroModels.of(type);
+    Schema schema = data.getSchema(type);
+    this.writer = new SpecificDatumWriter<>(schema, data);
+    this.reader = new SpecificDatumReader<>(schema, schema, data);
   }
 
   @Override

@@ -18,6 +18,8 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
   private final KeyValueStore<String, RunState> runs;
   private final KeyValueStore<String, TaskState> tasks;
   private final KeyValueStore<String, TimerEntry> timers;
+  /** The timers' write-back layer (null over plain stores), told which puts are of new keys. */
+  private final WriteBackStore<TimerEntry> timersWriteBack;
   /**
    * The live timers in due-time order, a copy of the timers store loaded on first use. Firing reads this and never
    * iterates RocksDB: deleted timers stay there as tombstones until compaction, and range scans over them made each
@@ -31,6 +33,7 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
     this.runs = runs;
     this.tasks = tasks;
     this.timers = timers;
+    this.timersWriteBack = WriteBackStore.of(timers);
   }
 
   /** Forgets the timer index: after a decision failed half-applied, it is loaded again from the store. */
@@ -91,14 +94,15 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
   @Override
   public void putTimer(TimerEntry timer) {
     String key = StateKeys.timer(timer);
-    timerIndex().put(key, timer);
-    timers.put(key, timer);
+    boolean live = timerIndex().put(key, timer) != null;
+    if (!live && timersWriteBack != null) timersWriteBack.putNew(key, timer);
+    else timers.put(key, timer);
   }
 
   @Override
   public void deleteTimer(TimerEntry timer) {
     String key = StateKeys.timer(timer);
     timerIndex().remove(key);
-    timers.delete(key);
+    timers.put(key, null); // a delete that does not read the old value (a RocksDB get for a timer, never cached)
   }
 }

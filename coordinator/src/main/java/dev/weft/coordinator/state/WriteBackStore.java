@@ -1,8 +1,10 @@
 package dev.weft.coordinator.state;
 
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.StateStore;
@@ -40,6 +42,12 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
   private final int maxClean;
   private final Map<String, Object> dirty = new LinkedHashMap<>();
   private final Map<String, V> clean;
+  /**
+   * Dirty keys that the store below does not hold. Deleting one before it is written back leaves nothing to write:
+   * a heartbeat timer put when a task starts and deleted when it finishes within one commit costs no RocksDB delete
+   * and no changelog tombstone.
+   */
+  private final Set<String> absentBelow = new HashSet<>();
   /** The thread that writes (the stream thread); only it may write back, since that sends changelog records. */
   private volatile Thread writer;
 
@@ -84,7 +92,29 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
     Thread current = Thread.currentThread();
     if (writer != current) writer = current; // a volatile write on every put would cost a fence each time
     clean.remove(key);
+    if (value == null && absentBelow.remove(key)) {
+      dirty.remove(key);
+      return;
+    }
     dirty.put(key, value == null ? DELETED : value);
+  }
+
+  /**
+   * A put of a key the caller knows is absent from this store's logical content (never written, or deleted before).
+   * When the key has no write pending either, the store below does not hold it, which makes a later delete free.
+   */
+  public synchronized void putNew(String key, V value) {
+    if (!dirty.containsKey(key)) absentBelow.add(key);
+    put(key, value);
+  }
+
+  /** The write-back layer under Kafka's context decorator, or null when {@code store} has none (tests). */
+  public static <V> WriteBackStore<V> of(KeyValueStore<String, V> store) {
+    StateStore s = store;
+    if (!(s instanceof WriteBackStore<?>) && s instanceof WrappedStateStore<?, ?, ?> decorator) s = decorator.wrapped();
+    @SuppressWarnings("unchecked")
+    WriteBackStore<V> found = s instanceof WriteBackStore<?> wb ? (WriteBackStore<V>) wb : null;
+    return found;
   }
 
   @Override
@@ -167,6 +197,7 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
 
   private synchronized void forgetAll() {
     dirty.clear();
+    absentBelow.clear();
     clean.clear();
   }
 
@@ -188,6 +219,7 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
       }
     }
     dirty.clear();
+    absentBelow.clear();
   }
 
   private static final class Builder<V> implements StoreBuilder<KeyValueStore<String, V>> {

@@ -23,10 +23,8 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.internals.WrappedStateStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,8 +97,8 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
   private void forgetCached() {
     state.forgetCached();
     for (KeyValueStore<String, ?> s : stores) {
-      StateStore inner = s instanceof WrappedStateStore<?, ?, ?> w ? w.wrapped() : s;
-      if (inner instanceof WriteBackStore<?> wb) wb.forgetClean();
+      WriteBackStore<?> wb = WriteBackStore.of(s);
+      if (wb != null) wb.forgetClean();
     }
   }
 
@@ -123,7 +121,8 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
       return input == null ? ctx.currentSystemTimeMs() : input.timestamp();
     }
 
-    private boolean publishing() {
+    @Override
+    public boolean publishing() {
       return input == null || !alreadyPublished;
     }
 

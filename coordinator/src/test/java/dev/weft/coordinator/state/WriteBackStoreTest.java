@@ -2,6 +2,8 @@ package dev.weft.coordinator.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.nio.file.Path;
 import java.util.List;
@@ -81,6 +83,46 @@ class WriteBackStoreTest {
     assertThat(persistent.get("k/a")).isNotNull();
     assertThat(persistent.get("k/b")).isNull();
     persistent.close();
+  }
+
+  @Test
+  void shouldWriteNothingBelowForANewKeyDeletedBeforeItsWriteBack() {
+    List<String> writes = new ArrayList<>();
+    KeyValueStore<String, TimerEntry> real = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("r"),
+        Serdes.String(), new AvroStateSerde<>(TimerEntry.class)).withLoggingDisabled().withCachingDisabled().build();
+    WriteBackStore<TimerEntry> wb = new WriteBackStore<>(recording(real, writes), 10);
+    wb.init(new MockProcessorContext<>().getStateStoreContext(), wb);
+    wb.put("k/old", entry("old", 1));
+    wb.flushCache();
+    writes.clear();
+
+    wb.putNew("k/new", entry("new", 2));
+    wb.put("k/new", null);
+    wb.delete("k/old");
+    wb.putNew("k/old", entry("old", 3)); // deleted in this interval, but the store below still holds it
+    wb.put("k/old", null);
+    wb.putNew("k/kept", entry("kept", 4));
+    wb.flushCache();
+
+    assertThat(writes).containsExactlyInAnyOrder("delete k/old", "put k/kept");
+    assertThat(real.get("k/old")).isNull();
+    assertThat(real.get("k/new")).isNull();
+    assertThat(real.get("k/kept").getDueAtMs()).isEqualTo(4);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static KeyValueStore<String, TimerEntry> recording(KeyValueStore<String, TimerEntry> real, List<String> writes) {
+    return (KeyValueStore<String, TimerEntry>) Proxy.newProxyInstance(KeyValueStore.class.getClassLoader(),
+        new Class<?>[] {KeyValueStore.class}, (proxy, method, args) -> {
+          if (method.getName().equals("put") || method.getName().equals("delete")) {
+            writes.add(method.getName() + " " + args[0]);
+          }
+          try {
+            return method.invoke(real, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
   }
 
   private static TimerEntry entry(String task, long due) {
