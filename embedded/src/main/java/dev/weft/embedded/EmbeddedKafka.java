@@ -276,6 +276,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         "replica.fetch.max.bytes=" + MAX_MESSAGE_BYTES,
         // The topics are the source of truth of every run: the embedded broker never deletes by age.
         "log.retention.ms=-1",
+        // Tuning without a rebuild ("num.io.threads=2;num.network.threads=1"): a key given again here wins, since
+        // the broker loads these lines in order into one Properties.
         System.getenv().getOrDefault("WEFT_BROKER_PROPS", "").replace(';', '\n'),
         "") ;
   }
