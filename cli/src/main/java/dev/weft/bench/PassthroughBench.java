@@ -41,8 +41,9 @@ final class PassthroughBench {
    * @param inBytes        average size of an input record
    * @param outBytes       average size of an output record
    */
-  Result run(long tasks, double inPerTask, double outPerTask, int inBytes, int outBytes) throws Exception {
-    String prefix = "bench-" + cluster.id + "-passthrough.";
+  /** @param round names this round's topics and application, so that warm-up rounds and the measured one never mix */
+  Result run(String round, long tasks, double inPerTask, double outPerTask, int inBytes, int outBytes) throws Exception {
+    String prefix = "bench-" + cluster.id + "-passthrough-" + round + ".";
     String in = prefix + "in";
     String out = prefix + "out";
     cluster.createTopics(List.of(new NewTopic(in, cluster.options.partitions(), (short) 1),

@@ -110,11 +110,29 @@ class WriteBackStoreTest {
     assertThat(real.get("k/kept").getDueAtMs()).isEqualTo(4);
   }
 
+  @Test
+  void shouldKeepOnlyTheLastWrittenCleanValuesAfterAWriteBack() {
+    List<String> calls = new ArrayList<>();
+    KeyValueStore<String, TimerEntry> real = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("r"),
+        Serdes.String(), new AvroStateSerde<>(TimerEntry.class)).withLoggingDisabled().withCachingDisabled().build();
+    WriteBackStore<TimerEntry> wb = new WriteBackStore<>(recording(real, calls), 3);
+    wb.init(new MockProcessorContext<>().getStateStoreContext(), wb);
+    for (int i = 0; i < 6; i++) wb.put("k/" + i, entry("t" + i, i));
+    wb.flushCache();
+    calls.clear();
+
+    for (int i : new int[] {3, 4, 5}) assertThat(wb.get("k/" + i).getDueAtMs()).isEqualTo(i);
+    assertThat(calls).isEmpty(); // kept decoded: at most three
+
+    assertThat(wb.get("k/0").getDueAtMs()).isEqualTo(0);
+    assertThat(calls).containsExactly("get k/0");
+  }
+
   @SuppressWarnings("unchecked")
   private static KeyValueStore<String, TimerEntry> recording(KeyValueStore<String, TimerEntry> real, List<String> writes) {
     return (KeyValueStore<String, TimerEntry>) Proxy.newProxyInstance(KeyValueStore.class.getClassLoader(),
         new Class<?>[] {KeyValueStore.class}, (proxy, method, args) -> {
-          if (method.getName().equals("put") || method.getName().equals("delete")) {
+          if (method.getName().equals("put") || method.getName().equals("delete") || method.getName().equals("get")) {
             writes.add(method.getName() + " " + args[0]);
           }
           try {
