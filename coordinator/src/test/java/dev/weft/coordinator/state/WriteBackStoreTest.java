@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Test;
 class WriteBackStoreTest {
   private WriteBackStore<TimerEntry> store;
   private KeyValueStore<String, TimerEntry> below;
+  private final List<String> calls = new ArrayList<>();
+  private KeyValueStore<String, TimerEntry> real;
 
   @BeforeEach
   void setUp() {
@@ -87,14 +89,10 @@ class WriteBackStoreTest {
 
   @Test
   void shouldWriteNothingBelowForANewKeyDeletedBeforeItsWriteBack() {
-    List<String> writes = new ArrayList<>();
-    KeyValueStore<String, TimerEntry> real = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("r"),
-        Serdes.String(), new AvroStateSerde<>(TimerEntry.class)).withLoggingDisabled().withCachingDisabled().build();
-    WriteBackStore<TimerEntry> wb = new WriteBackStore<>(recording(real, writes), 10);
-    wb.init(new MockProcessorContext<>().getStateStoreContext(), wb);
+    WriteBackStore<TimerEntry> wb = overRecordingStore(10);
     wb.put("k/old", entry("old", 1));
     wb.flushCache();
-    writes.clear();
+    calls.clear();
 
     wb.putNew("k/new", entry("new", 2));
     wb.put("k/new", null);
@@ -104,7 +102,7 @@ class WriteBackStoreTest {
     wb.putNew("k/kept", entry("kept", 4));
     wb.flushCache();
 
-    assertThat(writes).containsExactlyInAnyOrder("delete k/old", "put k/kept");
+    assertThat(calls).containsExactlyInAnyOrder("delete k/old", "put k/kept");
     assertThat(real.get("k/old")).isNull();
     assertThat(real.get("k/new")).isNull();
     assertThat(real.get("k/kept").getDueAtMs()).isEqualTo(4);
@@ -112,11 +110,7 @@ class WriteBackStoreTest {
 
   @Test
   void shouldKeepOnlyTheLastWrittenCleanValuesAfterAWriteBack() {
-    List<String> calls = new ArrayList<>();
-    KeyValueStore<String, TimerEntry> real = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("r"),
-        Serdes.String(), new AvroStateSerde<>(TimerEntry.class)).withLoggingDisabled().withCachingDisabled().build();
-    WriteBackStore<TimerEntry> wb = new WriteBackStore<>(recording(real, calls), 3);
-    wb.init(new MockProcessorContext<>().getStateStoreContext(), wb);
+    WriteBackStore<TimerEntry> wb = overRecordingStore(3);
     for (int i = 0; i < 6; i++) wb.put("k/" + i, entry("t" + i, i));
     wb.flushCache();
     calls.clear();
@@ -126,6 +120,15 @@ class WriteBackStoreTest {
 
     assertThat(wb.get("k/0").getDueAtMs()).isEqualTo(0);
     assertThat(calls).containsExactly("get k/0");
+  }
+
+  /** A write-back store over {@link #real}, with every get, put and delete that reaches it noted in {@link #calls}. */
+  private WriteBackStore<TimerEntry> overRecordingStore(int maxClean) {
+    real = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("r"), Serdes.String(),
+        new AvroStateSerde<>(TimerEntry.class)).withLoggingDisabled().withCachingDisabled().build();
+    WriteBackStore<TimerEntry> wb = new WriteBackStore<>(recording(real, calls), maxClean);
+    wb.init(new MockProcessorContext<>().getStateStoreContext(), wb);
+    return wb;
   }
 
   @SuppressWarnings("unchecked")
