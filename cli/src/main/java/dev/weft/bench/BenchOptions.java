@@ -19,7 +19,8 @@ import java.util.List;
  * @param partitions        partitions of every benchmark topic
  * @param commitIntervalMs  the coordinator's (and the passthrough's) exactly-once commit interval
  * @param threads           the coordinator's (and the passthrough's) stream threads
- * @param warmupRounds      unmeasured rounds of the throughput workload first, so that figures are of compiled code
+ * @param warmupRounds      unmeasured rounds of the throughput workload and of the passthrough first, so that figures
+ *                          are of compiled code
  * @param bootstrap         an existing broker to use (then {@code registry} too); null starts an embedded one
  * @param registry          the schema registry URL for {@code bootstrap}
  * @param dataDir           where the embedded broker, registry and state stores keep their files

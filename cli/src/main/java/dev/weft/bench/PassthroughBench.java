@@ -35,13 +35,14 @@ final class PassthroughBench {
   }
 
   /**
+   * @param round          names this round's topics and application, so that warm-up rounds and the measured one
+   *                       never mix
    * @param tasks          how many tasks' worth of records to move
    * @param inPerTask      records the coordinator read per task
    * @param outPerTask     records the coordinator wrote per task (commands, run-events, changelogs)
    * @param inBytes        average size of an input record
    * @param outBytes       average size of an output record
    */
-  /** @param round names this round's topics and application, so that warm-up rounds and the measured one never mix */
   Result run(String round, long tasks, double inPerTask, double outPerTask, int inBytes, int outBytes) throws Exception {
     String prefix = "bench-" + cluster.id + "-passthrough-" + round + ".";
     String in = prefix + "in";
