@@ -1,5 +1,6 @@
 package dev.weft.spec;
 
+import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
@@ -16,6 +17,7 @@ public record ResolvedTask(
     String output,
     String specJson) {
   public ResolvedTask {
-    dependsOn = List.copyOf(dependsOn);
+    // A dependency named twice is one dependency: a task waits for it once, and is its dependant once.
+    dependsOn = dependsOn.size() < 2 ? List.copyOf(dependsOn) : List.copyOf(new LinkedHashSet<>(dependsOn));
   }
 }

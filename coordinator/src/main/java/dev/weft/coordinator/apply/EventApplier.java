@@ -24,7 +24,6 @@ import dev.weft.coordinator.state.TaskStatuses;
 import dev.weft.spec.ResolvedTask;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -85,7 +84,7 @@ public final class EventApplier {
     s.setExecutor(t.executor());
     s.setIndex(e.index());
     s.setStatus(TaskStatus.PENDING.name());
-    s.setUnmetDeps(distinctCount(t.dependsOn()));
+    s.setUnmetDeps(t.dependsOn().size()); // each named once (ResolvedTask)
     s.setDependants(new ArrayList<>(e.dependants()));
     s.setSpecJson(t.specJson());
     s.setMaxAttempts(t.retry().maxAttempts());
@@ -100,9 +99,6 @@ public final class EventApplier {
     state.putTask(s);
   }
 
-  private static int distinctCount(List<String> ids) {
-    return ids.size() < 2 ? ids.size() : new HashSet<>(ids).size();
-  }
 
   private void taskDispatched(TaskDispatched e) {
     TaskState t = task(e.runId(), e.taskId());

@@ -19,9 +19,7 @@ import dev.weft.spec.ResolvedTask;
 import dev.weft.spec.SpecException;
 import dev.weft.spec.SpecLimits;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -82,9 +80,7 @@ public final class RunRequestDecider {
         p.tasks().size()));
     Map<String, List<String>> dependants = new HashMap<>();
     for (ResolvedTask t : p.tasks()) {
-      // A dependency named twice is one dependency (EventApplier counts it once too).
-      Collection<String> deps = t.dependsOn().size() < 2 ? t.dependsOn() : new LinkedHashSet<>(t.dependsOn());
-      for (String dep : deps) {
+      for (String dep : t.dependsOn()) { // each named once (ResolvedTask)
         dependants.computeIfAbsent(dep, k -> new ArrayList<>()).add(t.id());
       }
     }

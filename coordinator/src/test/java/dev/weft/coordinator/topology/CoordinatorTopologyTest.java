@@ -69,6 +69,22 @@ class CoordinatorTopologyTest {
   }
 
   @Test
+  void shouldCountADependencyNamedTwiceOnce() throws Exception {
+    h.submit("r1", """
+        pipeline: twice
+        tasks:
+          - {id: a, executor: noop}
+          - {id: b, executor: noop, dependsOn: [a, a]}
+        """);
+    assertThat(h.task("r1", "b").getUnmetDeps()).isEqualTo(1);
+    assertThat(h.task("r1", "a").getDependants()).containsExactly("b");
+
+    h.succeed(h.drainRuns().get(0));
+
+    assertThat(h.drainRuns()).extracting(TaskCommand::getTaskId).containsExactly("b");
+  }
+
+  @Test
   void shouldMarkDependantsUpstreamFailedAndFinishIndependentBranches() throws Exception {
     h.submit("r2", """
         pipeline: branches
