@@ -21,7 +21,8 @@ import org.apache.kafka.streams.state.internals.WrappedStateStore;
  * its run header by all of them. Going through Kafka's own cache, every one of those writes was an Avro encode and
  * an ordered-map insert of the bytes, and every read a decode: two thirds of the coordinator's stream thread
  * (docs/performance.md). Here a write only replaces the object in a map; {@link #flushCache()} encodes each dirty
- * value once and writes it to the store below (changelog and RocksDB) just before the task's transaction commits.
+ * value once and writes it to the store below (changelog and RocksDB) just before the transaction commits, together
+ * with the dirty values of the stream thread's other tasks ({@link PendingWriteBacks}).
  *
  * <p>Why this is safe under exactly-once: Kafka Streams calls {@code flushCache()} on each registered store in
  * {@code StreamTask.prepareCommit}, before it flushes the producer and commits the transaction, exactly as it does
@@ -92,6 +93,7 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
     Thread current = Thread.currentThread();
     if (writer != current) writer = current; // a volatile write on every put would cost a fence each time
     clean.remove(key);
+    if (dirty.isEmpty()) PendingWriteBacks.add(this);
     if (value == null && absentBelow.remove(key)) {
       dirty.remove(key);
       return;
@@ -171,9 +173,13 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
     return wrapped().approximateNumEntries();
   }
 
-  /** Called by Kafka Streams before the task's transaction commits: every dirty value goes to the store below. */
+  /**
+   * Called by Kafka Streams before the task's transaction commits: every dirty value goes to the store below, and so
+   * does every dirty value of the other tasks of this stream thread (see {@link PendingWriteBacks} for why).
+   */
   @Override
   public void flushCache() {
+    PendingWriteBacks.writeBackAll();
     writeBack();
     super.flushCache();
   }
@@ -206,7 +212,7 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
   }
 
   @SuppressWarnings("unchecked")
-  private synchronized void writeBack() {
+  synchronized void writeBack() {
     if (dirty.isEmpty()) return;
     KeyValueStore<String, V> below = wrapped();
     for (Map.Entry<String, Object> e : dirty.entrySet()) {

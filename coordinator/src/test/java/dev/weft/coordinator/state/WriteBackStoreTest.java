@@ -28,11 +28,16 @@ class WriteBackStoreTest {
 
   @BeforeEach
   void setUp() {
-    store = (WriteBackStore<TimerEntry>) WriteBackStore.builder(Stores.keyValueStoreBuilder(
-        Stores.inMemoryKeyValueStore("t"), Serdes.String(), new AvroStateSerde<>(TimerEntry.class))
-        .withLoggingDisabled(), 10).build();
-    store.init(new MockProcessorContext<>().getStateStoreContext(), store);
+    store = inMemory("t");
     below = store.wrapped();
+  }
+
+  private static WriteBackStore<TimerEntry> inMemory(String name) {
+    WriteBackStore<TimerEntry> s = (WriteBackStore<TimerEntry>) WriteBackStore.builder(Stores.keyValueStoreBuilder(
+        Stores.inMemoryKeyValueStore(name), Serdes.String(), new AvroStateSerde<>(TimerEntry.class))
+        .withLoggingDisabled(), 10).build();
+    s.init(new MockProcessorContext<>().getStateStoreContext(), s);
+    return s;
   }
 
   @Test
@@ -53,6 +58,26 @@ class WriteBackStoreTest {
     assertThat(below.get("k/a").getDueAtMs()).isEqualTo(2);
     assertThat(below.get("k/b")).isNull();
     assertThat(store.get("k/a")).isSameAs(a); // kept decoded after the flush
+  }
+
+  @Test
+  void shouldWriteBackEveryStoreThisThreadWroteAtTheFirstFlush() throws InterruptedException {
+    // One stream thread's tasks share a transaction; their writes go out together, in one produce round trip.
+    WriteBackStore<TimerEntry> otherTask = inMemory("other-task");
+    WriteBackStore<TimerEntry> otherThread = inMemory("other-thread");
+    Thread writer = new Thread(() -> otherThread.put("k/c", entry("c", 3)));
+    writer.start();
+    writer.join();
+    store.put("k/a", entry("a", 1));
+    otherTask.put("k/b", entry("b", 2));
+
+    store.flushCache();
+
+    assertThat(store.wrapped().get("k/a")).isNotNull();
+    assertThat(otherTask.wrapped().get("k/b")).isNotNull();
+    assertThat(otherThread.wrapped().get("k/c")).isNull(); // another thread's transaction: not this flush's to write
+    otherThread.flushCache();
+    assertThat(otherThread.wrapped().get("k/c")).isNotNull();
   }
 
   @Test
