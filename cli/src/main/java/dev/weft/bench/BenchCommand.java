@@ -45,7 +45,8 @@ public final class BenchCommand {
   static final String USAGE = """
       usage: weft bench [--quick | --tiny] [--json] [--rate 200,1000] [--runs N] [--width W] [--depth D]
                         [--large-tasks N] [--baseline-tasks N] [--replay-events N] [--dispatch-seconds S]
-                        [--partitions P] [--commit-interval-ms MS] [--threads T] [--warmup-rounds N] [--data-dir D] [--bootstrap B --registry URL]
+                        [--partitions P] [--commit-interval-ms MS] [--threads T] [--warmup-rounds N] [--rounds N]
+                        [--data-dir D] [--bootstrap B --registry URL]
                         [--sections throughput,large,replay,dispatch,limit]
       """;
   /** Every section, in the order they run; {@code --sections} picks some (the limit needs the throughput section). */
@@ -146,7 +147,7 @@ public final class BenchCommand {
         executor.close();
         coordinator.close();
       }
-      if (sections.contains("replay")) r.put("replay_events_per_s", replay(cluster, main, processedMain, details));
+      if (sections.contains("replay")) replays(cluster, main, processedMain, r, details);
       if (sections.contains("dispatch")) dispatch(cluster, r, details);
       if (sections.contains("limit")) limit(cluster, shape, r, details);
     }
@@ -161,6 +162,7 @@ public final class BenchCommand {
     settings.put("processing_guarantee", "exactly_once_v2");
     settings.put("coordinator_stream_threads", o.threads());
     settings.put("warmup_rounds", o.warmupRounds());
+    settings.put("measured_rounds", o.rounds());
     settings.put("noop_executor_instances", 1);
     settings.put("cores", Runtime.getRuntime().availableProcessors());
     settings.put("load_average_at_end", round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
@@ -186,17 +188,22 @@ public final class BenchCommand {
     }
     Map<String, Double> before = flow(coordinator);
     Map<String, Double> trafficBefore = ClientTraffic.snapshot();
-    double seconds = runAll(cluster, main, watcher, Shapes.layered("bench-layered", o.width(), o.depth()), o.runs(), "tp");
-    double throughput = tasks / seconds;
+    List<Double> rounds = new ArrayList<>();
+    for (int i = 0; i < o.rounds(); i++) {
+      double seconds = runAll(cluster, main, watcher, Shapes.layered("bench-layered", o.width(), o.depth()), o.runs(), "tp" + i);
+      rounds.add(round(tasks / seconds));
+      say(String.format("  round %d of %d: %.0f tasks/s (%.1f s)", i + 1, o.rounds(), tasks / seconds, seconds));
+    }
     Map<String, Double> after = flow(coordinator);
     if (System.getenv("WEFT_BENCH_TRAFFIC") != null) {
       ClientTraffic.delta(trafficBefore, ClientTraffic.snapshot()).forEach((k, v) -> say(String.format("  %-90s %10.0f", k, v)));
     }
-    Map<String, Object> shape = recordsPerTask(before, after, tasks);
+    Map<String, Object> shape = recordsPerTask(before, after, tasks * o.rounds());
+    double throughput = median(rounds);
     r.put("throughput_tasks_per_s", round(throughput));
-    details.put("throughput", Map.of("runs", o.runs(), "tasks", tasks, "seconds", round(seconds),
+    details.put("throughput", Map.of("runs", o.runs(), "tasks", tasks, "rounds_tasks_per_s", rounds,
         "records_per_task", shape, "warmup_tasks_per_s", warmup));
-    say(String.format("  %.0f tasks/s (%.1f s)", throughput, seconds));
+    if (o.rounds() > 1) say(String.format("  median %.0f tasks/s", throughput));
     return shape;
   }
 
@@ -257,12 +264,20 @@ public final class BenchCommand {
       warmup.add(round(w.tasksPerS()));
       say(String.format("  warm-up round %d of %d: %.0f tasks/s", i, o.warmupRounds(), w.tasksPerS()));
     }
-    PassthroughBench.Result p = bench.run("measured", tasks, in, out, inBytes, outBytes);
-    say(String.format("  %.0f tasks/s (%d records in, %d out, %.1f s)", p.tasksPerS(), p.inputs(), p.outputs(), p.seconds()));
-    r.put("passthrough_tasks_per_s", round(p.tasksPerS()));
-    // Four decimals: with tiny sizes the ratio is far below 0.01 and must not round to zero.
-    r.put("limit_ratio", Math.round((double) r.get("throughput_tasks_per_s") / p.tasksPerS() * 10_000) / 10_000.0);
-    details.put("passthrough", Map.of("inputs", p.inputs(), "outputs", p.outputs(), "seconds", round(p.seconds()),
+    List<Double> rounds = new ArrayList<>();
+    PassthroughBench.Result p = null;
+    for (int i = 1; i <= o.rounds(); i++) {
+      p = bench.run("measured" + i, tasks, in, out, inBytes, outBytes);
+      rounds.add(round(p.tasksPerS()));
+      say(String.format("  round %d of %d: %.0f tasks/s (%d records in, %d out, %.1f s)", i, o.rounds(), p.tasksPerS(),
+          p.inputs(), p.outputs(), p.seconds()));
+    }
+    double passthrough = median(rounds);
+    r.put("passthrough_tasks_per_s", round(passthrough));
+    // Median over median: each side's rounds are consecutive, so a slow spell of the machine moves one side's median
+    // less than it would move a single sample. Four decimals: with tiny sizes the ratio is far below 0.01.
+    r.put("limit_ratio", Math.round((double) r.get("throughput_tasks_per_s") / passthrough * 10_000) / 10_000.0);
+    details.put("passthrough", Map.of("inputs", p.inputs(), "outputs", p.outputs(), "rounds_tasks_per_s", rounds,
         "warmup_tasks_per_s", warmup));
   }
 
@@ -322,13 +337,31 @@ public final class BenchCommand {
     }
   }
 
-  private double replay(BenchCluster cluster, Topics main, long target, Map<String, Object> details) throws Exception {
+  /** Section 4: {@code rounds} replays of the same log, each by a new application into empty stores; the median. */
+  private void replays(BenchCluster cluster, Topics main, long target, Map<String, Object> r, Map<String, Object> details)
+      throws Exception {
+    say("replay: a new coordinator re-folds the " + target + " records of the log into empty stores, " + o.rounds()
+        + (o.rounds() == 1 ? " time" : " times"));
+    List<Double> rounds = new ArrayList<>();
+    List<Map<String, Object>> each = new ArrayList<>();
+    for (int i = 1; i <= o.rounds(); i++) {
+      Map<String, Object> d = replay(cluster, main, target, "replay" + i);
+      rounds.add((double) d.get("records_per_s"));
+      each.add(d);
+      say(String.format("  round %d of %d: %.0f records/s (%.1f s; %d commands held back)", i, o.rounds(),
+          d.get("records_per_s"), d.get("seconds"), d.get("suppressed_commands")));
+    }
+    r.put("replay_events_per_s", round(median(rounds)));
+    details.put("replay", Map.of("records", target, "rounds", each));
+    if (o.rounds() > 1) say(String.format("  median %.0f records/s", median(rounds)));
+  }
+
+  private Map<String, Object> replay(BenchCluster cluster, Topics main, long target, String name) throws Exception {
     Map<String, Long> ends = cluster.endOffsets(List.of(main.requests(), main.taskEvents()));
-    say("replay: a new coordinator re-folds the " + target + " records of the log into empty stores");
     CatchUp boundary = CatchUp.until(ends);
     CoordinatorOptions catchUp = CoordinatorOptions.DEFAULT.withCatchUp(boundary);
     // Catching up commits as `weft replay` does (CoordinatorReplay): each changed key is written once per commit.
-    try (Coordinator replay = cluster.startCoordinator(main, main.prefix() + "replay", cluster.stateDir("replay"), catchUp,
+    try (Coordinator replay = cluster.startCoordinator(main, main.prefix() + name, cluster.stateDir(name), catchUp,
         Math.max(o.commitIntervalMs(), CoordinatorReplay.CATCH_UP_COMMIT_INTERVAL_MS))) {
       long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
       long first = 0;
@@ -342,7 +375,7 @@ public final class BenchCommand {
       }
       if (first == 0) first = System.nanoTime();
       // Folded is not yet durable: the clock stops when the replay's offsets are committed, its state with them.
-      while (cluster.folded(main.prefix() + "replay", ends) < ends.values().stream().mapToLong(Long::longValue).sum()) {
+      while (cluster.folded(main.prefix() + name, ends) < ends.values().stream().mapToLong(Long::longValue).sum()) {
         if (System.nanoTime() > deadline) throw new IllegalStateException("the replay did not commit within " + RUN_TIMEOUT);
         Thread.sleep(5);
       }
@@ -352,10 +385,11 @@ public final class BenchCommand {
       if (replay.stats().commands() > 0) {
         throw new IllegalStateException("the replay published " + replay.stats().commands() + " commands while catching up");
       }
-      say(String.format("  %.0f records/s (%.1f s; %d commands held back)", rate, seconds, replay.stats().suppressedCommands()));
-      details.put("replay", Map.of("records", target, "seconds", round(seconds),
-          "suppressed_commands", replay.stats().suppressedCommands()));
-      return round(rate);
+      Map<String, Object> d = new LinkedHashMap<>();
+      d.put("records_per_s", round(rate));
+      d.put("seconds", round(seconds));
+      d.put("suppressed_commands", replay.stats().suppressedCommands());
+      return d;
     }
   }
 
@@ -397,6 +431,13 @@ public final class BenchCommand {
     progress.flush();
   }
 
+  /** The middle value (the mean of the two middle ones for an even count). */
+  static double median(List<Double> values) {
+    List<Double> sorted = values.stream().sorted().toList();
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+
   static double round(double v) {
     return Math.round(v * 100) / 100.0;
   }
@@ -407,6 +448,8 @@ public final class BenchCommand {
     Map<String, Object> s = (Map<String, Object>) r.get("settings");
     sb.append(String.format("Weft benchmark (%s), %s, %s cores, %s partitions, commit interval %s ms, exactly_once_v2%n",
         s.get("mode"), s.get("date"), s.get("cores"), s.get("partitions"), s.get("commit_interval_ms")));
+    sb.append(String.format("throughput, passthrough and replay: median of %s measured rounds after %s warm-up rounds%n",
+        s.get("measured_rounds"), s.get("warmup_rounds")));
     sb.append(String.format("%-28s %14s   %s%n", "figure", "value", "target (this machine, full run)"));
     row(sb, r, "throughput_tasks_per_s", ">= 5,000");
     row(sb, r, "passthrough_tasks_per_s", "");

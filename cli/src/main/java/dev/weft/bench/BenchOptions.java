@@ -1,6 +1,7 @@
 package dev.weft.bench;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -21,6 +22,8 @@ import java.util.List;
  * @param threads           the coordinator's (and the passthrough's) stream threads
  * @param warmupRounds      unmeasured rounds of the throughput workload and of the passthrough first, so that figures
  *                          are of compiled code
+ * @param rounds            measured rounds of the throughput workload, the passthrough and the replay; each figure is
+ *                          their median, since two runs of the same code on a shared 2-core machine differ by up to 2x
  * @param bootstrap         an existing broker to use (then {@code registry} too); null starts an embedded one
  * @param registry          the schema registry URL for {@code bootstrap}
  * @param dataDir           where the embedded broker, registry and state stores keep their files
@@ -39,6 +42,7 @@ public record BenchOptions(
     long commitIntervalMs,
     int threads,
     int warmupRounds,
+    int rounds,
     String bootstrap,
     String registry,
     Path dataDir) {
@@ -46,19 +50,20 @@ public record BenchOptions(
   /** The sizes: 50,000 throughput tasks, a 100,000-task run, a 1,000,000-event replay. */
   public static BenchOptions full(Path dataDir) {
     // Six warm-up rounds: on two cores the rate still climbs through the fourth (JIT), and levels off by the sixth.
-    return new BenchOptions("full", 50, 100, 10, List.of(200, 1000), 30, 100_000, 1_000, 1_000_000, 4, 20, 1, 6, null, null,
+    return new BenchOptions("full", 50, 100, 10, List.of(200, 1000), 30, 100_000, 1_000, 1_000_000, 4, 20, 1, 6, 3, null,
+        null,
         dataDir);
   }
 
   /** Under two minutes on a quiet 2-core machine. */
   public static BenchOptions quick(Path dataDir) {
-    return new BenchOptions("quick", 20, 50, 10, List.of(200, 1000), 8, 20_000, 1_000, 200_000, 4, 20, 1, 3, null, null,
+    return new BenchOptions("quick", 20, 50, 10, List.of(200, 1000), 8, 20_000, 1_000, 200_000, 4, 20, 1, 3, 1, null, null,
         dataDir);
   }
 
   /** Seconds, for the smoke test: every section runs, none of the figures means anything. */
   public static BenchOptions tiny(Path dataDir) {
-    return new BenchOptions("tiny", 2, 5, 3, List.of(50), 2, 400, 100, 500, 2, 20, 1, 0, null, null, dataDir);
+    return new BenchOptions("tiny", 2, 5, 3, List.of(50), 2, 400, 100, 500, 2, 20, 1, 0, 1, null, null, dataDir);
   }
 
   /** Tasks in one throughput run. */
@@ -67,40 +72,27 @@ public record BenchOptions(
   }
 
   BenchOptions with(String key, String value) {
-    return switch (key) {
-      case "runs" -> new BenchOptions(mode, Integer.parseInt(value), width, depth, rates, dispatchSeconds, largeTasks,
-          baselineTasks, replayEvents, partitions, commitIntervalMs, threads, warmupRounds, bootstrap, registry, dataDir);
-      case "width" -> new BenchOptions(mode, runs, Integer.parseInt(value), depth, rates, dispatchSeconds, largeTasks,
-          baselineTasks, replayEvents, partitions, commitIntervalMs, threads, warmupRounds, bootstrap, registry, dataDir);
-      case "depth" -> new BenchOptions(mode, runs, width, Integer.parseInt(value), rates, dispatchSeconds, largeTasks,
-          baselineTasks, replayEvents, partitions, commitIntervalMs, threads, warmupRounds, bootstrap, registry, dataDir);
-      case "rate" -> new BenchOptions(mode, runs, width, depth,
-          java.util.Arrays.stream(value.split(",")).map(String::trim).map(Integer::valueOf).toList(), dispatchSeconds,
-          largeTasks, baselineTasks, replayEvents, partitions, commitIntervalMs, threads, warmupRounds, bootstrap, registry, dataDir);
-      case "dispatch-seconds" -> new BenchOptions(mode, runs, width, depth, rates, Integer.parseInt(value), largeTasks,
-          baselineTasks, replayEvents, partitions, commitIntervalMs, threads, warmupRounds, bootstrap, registry, dataDir);
-      case "large-tasks" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, Integer.parseInt(value),
-          baselineTasks, replayEvents, partitions, commitIntervalMs, threads, warmupRounds, bootstrap, registry, dataDir);
-      case "baseline-tasks" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks,
-          Integer.parseInt(value), replayEvents, partitions, commitIntervalMs, threads, warmupRounds, bootstrap, registry, dataDir);
-      case "replay-events" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks,
-          baselineTasks, Long.parseLong(value), partitions, commitIntervalMs, threads, warmupRounds, bootstrap, registry, dataDir);
-      case "partitions" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks, baselineTasks,
-          replayEvents, Integer.parseInt(value), commitIntervalMs, threads, warmupRounds, bootstrap, registry, dataDir);
-      case "commit-interval-ms" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks,
-          baselineTasks, replayEvents, partitions, Long.parseLong(value), threads, warmupRounds, bootstrap, registry, dataDir);
-      case "threads" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks, baselineTasks,
-          replayEvents, partitions, commitIntervalMs, Integer.parseInt(value), warmupRounds, bootstrap, registry, dataDir);
-      case "warmup-rounds" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks, baselineTasks,
-          replayEvents, partitions, commitIntervalMs, threads, Integer.parseInt(value), bootstrap, registry, dataDir);
-      case "bootstrap" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks, baselineTasks,
-          replayEvents, partitions, commitIntervalMs, threads, warmupRounds, value, registry, dataDir);
-      case "registry" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks, baselineTasks,
-          replayEvents, partitions, commitIntervalMs, threads, warmupRounds, bootstrap, value, dataDir);
-      case "data-dir" -> new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks, baselineTasks,
-          replayEvents, partitions, commitIntervalMs, threads, warmupRounds, bootstrap, registry, Path.of(value).toAbsolutePath());
+    Builder b = new Builder(this);
+    switch (key) {
+      case "runs" -> b.runs = Integer.parseInt(value);
+      case "width" -> b.width = Integer.parseInt(value);
+      case "depth" -> b.depth = Integer.parseInt(value);
+      case "rate" -> b.rates = Arrays.stream(value.split(",")).map(String::trim).map(Integer::valueOf).toList();
+      case "dispatch-seconds" -> b.dispatchSeconds = Integer.parseInt(value);
+      case "large-tasks" -> b.largeTasks = Integer.parseInt(value);
+      case "baseline-tasks" -> b.baselineTasks = Integer.parseInt(value);
+      case "replay-events" -> b.replayEvents = Long.parseLong(value);
+      case "partitions" -> b.partitions = Integer.parseInt(value);
+      case "commit-interval-ms" -> b.commitIntervalMs = Long.parseLong(value);
+      case "threads" -> b.threads = Integer.parseInt(value);
+      case "warmup-rounds" -> b.warmupRounds = Integer.parseInt(value);
+      case "rounds" -> b.rounds = Integer.parseInt(value);
+      case "bootstrap" -> b.bootstrap = value;
+      case "registry" -> b.registry = value;
+      case "data-dir" -> b.dataDir = Path.of(value).toAbsolutePath();
       default -> throw new IllegalArgumentException("unknown option --" + key);
-    };
+    }
+    return b.build();
   }
 
   void validate() {
@@ -111,8 +103,55 @@ public record BenchOptions(
     if (partitions < 1) throw new IllegalArgumentException("--partitions must be at least 1");
     if (threads < 1) throw new IllegalArgumentException("--threads must be at least 1");
     if (warmupRounds < 0) throw new IllegalArgumentException("--warmup-rounds must be 0 or more");
+    if (rounds < 1) throw new IllegalArgumentException("--rounds must be at least 1");
     if ((bootstrap == null) != (registry == null)) {
       throw new IllegalArgumentException("--bootstrap and --registry go together (an existing broker needs its registry)");
+    }
+  }
+
+  /** The options being parsed, one field per component. */
+  private static final class Builder {
+    private final String mode;
+    private int runs;
+    private int width;
+    private int depth;
+    private List<Integer> rates;
+    private int dispatchSeconds;
+    private int largeTasks;
+    private int baselineTasks;
+    private long replayEvents;
+    private int partitions;
+    private long commitIntervalMs;
+    private int threads;
+    private int warmupRounds;
+    private int rounds;
+    private String bootstrap;
+    private String registry;
+    private Path dataDir;
+
+    Builder(BenchOptions o) {
+      mode = o.mode;
+      runs = o.runs;
+      width = o.width;
+      depth = o.depth;
+      rates = o.rates;
+      dispatchSeconds = o.dispatchSeconds;
+      largeTasks = o.largeTasks;
+      baselineTasks = o.baselineTasks;
+      replayEvents = o.replayEvents;
+      partitions = o.partitions;
+      commitIntervalMs = o.commitIntervalMs;
+      threads = o.threads;
+      warmupRounds = o.warmupRounds;
+      rounds = o.rounds;
+      bootstrap = o.bootstrap;
+      registry = o.registry;
+      dataDir = o.dataDir;
+    }
+
+    BenchOptions build() {
+      return new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks, baselineTasks, replayEvents,
+          partitions, commitIntervalMs, threads, warmupRounds, rounds, bootstrap, registry, dataDir);
     }
   }
 }
