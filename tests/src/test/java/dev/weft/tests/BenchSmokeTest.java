@@ -32,7 +32,7 @@ class BenchSmokeTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
 
-    int code = Weft.run(List.of("bench", "--tiny", "--json", "--bootstrap", shared.bootstrapServers(),
+    int code = Weft.run(List.of("bench", "--tiny", "--json", "--rounds", "2", "--bootstrap", shared.bootstrapServers(),
         "--registry", shared.registryUrl(), "--data-dir", dir.toString()),
         new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
 
@@ -45,8 +45,14 @@ class BenchSmokeTest {
       assertThat(json.get(field).asDouble()).as("%s in %s", field, json).isPositive();
     }
     assertThat(json.at("/settings/mode").asText()).isEqualTo("tiny");
-    assertThat(json.at("/details/replay/suppressed_commands").asLong())
-        .as("the replay folded the dispatches again without publishing them").isPositive();
+    assertThat(json.at("/settings/measured_rounds").asInt()).isEqualTo(2);
+    assertThat(json.at("/details/throughput/rounds_tasks_per_s")).hasSize(2);
+    assertThat(json.at("/details/passthrough/rounds_tasks_per_s")).hasSize(2);
+    assertThat(json.at("/details/replay/rounds")).hasSize(2);
+    for (JsonNode replay : json.at("/details/replay/rounds")) {
+      assertThat(replay.get("suppressed_commands").asLong())
+          .as("each replay folded the dispatches again without publishing them").isPositive();
+    }
   }
 
   @Test
