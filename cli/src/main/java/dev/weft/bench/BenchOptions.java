@@ -51,8 +51,7 @@ public record BenchOptions(
   public static BenchOptions full(Path dataDir) {
     // Six warm-up rounds: on two cores the rate still climbs through the fourth (JIT), and levels off by the sixth.
     return new BenchOptions("full", 50, 100, 10, List.of(200, 1000), 30, 100_000, 1_000, 1_000_000, 4, 20, 1, 6, 3, null,
-        null,
-        dataDir);
+        null, dataDir);
   }
 
   /** Under two minutes on a quiet 2-core machine. */
