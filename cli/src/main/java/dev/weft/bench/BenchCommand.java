@@ -351,9 +351,10 @@ public final class BenchCommand {
       say(String.format("  round %d of %d: %.0f records/s (%.1f s; %d commands held back)", i, o.rounds(),
           d.get("records_per_s"), d.get("seconds"), d.get("suppressed_commands")));
     }
-    r.put("replay_events_per_s", round(median(rounds)));
+    double replay = median(rounds);
+    r.put("replay_events_per_s", round(replay));
     details.put("replay", Map.of("records", target, "rounds", each));
-    if (o.rounds() > 1) say(String.format("  median %.0f records/s", median(rounds)));
+    if (o.rounds() > 1) say(String.format("  median %.0f records/s", replay));
   }
 
   private Map<String, Object> replay(BenchCluster cluster, Topics main, long target, String name) throws Exception {
