@@ -4,7 +4,6 @@ import dev.weft.avro.CommandKind;
 import dev.weft.avro.TaskCommand;
 import dev.weft.avro.TaskEvent;
 import dev.weft.avro.TaskEventKind;
-import dev.weft.coordinator.Coordinator;
 import dev.weft.coordinator.topology.CoordinatorOptions;
 import dev.weft.spec.PipelineSpecs;
 import dev.weft.topics.Topics;
@@ -16,6 +15,7 @@ import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -45,12 +45,25 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * Latency of task {@code c(i+1)} = readable time of its command − append time of {@code c(i)}'s SUCCEEDED. Both
  * clocks are this machine's (the embedded broker is a child process here), read in milliseconds.
+ *
+ * <p>The same pacer and reader also measure {@link ExactlyOnceRelay} in the coordinator's place, Kafka's floor: a bare
+ * exactly-once hop between the two topics, at the same load and alone.
  */
 final class DispatchBench {
+  /** What turns a SUCCEEDED into the next command. */
+  enum Dispatcher {
+    /** Weft's coordinator, exactly as the service runs it. */
+    COORDINATOR,
+    /** Kafka's floor: {@link ExactlyOnceRelay}, a bare exactly-once hop that commits as soon as it has anything. */
+    RELAY
+  }
+
   /** The figures at one offered load. */
   record Result(int offeredRate, double achievedRate, int samples, double p50, double p99, double max) {}
 
   private record Ready(String runId, String taskId, int attempt) {}
+
+  private static final AtomicInteger MEASUREMENTS = new AtomicInteger();
 
   private final BenchCluster cluster;
 
@@ -58,11 +71,26 @@ final class DispatchBench {
     this.cluster = cluster;
   }
 
-  Result run(int rate, int seconds) throws Exception {
-    Topics topics = cluster.topics("dispatch" + rate);
-    cluster.createTopics(topics, Map.of("message.timestamp.type", "LogAppendTime"));
+  /** Latency at an offered load of {@code rate} tasks/s. */
+  Result run(Dispatcher dispatcher, int rate, int seconds) throws Exception {
     // Enough chains that a command is always queued when the pacer wants one, even at 100 ms of latency.
-    int chains = Math.max(10, rate / 10);
+    return measure(dispatcher, rate, seconds, Math.max(10, rate / 10));
+  }
+
+  /**
+   * The latency of one exactly-once hop with the broker to itself: the relay fed one chain, so one SUCCEEDED at a
+   * time (without its STARTED, which would cost a transaction of its own). No dispatcher, at any load, can beat it.
+   */
+  Result idleHop(int seconds) throws Exception {
+    return measure(Dispatcher.RELAY, 1_000, seconds, 1);
+  }
+
+  private Result measure(Dispatcher dispatcher, int rate, int seconds, int chains) throws Exception {
+    // A name of its own per measurement: the same load may be measured twice in one benchmark (--rate 1000,1000).
+    String name = (dispatcher == Dispatcher.RELAY ? "relay" : "dispatch") + rate + "x" + chains + "-"
+        + MEASUREMENTS.incrementAndGet();
+    Topics topics = cluster.topics(name);
+    cluster.createTopics(topics, Map.of("message.timestamp.type", "LogAppendTime"));
     int length = (int) Math.ceil(rate * (double) seconds / chains * 1.5) + 5;
     String spec = PipelineSpecs.toJson(Shapes.chain("bench-chain", length));
 
@@ -71,8 +99,7 @@ final class DispatchBench {
     LinkedBlockingQueue<Ready> queue = new LinkedBlockingQueue<>();
     AtomicReference<Throwable> failure = new AtomicReference<>();
 
-    try (Coordinator coordinator = cluster.startCoordinator(topics, topics.prefix() + "coordinator",
-        cluster.stateDir("dispatch" + rate), CoordinatorOptions.DEFAULT);
+    try (AutoCloseable hop = start(dispatcher, topics, name);
         KafkaConsumer<String, TaskCommand> consumer = commandConsumer(topics);
         KafkaProducer<String, TaskEvent> producer = eventProducer()) {
       Thread reader = new Thread(() -> {
@@ -97,12 +124,14 @@ final class DispatchBench {
       reader.start();
 
       List<String> runIds = new ArrayList<>();
-      for (int i = 0; i < chains; i++) {
-        String runId = "chain-" + rate + "-" + i + "-" + cluster.id;
-        runIds.add(runId);
-        cluster.submit(topics, runId, spec);
+      for (int i = 0; i < chains; i++) runIds.add("chain-" + rate + "-" + i + "-" + cluster.id);
+      if (hop instanceof ExactlyOnceRelay relay) {
+        relay.seed(runIds);
+        relay.start();
+      } else {
+        for (String runId : runIds) cluster.submit(topics, runId, spec);
+        cluster.flush();
       }
-      cluster.flush();
       // Start the clock once every chain's first command is queued: the coordinator is warm and every chain live.
       long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (queue.size() < chains) {
@@ -129,7 +158,9 @@ final class DispatchBench {
           continue;
         }
         long now = System.currentTimeMillis();
-        producer.send(new ProducerRecord<>(topics.taskEvents(), c.runId(), event(TaskEventKind.STARTED, c, now)));
+        if (chains > 1) {
+          producer.send(new ProducerRecord<>(topics.taskEvents(), c.runId(), event(TaskEventKind.STARTED, c, now)));
+        }
         String k2 = key(c.runId(), c.taskId());
         producer.send(new ProducerRecord<>(topics.taskEvents(), c.runId(), event(TaskEventKind.SUCCEEDED, c, now)),
             (meta, e) -> {
@@ -145,6 +176,9 @@ final class DispatchBench {
       consumer.wakeup();
       reader.join(5_000);
       if (failure.get() != null) throw new IllegalStateException("the dispatch benchmark failed", failure.get());
+      if (hop instanceof ExactlyOnceRelay relay && relay.failure() != null) {
+        throw new IllegalStateException("the exactly-once relay failed", relay.failure());
+      }
 
       // Discard the first fifth (at most 2 s): caches fill and the first transactions of each client are slower.
       long warmupEndMs = startMs + Math.min(2_000, seconds * 1000L / 5);
@@ -161,6 +195,14 @@ final class DispatchBench {
       long[] a = lat.stream().mapToLong(Long::longValue).sorted().toArray();
       return new Result(rate, sent / elapsed, a.length, percentile(a, 0.50), percentile(a, 0.99), a[a.length - 1]);
     }
+  }
+
+  private AutoCloseable start(Dispatcher dispatcher, Topics topics, String name) {
+    return switch (dispatcher) {
+      case COORDINATOR -> cluster.startCoordinator(topics, topics.prefix() + "coordinator", cluster.stateDir(name),
+          CoordinatorOptions.DEFAULT);
+      case RELAY -> new ExactlyOnceRelay(cluster, topics);
+    };
   }
 
   static double percentile(long[] sorted, double q) {

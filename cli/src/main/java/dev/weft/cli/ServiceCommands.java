@@ -36,7 +36,7 @@ final class ServiceCommands {
     CoordinatorConfig c = CoordinatorConfig.defaults(e.bootstrap(), Path.of(a.option("state-dir", null, ".weft/coordinator")))
         .withApiPort(a.intOption("api-port", 7070))
         .withApplicationId(a.option("application-id", "WEFT_APPLICATION_ID", "weft-coordinator"))
-        .withCommitIntervalMs(a.intOption("commit-interval-ms", 20));
+        .withCommitIntervalMs(a.intOption("commit-interval-ms", (int) CoordinatorConfig.DEFAULT_COMMIT_INTERVAL_MS));
     Coordinator coordinator = Coordinator.start(c, new WeftSerdes(e.registry()), Duration.ofMinutes(5));
     err.println("weft: coordinator running; API on port " + coordinator.apiPort());
     return untilStopped(coordinator, err);

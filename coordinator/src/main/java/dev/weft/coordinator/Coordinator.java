@@ -112,15 +112,22 @@ public final class Coordinator implements AutoCloseable {
     // Sources read bytes and decode in the topology, which dead-letters; this is only the backstop.
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
     if (apiPort > 0) p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, c.apiHost() + ":" + apiPort);
-    // A 100,000-task request is several MB; let it through.
-    p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), 16 * 1024 * 1024);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), 16 * 1024 * 1024);
-    p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 2);
-    // With transactions v2 (Kafka 4) a send that races the previous transaction's commit markers is answered
-    // CONCURRENT_TRANSACTIONS and retried after retry.backoff.ms; the default 100 ms then lands on dispatch latency
-    // (docs/performance.md). Retries still back off exponentially up to retry.backoff.max.ms.
-    p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), 5);
+    producerSettings().forEach((k, v) -> p.put(StreamsConfig.producerPrefix(k), v));
     return p;
+  }
+
+  /** The settings of the coordinator's producer beyond Kafka Streams' own (the benchmark's floor relay uses them too). */
+  public static Map<String, Object> producerSettings() {
+    return Map.of(
+        // A 100,000-task request is several MB; let it through.
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024,
+        ProducerConfig.LINGER_MS_CONFIG, 2,
+        // With transactions v2 (Kafka 4) a send or an offset commit that races the previous transaction's commit
+        // markers is answered CONCURRENT_TRANSACTIONS and retried after retry.backoff.ms; the default 100 ms then
+        // lands on dispatch latency (docs/performance.md). Retries still back off exponentially up to
+        // retry.backoff.max.ms.
+        ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 5);
   }
 
   public FoldStats stats() {

@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Timeout;
  */
 class BenchSmokeTest {
   static final List<String> FIELDS = List.of("throughput_tasks_per_s", "dispatch_p50_ms", "dispatch_p99_ms",
-      "dispatch_max_ms", "large_run_tasks", "large_run_s", "large_run_heap_mb", "per_task_cost_ratio",
-      "replay_events_per_s", "passthrough_tasks_per_s", "limit_ratio");
+      "dispatch_max_ms", "dispatch_floor_p50_ms", "dispatch_floor_p99_ms", "dispatch_idle_hop_p50_ms",
+      "large_run_tasks", "large_run_s", "large_run_heap_mb", "per_task_cost_ratio", "replay_events_per_s",
+      "passthrough_tasks_per_s", "limit_ratio");
 
   @Test
   @Timeout(900)
@@ -49,6 +50,8 @@ class BenchSmokeTest {
     assertThat(json.at("/details/throughput/rounds_tasks_per_s")).hasSize(2);
     assertThat(json.at("/details/passthrough/rounds_tasks_per_s")).hasSize(2);
     assertThat(json.at("/details/replay/rounds")).hasSize(2);
+    assertThat(json.at("/details/dispatch_floor/at_load/samples").asInt()).as("the relay's hops at load").isPositive();
+    assertThat(json.at("/details/dispatch_floor/one_hop_at_a_time/samples").asInt()).as("the relay's lone hops").isPositive();
     for (JsonNode replay : json.at("/details/replay/rounds")) {
       assertThat(replay.get("suppressed_commands").asLong())
           .as("each replay folded the dispatches again without publishing them").isPositive();

@@ -1,0 +1,124 @@
+package dev.weft.bench;
+
+import dev.weft.avro.CommandKind;
+import dev.weft.avro.TaskCommand;
+import dev.weft.avro.TaskEvent;
+import dev.weft.avro.TaskEventKind;
+import dev.weft.coordinator.Coordinator;
+import dev.weft.topics.Topics;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Kafka's own floor for dispatch latency: a bare exactly-once hop from a task's SUCCEEDED to the next task's
+ * command. It reads task events (read_committed) and, for each SUCCEEDED of chain task {@code c(i)}, writes the
+ * command of {@code c(i+1)} in a transaction with its consumer offsets. It keeps no state, decides nothing, and
+ * commits as soon as a poll returned anything (no commit interval: what arrives during a commit goes into the next
+ * one), with the coordinator's producer settings. The dispatch section runs it under the same pacer and reader as the
+ * coordinator, at the same offered load and alone (one hop at a time).
+ */
+final class ExactlyOnceRelay implements AutoCloseable {
+  private final KafkaConsumer<String, TaskEvent> consumer;
+  private final KafkaProducer<String, TaskCommand> producer;
+  private final Topics topics;
+  private final Thread thread;
+  private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+  ExactlyOnceRelay(BenchCluster cluster, Topics topics) {
+    this.topics = topics;
+    Properties c = new Properties();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap);
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, topics.prefix() + "relay");
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    consumer = new KafkaConsumer<>(c, new StringDeserializer(), cluster.serdes.taskEvent().deserializer());
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap);
+    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, topics.prefix() + "relay");
+    p.putAll(Coordinator.producerSettings());
+    producer = new KafkaProducer<>(p, new StringSerializer(), cluster.serdes.taskCommand().serializer());
+    producer.initTransactions();
+    consumer.subscribe(List.of(topics.taskEvents()));
+    thread = new Thread(this::loop, "weft-bench-relay");
+    thread.setDaemon(true);
+  }
+
+  ExactlyOnceRelay start() {
+    thread.start();
+    return this;
+  }
+
+  /** Writes the first command of each chain, as the coordinator would when it accepts the run. */
+  void seed(List<String> runIds) {
+    producer.beginTransaction();
+    for (String runId : runIds) send(runId, Shapes.chainTask(0));
+    producer.commitTransaction();
+  }
+
+  Throwable failure() {
+    return failure.get();
+  }
+
+  private void loop() {
+    try {
+      while (!Thread.currentThread().isInterrupted()) {
+        ConsumerRecords<String, TaskEvent> records = consumer.poll(Duration.ofMillis(100));
+        if (records.isEmpty()) continue;
+        producer.beginTransaction();
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (ConsumerRecord<String, TaskEvent> r : records) {
+          offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+          TaskEvent e = r.value();
+          if (e == null || e.getKind() != TaskEventKind.SUCCEEDED) continue;
+          int i = Shapes.chainIndex(e.getTaskId());
+          if (i < 0) continue;
+          send(e.getRunId(), Shapes.chainTask(i + 1));
+        }
+        producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+        producer.commitTransaction();
+      }
+    } catch (WakeupException e) {
+      // closing
+    } catch (RuntimeException e) {
+      failure.compareAndSet(null, e);
+    }
+  }
+
+  /** Keyed like the coordinator's commands. */
+  private void send(String runId, String taskId) {
+    producer.send(new ProducerRecord<>(topics.commands("noop"), Topics.commandKey(runId, taskId), command(runId, taskId)));
+  }
+
+  /** A command like the one the coordinator writes for a chain task (its spec JSON shorter). */
+  private static TaskCommand command(String runId, String taskId) {
+    return TaskCommand.newBuilder().setKind(CommandKind.RUN).setRunId(runId).setTaskId(taskId).setAttempt(1)
+        .setExecutor("noop").setPipeline("bench-chain").setIssuedAtMs(System.currentTimeMillis())
+        .setTaskSpecJson("{\"id\":\"" + taskId + "\",\"executor\":\"noop\"}").setTimeoutMs(0).setHeartbeatIntervalMs(0)
+        .setReason(null).build();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    consumer.wakeup();
+    thread.join(10_000);
+    producer.close(Duration.ofSeconds(5));
+    consumer.close(Duration.ofSeconds(5));
+  }
+}
