@@ -91,8 +91,6 @@ final class DispatchBench {
         + MEASUREMENTS.incrementAndGet();
     Topics topics = cluster.topics(name);
     cluster.createTopics(topics, Map.of("message.timestamp.type", "LogAppendTime"));
-    int length = (int) Math.ceil(rate * (double) seconds / chains * 1.5) + 5;
-    String spec = PipelineSpecs.toJson(Shapes.chain("bench-chain", length));
 
     Map<String, Long> readableMs = new ConcurrentHashMap<>();
     Map<String, Long> appendedMs = new ConcurrentHashMap<>();
@@ -129,6 +127,9 @@ final class DispatchBench {
         relay.seed(runIds);
         relay.start();
       } else {
+        // Long enough that no chain ends within the measurement, even if its share of the load runs 1.5 times fast.
+        int length = (int) Math.ceil(rate * (double) seconds / chains * 1.5) + 5;
+        String spec = PipelineSpecs.toJson(Shapes.chain("bench-chain", length));
         for (String runId : runIds) cluster.submit(topics, runId, spec);
         cluster.flush();
       }
