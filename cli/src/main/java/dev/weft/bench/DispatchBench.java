@@ -159,6 +159,7 @@ final class DispatchBench {
           continue;
         }
         long now = System.currentTimeMillis();
+        // One chain is the idle hop (idleHop): its STARTED would cost the relay a transaction of its own.
         if (chains > 1) {
           producer.send(new ProducerRecord<>(topics.taskEvents(), c.runId(), event(TaskEventKind.STARTED, c, now)));
         }
