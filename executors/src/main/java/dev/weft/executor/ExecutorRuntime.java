@@ -14,6 +14,7 @@ import dev.weft.executor.backend.LaunchException;
 import dev.weft.executor.backend.RunningAttempt;
 import dev.weft.spec.SpecJson;
 import dev.weft.spec.TaskSpec;
+import dev.weft.topics.DeadLetterHeaders;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -51,7 +52,6 @@ import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -680,13 +680,8 @@ public final class ExecutorRuntime implements AutoCloseable {
   }
 
   private void deadLetter(ConsumerRecord<byte[], byte[]> r, Batch batch, String reason) {
-    Headers headers = new RecordHeaders();
-    r.headers().forEach(headers::add);
-    headers.add(DeadLetterHeaders.REASON, Texts.head(reason, Texts.MAX_REASON_BYTES).getBytes(StandardCharsets.UTF_8));
-    headers.add(DeadLetterHeaders.SOURCE_TOPIC, r.topic().getBytes(StandardCharsets.UTF_8));
-    headers.add(DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(r.partition()).getBytes(StandardCharsets.UTF_8));
-    headers.add(DeadLetterHeaders.SOURCE_OFFSET, Long.toString(r.offset()).getBytes(StandardCharsets.UTF_8));
-    headers.add(DeadLetterHeaders.REPORTER, config.instanceId().getBytes(StandardCharsets.UTF_8));
+    Headers headers = DeadLetterHeaders.of(r.headers(), reason, r.topic(), r.partition(), r.offset(),
+        "executor/" + backend.name() + "/" + config.instanceId());
     batch.out.add(new Outgoing(config.topics().deadLetter(), r.key(), r.value(), headers, null));
   }
 

@@ -1,5 +1,6 @@
 package dev.weft.executor;
 
+import dev.weft.topics.DeadLetterHeaders;
 import static dev.weft.avro.TaskEventKind.CANCELLED;
 import static dev.weft.avro.TaskEventKind.FAILED;
 import static dev.weft.avro.TaskEventKind.HEARTBEAT;
@@ -178,7 +179,7 @@ class ExecutorRuntimeTest {
     assertThat(header(dead, DeadLetterHeaders.REASON)).startsWith("not a TaskCommand");
     assertThat(header(dead, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo(topic);
     assertThat(header(dead, DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("0");
-    assertThat(header(dead, DeadLetterHeaders.REPORTER)).isEqualTo("a");
+    assertThat(header(dead, DeadLetterHeaders.REPORTER)).isEqualTo("executor/process/a");
     assertThat(runtime.counters().deadLettered()).isEqualTo(1);
   }
 

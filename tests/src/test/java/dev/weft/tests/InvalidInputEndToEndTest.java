@@ -1,5 +1,6 @@
 package dev.weft.tests;
 
+import dev.weft.topics.DeadLetterHeaders;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.avro.RequestKind;
@@ -118,7 +119,7 @@ class InvalidInputEndToEndTest {
     // Dead letters keep the original bytes and say where they came from.
     assertThat(new String(dead.get(garbageKey).value(), StandardCharsets.UTF_8)).startsWith("this is not Avro");
     for (ConsumerRecord<byte[], byte[]> r : dead.values()) {
-      assertThat(header(r, "weft.dlq.topic")).isEqualTo(weft.topics.requests());
+      assertThat(header(r, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo(weft.topics.requests());
     }
   }
 
@@ -182,7 +183,7 @@ class InvalidInputEndToEndTest {
   }
 
   private static String reason(ConsumerRecord<byte[], byte[]> r) {
-    return header(r, "weft.dlq.reason");
+    return header(r, DeadLetterHeaders.REASON);
   }
 
   private static String header(ConsumerRecord<byte[], byte[]> r, String name) {

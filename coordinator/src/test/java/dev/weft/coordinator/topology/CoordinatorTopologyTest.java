@@ -1,5 +1,6 @@
 package dev.weft.coordinator.topology;
 
+import dev.weft.topics.DeadLetterHeaders;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.avro.CommandKind;
@@ -148,10 +149,10 @@ class CoordinatorTopologyTest {
 
     List<TestRecord<byte[], byte[]>> dead = h.deadLetters.readRecordsToList();
     assertThat(dead).hasSize(4);
-    List<String> reasons = dead.stream().map(r -> header(r, "weft.dlq.reason")).toList();
+    List<String> reasons = dead.stream().map(r -> header(r, DeadLetterHeaders.REASON)).toList();
     assertThat(reasons.get(3)).contains("cannot decode");
     assertThat(new String(dead.get(3).value(), StandardCharsets.UTF_8)).isEqualTo("this is not avro");
-    assertThat(header(dead.get(0), "weft.dlq.topic")).isEqualTo("weft.pipeline-requests");
+    assertThat(header(dead.get(0), DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo("weft.pipeline-requests");
   }
 
   @Test
