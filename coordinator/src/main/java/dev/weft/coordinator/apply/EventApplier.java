@@ -30,6 +30,11 @@ import java.util.Map;
 /**
  * The only writer of coordinator state. Each method applies one kind of {@link CoordinatorEvent}; none reads a
  * clock, does I/O or draws a random number, so replaying events reproduces the state exactly.
+ *
+ * <p>It changes copies ({@code runForUpdate}, {@code taskForUpdate}) and puts them back, never a value read for
+ * deciding, and it replaces a collection field with a new collection instead of changing it in place: that is what
+ * lets a decision's changes be staged and thrown away whole when its decider fails
+ * ({@code StagedCoordinatorState}).
  */
 public final class EventApplier {
   static final int MAX_FAILURES_KEPT = 10;
@@ -182,14 +187,14 @@ public final class EventApplier {
   }
 
   private void runCancelRequested(RunCancelRequested e) {
-    RunState r = state.run(e.runId());
+    RunState r = state.runForUpdate(e.runId());
     r.setStatus(RunStatus.CANCELLING.name());
     r.setCancelReason(e.reason());
     state.putRun(r);
   }
 
   private void runFinished(RunFinished e) {
-    RunState r = state.run(e.runId());
+    RunState r = state.runForUpdate(e.runId());
     r.setStatus(e.status().name());
     r.setFinishedAtMs(e.atMs());
     state.putRun(r);
@@ -201,7 +206,7 @@ public final class EventApplier {
     t.setStatus(next.name());
     state.putTask(t);
     if (previous == next) return;
-    RunState r = state.run(t.getRunId());
+    RunState r = state.runForUpdate(t.getRunId());
     Map<String, Integer> counts = new HashMap<>(r.getCounts());
     counts.merge(previous.name(), -1, Integer::sum);
     counts.merge(next.name(), 1, Integer::sum);
@@ -225,7 +230,7 @@ public final class EventApplier {
   }
 
   private TaskState task(String runId, String taskId) {
-    TaskState t = state.task(runId, taskId);
+    TaskState t = state.taskForUpdate(runId, taskId);
     if (t == null) throw new IllegalStateException("no task " + runId + "/" + taskId + ": a decider applied an event for it");
     return t;
   }

@@ -6,8 +6,9 @@ import dev.weft.avro.TaskEvent;
 import dev.weft.coordinator.event.CoordinatorEvent;
 
 /**
- * Where deciders put what they decided. {@link #record} applies the event to state at once (Zeebe's state writer),
- * so a decider's later reads in the same decision see it; the rest are outputs the topology forwards to topics.
+ * Where deciders put what they decide, piece by piece ({@link DecisionBuilder} makes a {@link Decision} of it).
+ * {@link #record} applies the event at once to the view the decider reads, so its later reads in the same decision
+ * see it; nothing reaches the stores or a topic before the decider has returned.
  */
 public interface Decisions {
   void record(CoordinatorEvent event);
@@ -28,9 +29,9 @@ public interface Decisions {
     return true;
   }
 
-  /** The input was well-formed but not acted on (stale, duplicate, unknown); counted and logged, never an error. */
+  /** The input was well-formed but not acted on (stale, duplicate); counted and logged, never an error. */
   void ignored(String reason, Object input);
 
-  /** The input is also copied to dead-letter for operators, with this reason. */
+  /** The input is copied to dead-letter for operators, with this reason. */
   void deadLetter(String reason);
 }

@@ -11,7 +11,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Coordinator state over three Kafka Streams key-value stores (RocksDB in production, in-memory in tests).
  *
  * <p>The stores are {@link WriteBackStore}s: reads and writes here are of decoded objects, encoded once per key per
- * commit. The objects read are the very objects the applier updates and puts.
+ * commit. The fold reaches them through a {@link StagedCoordinatorState}, which holds a decision's changes until the
+ * decision has returned.
  */
 public final class KeyValueCoordinatorState implements MutableCoordinatorState {
   private static final StringSerializer KEYS = new StringSerializer();
@@ -34,11 +35,6 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
     this.tasks = tasks;
     this.timers = timers;
     this.timersWriteBack = WriteBackStore.of(timers);
-  }
-
-  /** Forgets the timer index: after a decision failed half-applied, it is loaded again from the store. */
-  public void forgetCached() {
-    timerIndex = null;
   }
 
   @Override
@@ -68,6 +64,21 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
       out.add(t);
     }
     return out;
+  }
+
+  /** Whether a live timer has this store key. */
+  boolean hasTimer(String key) {
+    return timerIndex().containsKey(key);
+  }
+
+  @Override
+  public RunState runForUpdate(String runId) {
+    return StateCopies.copy(run(runId));
+  }
+
+  @Override
+  public TaskState taskForUpdate(String runId, String taskId) {
+    return StateCopies.copy(task(runId, taskId));
   }
 
   private TreeMap<String, TimerEntry> timerIndex() {

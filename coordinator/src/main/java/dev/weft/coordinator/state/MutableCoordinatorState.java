@@ -1,7 +1,19 @@
 package dev.weft.coordinator.state;
 
-/** The writable state; only the appliers hold one. */
+/**
+ * The writable state; only the appliers hold one.
+ *
+ * <p>Values read through {@link CoordinatorState} are shared and must not be changed. An applier that changes a run
+ * or a task takes it with {@link #runForUpdate} or {@link #taskForUpdate}, changes that copy and puts it back. A
+ * copy is shallow: appliers replace a collection field with a new collection and never change one in place.
+ */
 public interface MutableCoordinatorState extends CoordinatorState {
+  /** @return a copy of the run that the caller may change and then {@link #putRun}, or null when unknown */
+  RunState runForUpdate(String runId);
+
+  /** @return a copy of the task that the caller may change and then {@link #putTask}, or null when unknown */
+  TaskState taskForUpdate(String runId, String taskId);
+
   void putRun(RunState run);
 
   void putTask(TaskState task);

@@ -190,11 +190,6 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
     super.clearCache();
   }
 
-  /** Drops decoded values that are already written (a decision failed half-applied: trust the store below). */
-  public synchronized void forgetClean() {
-    clean.clear();
-  }
-
   @Override
   public void close() {
     forgetAll();
