@@ -30,6 +30,7 @@ final class SubmitCommand {
     Path file = Path.of(a.positional(0, "the pipeline file (YAML or JSON)"));
     Endpoints e = Endpoints.from(a);
     PipelineSpec spec = load(file);
+    warnOfEmptyGroups(e.bootstrap(), spec, err);
     try (WeftClient client = new WeftClient(e.bootstrap(), new WeftSerdes(e.registry()), Topics.DEFAULT)) {
       SubmittedRun run = client.submit(spec, a.params(), a.option("run-id", null, null),
           a.option("idempotency-key", null, null));
@@ -44,6 +45,24 @@ final class SubmitCommand {
     } catch (TimeoutException te) {
       err.println("weft: " + te.getMessage());
       return Weft.TIMED_OUT;
+    }
+  }
+
+  /**
+   * Says which executor groups of the spec have no member: their tasks would wait in the queue until their queue
+   * timeout. A warning, not an error: an executor may be starting, or scale from zero on the backlog.
+   */
+  static void warnOfEmptyGroups(String bootstrap, PipelineSpec spec, PrintStream err) {
+    Set<String> executors = new java.util.TreeSet<>();
+    spec.tasks().forEach(t -> executors.add(t.executor()));
+    try {
+      for (String name : ExecutorGroups.withoutMembers(bootstrap, executors)) {
+        err.println("weft: warning: no executor is running in group '" + ExecutorGroups.groupId(name) + "', so the "
+            + name + " tasks will wait in the queue until their queueTimeout (default 1h) and then fail; start one "
+            + "with `weft executor " + name + "`");
+      }
+    } catch (Exception ex) {
+      err.println("weft: could not check for running executors (" + ex + "); submitting anyway");
     }
   }
 

@@ -31,6 +31,12 @@ public final class PipelineSpecs {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
   private static final Pattern PARAM = Pattern.compile("\\$\\$\\{|\\$\\{([^}]*)}");
   private static final long DEFAULT_HEARTBEAT_TIMEOUT_MS = 30_000;
+  /**
+   * How long a dispatched task may wait for an executor to start it before it fails, naming its executor group. An
+   * hour, as Airflow's {@code task_queued_timeout} default: long enough for a busy group's backlog, short enough that
+   * a task whose group has no member at all does not wait unseen forever.
+   */
+  public static final long DEFAULT_QUEUE_TIMEOUT_MS = 3_600_000;
 
   private PipelineSpecs() {}
 
@@ -156,6 +162,7 @@ public final class PipelineSpecs {
     }
     checkDuration(t.timeout(), at + ".timeout", problems);
     checkDuration(t.heartbeatTimeout(), at + ".heartbeatTimeout", problems);
+    checkDuration(t.queueTimeout(), at + ".queueTimeout", problems);
     checkResources(t.resources(), at + ".resources", problems);
     checkRetry(t.retry(), at + ".retry", problems);
   }
@@ -242,6 +249,7 @@ public final class PipelineSpecs {
     boolean defaultsApply = (t.retry() == null && defaults.retry() != null)
         || (t.timeout() == null && defaults.timeout() != null)
         || (t.heartbeatTimeout() == null && defaults.heartbeatTimeout() != null)
+        || (t.queueTimeout() == null && defaults.queueTimeout() != null)
         || (t.resources() == null && defaults.resources() != null);
     if (!defaultsApply) {
       // Most tasks have nothing to substitute and no default to take: the task is its own resolution, and one
@@ -262,6 +270,7 @@ public final class PipelineSpecs {
     if (t.heartbeatTimeout() == null && defaults.heartbeatTimeout() != null) {
       tree.put("heartbeatTimeout", defaults.heartbeatTimeout());
     }
+    if (t.queueTimeout() == null && defaults.queueTimeout() != null) tree.put("queueTimeout", defaults.queueTimeout());
     if (t.resources() == null && defaults.resources() != null) {
       tree.set("resources", SpecJson.MAPPER.valueToTree(defaults.resources()));
     }
@@ -279,8 +288,10 @@ public final class PipelineSpecs {
       List<SpecProblem> problems) {
     long timeoutMs = millis(r.timeout(), 0, at + ".timeout", problems);
     long heartbeatMs = millis(r.heartbeatTimeout(), DEFAULT_HEARTBEAT_TIMEOUT_MS, at + ".heartbeatTimeout", problems);
+    long queueMs = millis(r.queueTimeout(), DEFAULT_QUEUE_TIMEOUT_MS, at + ".queueTimeout", problems);
     RetryPolicy retry = retryPolicy(r.retry(), defaults.retry(), at + ".retry", problems);
-    return new ResolvedTask(r.id(), r.executor(), r.dependsOn(), retry, timeoutMs, heartbeatMs, r.output(), specJson);
+    return new ResolvedTask(r.id(), r.executor(), r.dependsOn(), retry, timeoutMs, heartbeatMs, queueMs, r.output(),
+        specJson);
   }
 
   /** Task retry fields win one by one over the pipeline's default retry, which wins over {@link RetryPolicy#DEFAULT}. */

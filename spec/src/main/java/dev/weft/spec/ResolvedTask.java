@@ -6,6 +6,7 @@ import java.util.List;
 /**
  * A task ready to schedule: parameters substituted, pipeline defaults merged in, durations in milliseconds.
  * {@code specJson} is the resolved {@link TaskSpec} as JSON: what an executor receives in a Run command.
+ * {@code queueTimeoutMs} 0 means a task may wait for an executor forever.
  */
 public record ResolvedTask(
     String id,
@@ -14,6 +15,7 @@ public record ResolvedTask(
     RetryPolicy retry,
     long timeoutMs,
     long heartbeatTimeoutMs,
+    long queueTimeoutMs,
     String output,
     String specJson) {
   public ResolvedTask {

@@ -25,9 +25,18 @@ public record TaskSpec(
     RetrySpec retry,
     String timeout,
     String heartbeatTimeout,
+    String queueTimeout,
     String output) {
   public TaskSpec {
     dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
+  }
+
+  /** A task with no queue timeout of its own (it takes the pipeline's default, or Weft's). */
+  public TaskSpec(String id, String executor, List<String> dependsOn, ProcessSpec process, JsonNode container,
+      JsonNode spark, JsonNode batch, JsonNode noop, Resources resources, RetrySpec retry, String timeout,
+      String heartbeatTimeout, String output) {
+    this(id, executor, dependsOn, process, container, spark, batch, noop, resources, retry, timeout, heartbeatTimeout,
+        null, output);
   }
 
   /** The executor-specific block for {@link #executor()}, or null when the task has none. */

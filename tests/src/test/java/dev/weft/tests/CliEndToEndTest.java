@@ -174,6 +174,30 @@ class CliEndToEndTest {
     assertThat(out.indexOf("- load")).isGreaterThan(out.indexOf("* 2 had failed dependencies:"));
   }
 
+  /** No batch executor runs on this stack: submit warns, and the task fails at its queue timeout naming the group. */
+  @Test
+  void shouldWarnOfAnExecutorGroupWithoutMembersAndFailItsTaskAtTheQueueTimeout(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("unserved.yaml");
+    Files.writeString(file, """
+        pipeline: cli-unserved
+        tasks:
+          - {id: first, executor: noop}
+          - {id: unserved, executor: batch, batch: {image: weft-test/busybox:1}, queueTimeout: 3s, dependsOn: [first]}
+          - {id: after, executor: noop, dependsOn: [unserved]}
+        """);
+    Result r = weft("submit", file.toString(), "--wait", "--json");
+
+    assertThat(r.err()).contains("warning: no executor is running in group 'weft-executor-batch'")
+        .contains("weft executor batch").doesNotContain("group 'weft-executor-noop'");
+    assertThat(r.exit()).as("stderr:\n%s", r.err()).isEqualTo(1);
+    Map<String, JsonNode> tasks = tasks(r.json());
+    JsonNode unserved = tasks.get("unserved");
+    assertThat(unserved.path("status").asText()).isEqualTo("FAILED");
+    assertThat(unserved.path("failureKind").asText()).isEqualTo("QUEUE_TIMED_OUT");
+    assertThat(unserved.path("lastFailure").asText()).contains("weft-executor-batch").contains("queue timeout of 3s");
+    assertThat(status(tasks, "after")).isEqualTo("UPSTREAM_FAILED");
+  }
+
   @Test
   void shouldPrintTheRunAsJsonForScripts(@TempDir Path dir) throws Exception {
     Result r = weft("submit", failingPipeline(dir).toString(), "--wait", "--json");

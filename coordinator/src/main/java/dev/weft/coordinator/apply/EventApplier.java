@@ -100,6 +100,7 @@ public final class EventApplier {
     s.setNonRetryableExitCodes(new ArrayList<>(t.retry().nonRetryableExitCodes()));
     s.setTimeoutMs(t.timeoutMs());
     s.setHeartbeatTimeoutMs(t.heartbeatTimeoutMs());
+    s.setQueueTimeoutMs(t.queueTimeoutMs());
     s.setFailures(new ArrayList<>());
     state.putTask(s);
   }
@@ -113,11 +114,16 @@ public final class EventApplier {
     t.setStartedAtMs(0L);
     t.setHandle(null);
     t.setTrackingUrl(null);
+    if (t.getQueueTimeoutMs() > 0) {
+      t.setQueueTimeoutAtMs(e.atMs() + t.getQueueTimeoutMs());
+      state.putTimer(timer(t, "QUEUE_TIMED_OUT", t.getQueueTimeoutAtMs()));
+    }
     setStatus(t, TaskStatus.DISPATCHED);
   }
 
   private void attemptStarted(AttemptStarted e) {
     TaskState t = task(e.runId(), e.taskId());
+    clearQueueTimer(t);
     t.setStartedAtMs(e.atMs());
     t.setLastSeenAtMs(e.atMs());
     if (t.getTimeoutMs() > 0) {
@@ -220,9 +226,15 @@ public final class EventApplier {
     if (t.getRetryDueAtMs() > 0) state.deleteTimer(timer(t, "RETRY_DUE", t.getRetryDueAtMs()));
     if (t.getTimeoutAtMs() > 0) state.deleteTimer(timer(t, "ATTEMPT_TIMED_OUT", t.getTimeoutAtMs()));
     if (t.getLostAtMs() > 0) state.deleteTimer(timer(t, "ATTEMPT_LOST", t.getLostAtMs()));
+    clearQueueTimer(t);
     t.setRetryDueAtMs(0L);
     t.setTimeoutAtMs(0L);
     t.setLostAtMs(0L);
+  }
+
+  private void clearQueueTimer(TaskState t) {
+    if (t.getQueueTimeoutAtMs() > 0) state.deleteTimer(timer(t, "QUEUE_TIMED_OUT", t.getQueueTimeoutAtMs()));
+    t.setQueueTimeoutAtMs(0L);
   }
 
   private static TimerEntry timer(TaskState t, String kind, long dueAtMs) {

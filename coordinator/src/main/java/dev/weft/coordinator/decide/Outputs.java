@@ -42,6 +42,15 @@ final class Outputs {
         .setIssuedAtMs(atMs);
   }
 
+  /** Why a task that no executor started failed: which group was expected to start it, and what to do. */
+  static String queueTimeoutReason(TaskState task) {
+    String group = "weft-executor-" + task.getExecutor();
+    return "no executor started attempt " + task.getAttempt() + " within its queue timeout of "
+        + java.time.Duration.ofMillis(task.getQueueTimeoutMs()).toString().substring(2).toLowerCase()
+        + "; the executor group '" + group + "' (topic commands." + task.getExecutor() + ") has no member or a "
+        + "backlog. Start one with `weft executor " + task.getExecutor() + "`, or raise the task's queueTimeout";
+  }
+
   /** Four heartbeats per timeout window, so one late heartbeat never declares an attempt lost. */
   static long heartbeatIntervalMs(long heartbeatTimeoutMs) {
     return Math.max(200, Math.min(5_000, heartbeatTimeoutMs / 4));

@@ -10,9 +10,12 @@ import java.util.Set;
  * generator, so the same log always yields the same retry times.
  */
 public final class RetryPolicies {
-  /** Retrying cannot help: the same spec or image will fail the same way, or a person asked to stop. */
-  private static final Set<FailureKind> NEVER_RETRY =
-      EnumSet.of(FailureKind.OOM_KILLED, FailureKind.IMAGE_MISSING, FailureKind.INVALID_SPEC, FailureKind.CANCELLED);
+  /**
+   * Retrying cannot help: the same spec or image will fail the same way, a person asked to stop, or no executor took
+   * the task from its queue (another attempt would wait in the same queue).
+   */
+  private static final Set<FailureKind> NEVER_RETRY = EnumSet.of(FailureKind.OOM_KILLED, FailureKind.IMAGE_MISSING,
+      FailureKind.INVALID_SPEC, FailureKind.CANCELLED, FailureKind.QUEUE_TIMED_OUT);
 
   private RetryPolicies() {}
 

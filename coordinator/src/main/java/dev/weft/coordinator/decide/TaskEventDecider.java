@@ -13,8 +13,9 @@ import dev.weft.coordinator.state.TaskStatuses;
 
 /**
  * Decides on task events from executors and on the coordinator's own time-based events. An event is acted on only
- * when it is about the task's current attempt and fits the task's status; anything else (a duplicate, an event
- * from an attempt already given up as lost, an unknown run) is ignored and counted, never applied twice.
+ * when it is about the task's current attempt and fits the task's status. A duplicate, or a late event from an
+ * attempt already given up on, is ignored and counted, never applied twice. An event for a run, task or attempt
+ * that this coordinator never created or dispatched is also dead-lettered: no executor could have sent it.
  */
 public final class TaskEventDecider {
   private final CoordinatorState state;
@@ -29,15 +30,28 @@ public final class TaskEventDecider {
     RunState run = state.run(e.getRunId());
     if (run == null) {
       d.ignored("event for unknown run", e);
+      d.deadLetter(e.getKind() + " event from '" + e.getSource() + "' for unknown run '" + e.getRunId()
+          + "': this coordinator never accepted that run");
       return;
     }
     TaskState t = state.task(e.getRunId(), e.getTaskId());
     if (t == null) {
       d.ignored("event for unknown task", e);
+      d.deadLetter(e.getKind() + " event from '" + e.getSource() + "' for unknown task '" + e.getTaskId()
+          + "' of run '" + e.getRunId() + "'");
       return;
     }
     TaskStatus s = TaskStatus.valueOf(t.getStatus());
+    if (e.getAttempt() < 1 || e.getAttempt() > t.getAttempt()) {
+      // Never dispatched: no executor was sent this attempt, so whoever wrote it is confused or malicious.
+      d.ignored("event for an attempt never dispatched", e);
+      d.deadLetter(e.getKind() + " event from '" + e.getSource() + "' for attempt " + e.getAttempt() + " of task '"
+          + e.getTaskId() + "' of run '" + e.getRunId() + "', which was never dispatched (the latest attempt is "
+          + t.getAttempt() + ")");
+      return;
+    }
     if (e.getAttempt() != t.getAttempt()) {
+      // A late event from an attempt given up on (lost, timed out): normal in a distributed system, not an error.
       d.ignored("event for attempt " + e.getAttempt() + " but the current attempt is " + t.getAttempt(), e);
       return;
     }
@@ -90,6 +104,15 @@ public final class TaskEventDecider {
               + t.getTimeoutMs() + " ms; raise the task's timeout if it needs longer", t.getLogTail(), at, d);
         } else {
           d.ignored("ATTEMPT_TIMED_OUT no longer applies", e);
+        }
+      }
+      case QUEUE_TIMED_OUT -> {
+        if (s == TaskStatus.DISPATCHED && t.getQueueTimeoutAtMs() > 0 && at >= t.getQueueTimeoutAtMs()) {
+          // The command may still sit in the queue: cancel it, so that an executor that reads it late stops it.
+          d.command(Outputs.cancelCommand(run, t, at, "not started within its queue timeout"));
+          outcomes.fail(t, FailureKind.QUEUE_TIMED_OUT, null, Outputs.queueTimeoutReason(t), t.getLogTail(), at, d);
+        } else {
+          d.ignored("QUEUE_TIMED_OUT no longer applies", e);
         }
       }
       case ATTEMPT_LOST -> {
