@@ -28,6 +28,7 @@ import dev.weft.executor.backend.AttemptRequest;
 import dev.weft.executor.backend.ExecutorBackend;
 import dev.weft.executor.backend.LaunchException;
 import dev.weft.executor.backend.RunningAttempt;
+import dev.weft.executor.backend.TaskEnvironment;
 import dev.weft.spec.MemorySize;
 import dev.weft.spec.Resources;
 import java.io.IOException;
@@ -493,11 +494,10 @@ public final class ContainerBackend implements ExecutorBackend {
         .withHostConfig(host);
     if (!spec.command().isEmpty()) cmd.withCmd(spec.command());
     if (spec.entrypoint() != null) cmd.withEntrypoint(spec.entrypoint());
-    if (!spec.env().isEmpty()) {
-      List<String> env = new ArrayList<>();
-      spec.env().forEach((k, v) -> env.add(k + "=" + (v == null ? "" : v)));
-      cmd.withEnv(env);
-    }
+    // The attempt's own variables (TaskEnvironment) are added after the task's and replace any of the same name.
+    List<String> env = new ArrayList<>();
+    TaskEnvironment.over(spec.env(), id).forEach((k, v) -> env.add(k + "=" + (v == null ? "" : v)));
+    cmd.withEnv(env);
     if (spec.workdir() != null) cmd.withWorkingDir(spec.workdir());
     return cmd;
   }
