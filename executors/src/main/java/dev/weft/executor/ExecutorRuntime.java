@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.CloseOptions;
@@ -108,6 +109,9 @@ public final class ExecutorRuntime implements AutoCloseable {
   private final ExecutorCounters counters = new ExecutorCounters();
   private final LinkedBlockingQueue<Signal> signals = new LinkedBlockingQueue<>();
   private final ExecutorService cancelThreads;
+  private final AttemptLeases<Active> leases = new AttemptLeases<>();
+  /** Fences attempts whose lease ran out, on its own thread: the loop may be blocked in a Kafka call. */
+  private final ScheduledExecutorService watchdog;
   private final CompletableFuture<Void> started = new CompletableFuture<>();
 
   // Loop thread only.
@@ -136,6 +140,11 @@ public final class ExecutorRuntime implements AutoCloseable {
     this.transactionalId = groupId + "-" + config.instanceId();
     this.cancelThreads = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "weft-executor-" + backend.name() + "-cancel");
+      t.setDaemon(true);
+      return t;
+    });
+    this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "weft-executor-" + backend.name() + "-lease");
       t.setDaemon(true);
       return t;
     });
@@ -183,6 +192,7 @@ public final class ExecutorRuntime implements AutoCloseable {
       if (state == State.STARTING || state == State.RUNNING) state = State.CLOSING;
     }
     join(config.cancelGrace().plusSeconds(30));
+    watchdog.shutdownNow();
     cancelThreads.shutdown();
   }
 
@@ -198,6 +208,8 @@ public final class ExecutorRuntime implements AutoCloseable {
       }
       state = State.HALTED;
     }
+    // A killed JVM fences nothing either.
+    watchdog.shutdownNow();
     KafkaConsumer<byte[], byte[]> c = consumer;
     if (c != null) c.wakeup();
     join(Duration.ofSeconds(30));
@@ -260,6 +272,8 @@ public final class ExecutorRuntime implements AutoCloseable {
       consumer = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
       consumer.subscribe(List.of(commandTopic), new Rebalance());
       adoptRunning();
+      long tick = AttemptLeases.CHECK_INTERVAL.toMillis();
+      watchdog.scheduleWithFixedDelay(this::fenceExpired, tick, tick, TimeUnit.MILLISECONDS);
       synchronized (this) {
         if (state == State.STARTING) state = State.RUNNING;
       }
@@ -419,7 +433,8 @@ public final class ExecutorRuntime implements AutoCloseable {
     Duration timeout = command.getTimeoutMs() > 0 ? Duration.ofMillis(command.getTimeoutMs()) : null;
     long heartbeat = command.getHeartbeatIntervalMs() > 0 ? command.getHeartbeatIntervalMs() : DEFAULT_HEARTBEAT_MS;
     batch.add(event(TaskEventKind.STARTED, id, now));
-    batch.launches.put(id, new PendingLaunch(new AttemptRequest(id, command.getPipeline(), spec, timeout), heartbeat));
+    batch.launches.put(id, new PendingLaunch(new AttemptRequest(id, command.getPipeline(), spec, timeout), heartbeat,
+        AttemptLeases.heartbeatTimeoutMs(command, heartbeat), now));
     return true;
   }
 
@@ -455,11 +470,15 @@ public final class ExecutorRuntime implements AutoCloseable {
   }
 
   private void cancelAsync(Active a, String reason) {
+    cancelAsync(a, reason, config.cancelGrace());
+  }
+
+  private void cancelAsync(Active a, String reason, Duration grace) {
     RunningAttempt running = a.running;
     // Backends may block in cancel (docker stop waits for the grace); the loop must not.
     cancelThreads.execute(() -> {
       try {
-        running.cancel(config.cancelGrace(), reason);
+        running.cancel(grace, reason);
       } catch (RuntimeException e) {
         log.warn("executor {}: cancel of attempt {} failed: {}", transactionalId, a.id, e.toString(), e);
       }
@@ -471,11 +490,14 @@ public final class ExecutorRuntime implements AutoCloseable {
       if (state == State.HALTED) return;
       AttemptId id = p.request.id();
       long now = System.currentTimeMillis();
-      Active a = new Active(id, p.heartbeatMs, p.request.timeout() == null ? 0 : p.request.timeout().toMillis(), now);
+      Active a = new Active(id, p.heartbeatMs, p.heartbeatTimeoutMs,
+          p.request.timeout() == null ? 0 : p.request.timeout().toMillis(), now);
       active.put(id, a);
       counters.launched.incrementAndGet();
       try {
         a.running = backend.launch(p.request, a);
+        // From STARTED's stamp: that is the coordinator's lastSeen until the first heartbeat commits.
+        if (!a.finishSignalled) leases.hold(id, a, p.startedAtMs, p.heartbeatTimeoutMs);
         a.nextHeartbeatAt = now + a.heartbeatMs;
         // An attempt that finished inside launch (noop) needs no heartbeat: its outcome is already queued.
         if (!a.finishSignalled) outbox.add(Outgoing.event(event(TaskEventKind.HEARTBEAT, id, now).setHandle(a.running.handle()).build()));
@@ -498,7 +520,8 @@ public final class ExecutorRuntime implements AutoCloseable {
   private void adoptRunning() {
     List<AttemptId> found = backend.findRunning();
     for (AttemptId id : found) {
-      Active a = new Active(id, DEFAULT_HEARTBEAT_MS, 0, System.currentTimeMillis());
+      Active a = new Active(id, DEFAULT_HEARTBEAT_MS, AttemptLeases.assumedTimeoutMs(DEFAULT_HEARTBEAT_MS), 0,
+          System.currentTimeMillis());
       active.put(id, a);
       seen.put(id, Boolean.TRUE);
       try {
@@ -511,6 +534,8 @@ public final class ExecutorRuntime implements AutoCloseable {
         a.running = running;
         long now = System.currentTimeMillis();
         a.nextHeartbeatAt = now + a.heartbeatMs;
+        // When the previous owner's last heartbeat committed is not known here; the lease starts now.
+        if (!a.finishSignalled) leases.hold(id, a, now, a.heartbeatTimeoutMs);
         counters.adopted.incrementAndGet();
         log.info("executor {}: adopted attempt {} ({})", transactionalId, id, running.handle());
         if (!a.finishSignalled) outbox.add(Outgoing.event(event(TaskEventKind.HEARTBEAT, id, now).setHandle(running.handle()).build()));
@@ -535,6 +560,7 @@ public final class ExecutorRuntime implements AutoCloseable {
       outbox.add(Outgoing.event(event(TaskEventKind.TRACKING_URL, a.id, now).setTrackingUrl(t.url()).build()));
     } else if (s instanceof Signal.Finished f) {
       active.remove(a.id);
+      leases.release(a.id);
       outbox.add(Outgoing.event(finishedEvent(a, f.outcome(), now)));
     }
   }
@@ -543,6 +569,11 @@ public final class ExecutorRuntime implements AutoCloseable {
     String tail = Texts.tail(o.logTail() == null || o.logTail().isEmpty() ? null : o.logTail(), Texts.MAX_LOG_TAIL_BYTES);
     if (o.succeeded()) {
       return event(TaskEventKind.SUCCEEDED, a.id, now).setExitCode(o.exitCode()).setLogTail(tail).build();
+    }
+    if (a.fencedAfterMs > 0) {
+      return failed(a.id, now, FailureKind.LOST, o.exitCode(), "executor " + config.instanceId()
+          + " lost contact with Kafka for " + a.fencedAfterMs + " ms (no heartbeat committed; its lease is "
+          + AttemptLeases.leaseMs(a.heartbeatTimeoutMs) + " ms) and stopped the attempt; it may be retried", tail).build();
     }
     if (a.timedOut) {
       return failed(a.id, now, FailureKind.TIMED_OUT, o.exitCode(),
@@ -573,7 +604,7 @@ public final class ExecutorRuntime implements AutoCloseable {
 
   private void addDueHeartbeats(long now) {
     for (Active a : active.values()) {
-      if (a.running != null && !a.finishSignalled && now >= a.nextHeartbeatAt) {
+      if (a.running != null && !a.finishSignalled && a.fencedAfterMs == 0 && now >= a.nextHeartbeatAt) {
         a.nextHeartbeatAt = now + a.heartbeatMs;
         outbox.add(Outgoing.event(event(TaskEventKind.HEARTBEAT, a.id, now).setHandle(a.running.handle()).build()));
       }
@@ -595,6 +626,7 @@ public final class ExecutorRuntime implements AutoCloseable {
    */
   private void forget(Set<AttemptId> launched) {
     launched.forEach(active::remove);
+    launched.forEach(leases::release);
     activeCount = active.size();
     outbox.removeIf(o -> o.event != null && launched.contains(
         new AttemptId(o.event.getRunId(), o.event.getTaskId(), o.event.getAttempt())));
@@ -646,9 +678,30 @@ public final class ExecutorRuntime implements AutoCloseable {
     counters.events.addAndGet(events);
     counters.deadLettered.addAndGet(deadLetters);
     counters.transactions.incrementAndGet();
+    renewLeases(outbox);
+    renewLeases(batch.out);
     outbox.clear();
     for (AttemptId id : batch.seen) seen.put(id, Boolean.TRUE);
     return true;
+  }
+
+  /** Every event of an attempt that just committed moves its lease to the event's stamp (see AttemptLeases). */
+  private void renewLeases(List<Outgoing> committed) {
+    for (Outgoing o : committed) {
+      if (o.event != null) {
+        leases.renewed(new AttemptId(o.event.getRunId(), o.event.getTaskId(), o.event.getAttempt()), o.event.getAtMs());
+      }
+    }
+  }
+
+  /** On the watchdog thread: stops every attempt whose lease ran out. */
+  private void fenceExpired() {
+    try {
+      for (AttemptLeases.Expired<Active> e : leases.expire(System.currentTimeMillis())) e.target().fence(e.silentMs());
+    } catch (RuntimeException e) {
+      // A failed check must not end the schedule: the next tick tries again.
+      log.error("executor {}: lease check failed", transactionalId, e);
+    }
   }
 
   private void commitTransaction() {
@@ -850,6 +903,7 @@ public final class ExecutorRuntime implements AutoCloseable {
   private final class Active implements AttemptListener {
     final AttemptId id;
     final long heartbeatMs;
+    final long heartbeatTimeoutMs;
     final long timeoutMs;
     /** When the local timeout fires; 0 for none. */
     final long deadline;
@@ -859,12 +913,28 @@ public final class ExecutorRuntime implements AutoCloseable {
     String cancelReason;
     boolean timedOut;
     boolean shutdown;
+    /** How long it had been silent when its lease ran out and it was stopped; 0 while it holds its lease. */
+    volatile long fencedAfterMs;
 
-    Active(AttemptId id, long heartbeatMs, long timeoutMs, long now) {
+    Active(AttemptId id, long heartbeatMs, long heartbeatTimeoutMs, long timeoutMs, long now) {
       this.id = id;
       this.heartbeatMs = heartbeatMs;
+      this.heartbeatTimeoutMs = heartbeatTimeoutMs;
       this.timeoutMs = timeoutMs;
       this.deadline = timeoutMs > 0 ? now + timeoutMs : 0;
+    }
+
+    /** Called by the watchdog, once, when the lease ran out. */
+    void fence(long silentMs) {
+      fencedAfterMs = Math.max(1, silentMs);
+      counters.fenced.incrementAndGet();
+      Duration grace = AttemptLeases.fenceGrace(heartbeatTimeoutMs, config.cancelGrace());
+      log.warn("executor {}: nothing of attempt {} reached Kafka for {} ms (lease {} ms of heartbeatTimeout {} ms); "
+          + "stopping it before the coordinator presumes it lost and retries it (SIGKILL after {})", transactionalId, id,
+          silentMs, AttemptLeases.leaseMs(heartbeatTimeoutMs), heartbeatTimeoutMs, grace);
+      if (running != null && !finishSignalled) {
+        cancelAsync(this, "executor " + config.instanceId() + " lost contact with Kafka for " + silentMs + " ms", grace);
+      }
     }
 
     String timeoutText() {
@@ -895,7 +965,7 @@ public final class ExecutorRuntime implements AutoCloseable {
     record Finished(Active active, AttemptOutcome outcome) implements Signal {}
   }
 
-  private record PendingLaunch(AttemptRequest request, long heartbeatMs) {}
+  private record PendingLaunch(AttemptRequest request, long heartbeatMs, long heartbeatTimeoutMs, long startedAtMs) {}
 
   /** A dead-letter record (raw bytes) or a task event (serialised at commit time). */
   private record Outgoing(String topic, byte[] key, byte[] value, Headers headers, TaskEvent event) {

@@ -307,7 +307,7 @@ class ExecutorRuntimeTest {
 
     send(command(CommandKind.RUN, attempt("r1", "beat", 1))
         .setTaskSpecJson(Specs.json(Specs.process("beat", List.of("sleep", "1.5"), Map.of(), null)))
-        .setHeartbeatIntervalMs(300).build());
+        .setHeartbeatIntervalMs(300).setHeartbeatTimeoutMs(10_000).build());
 
     List<TaskEvent> got = awaitEvents("r1", "beat", 1, SUCCEEDED);
     assertThat(kinds(got).stream().filter(k -> k == HEARTBEAT).count()).isBetween(3L, 7L);
