@@ -95,6 +95,8 @@ public final class ExecutorRuntime implements AutoCloseable {
   private static final int COMMIT_TIMEOUT_RETRIES = 3;
   private static final Duration RETRY_BACKOFF = Duration.ofMillis(500);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  /** How long the loop waits before decoding again once the schema registry did not answer. */
+  private static final Duration REGISTRY_RETRY = Duration.ofSeconds(1);
 
   private static final Logger log = LoggerFactory.getLogger(ExecutorRuntime.class);
 
@@ -107,6 +109,7 @@ public final class ExecutorRuntime implements AutoCloseable {
   private final String commandTopic;
   private final String transactionalId;
   private final ExecutorCounters counters = new ExecutorCounters();
+  private final CommandDecoder decoder;
   private final LinkedBlockingQueue<Signal> signals = new LinkedBlockingQueue<>();
   private final ExecutorService cancelThreads;
   private final AttemptLeases<Active> leases = new AttemptLeases<>();
@@ -125,6 +128,8 @@ public final class ExecutorRuntime implements AutoCloseable {
   private final List<Outgoing> outbox = new ArrayList<>();
   private KafkaProducer<byte[], byte[]> producer;
   private KafkaConsumer<byte[], byte[]> consumer;
+  /** Until when no command is decoded, after the schema registry did not answer; 0 when it did. */
+  private long registryRetryAt;
 
   private volatile State state = State.NEW;
   private volatile Throwable failure;
@@ -138,6 +143,7 @@ public final class ExecutorRuntime implements AutoCloseable {
     this.groupId = config.groupIdFor(backend.name());
     this.commandTopic = config.topics().commands(backend.name());
     this.transactionalId = groupId + "-" + config.instanceId();
+    this.decoder = new CommandDecoder(config.commandSerde().deserializer());
     this.cancelThreads = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "weft-executor-" + backend.name() + "-cancel");
       t.setDaemon(true);
@@ -356,33 +362,32 @@ public final class ExecutorRuntime implements AutoCloseable {
       batch.firstOffsets.putIfAbsent(tp, r.offset());
       batch.offsets.put(tp, new OffsetAndMetadata(r.offset() + 1));
     }
-    // Records after the first one that found no free slot are read again once a slot frees.
+    // Records from the first one that could not be handled now on are read again (a slot freed, the registry back).
     deferred.forEach(consumer::seek);
   }
 
-  /** @return false when the record is a RUN that cannot be launched now because every slot is taken */
+  /**
+   * @return false when the record cannot be handled now and must be read again: a RUN while every slot is taken, or
+   *     any record while the schema registry does not answer
+   */
   private boolean handle(ConsumerRecord<byte[], byte[]> r, Batch batch, long now) {
-    if (r.value() == null) {
+    if (now < registryRetryAt) return false;
+    CommandDecoder.Result decoded = decoder.decode(r);
+    if (decoded instanceof CommandDecoder.Bad bad) {
       counters.commands.incrementAndGet();
-      deadLetter(r, batch, "empty record (null value) on a command topic");
+      log.warn("executor {}: {}-{}@{} dead-lettered: {}", transactionalId, r.topic(), r.partition(), r.offset(), bad.reason());
+      deadLetter(r, batch, bad.reason());
       return true;
     }
-    TaskCommand command;
-    try {
-      command = config.commandSerde().deserializer().deserialize(r.topic(), r.headers(), r.value());
-    } catch (RuntimeException e) {
-      counters.commands.incrementAndGet();
-      log.warn("executor {}: {}-{}@{} is not a TaskCommand, dead-lettered: {}", transactionalId, r.topic(), r.partition(),
-          r.offset(), e.toString());
-      deadLetter(r, batch, "not a TaskCommand: " + describe(e));
-      return true;
+    if (decoded instanceof CommandDecoder.RegistryUnavailable down) {
+      // The record may be fine: neither run nor dead-letter it, read it again once the registry may be back.
+      counters.registryWaits.incrementAndGet();
+      registryRetryAt = now + REGISTRY_RETRY.toMillis();
+      log.warn("executor {}: cannot decode {}-{}@{} while the schema registry does not answer; reading it again in {}: {}",
+          transactionalId, r.topic(), r.partition(), r.offset(), REGISTRY_RETRY, down.reason());
+      return false;
     }
-    if (command == null || command.getKind() == null || command.getKind() == CommandKind.UNKNOWN) {
-      counters.commands.incrementAndGet();
-      deadLetter(r, batch, "unknown command kind" + (command == null ? "" : " " + command.getKind())
-          + "; this executor understands RUN and CANCEL (is it older than the coordinator?)");
-      return true;
-    }
+    TaskCommand command = ((CommandDecoder.Command) decoded).command();
     AttemptId id = new AttemptId(command.getRunId(), command.getTaskId(), command.getAttempt());
     if (command.getKind() == CommandKind.CANCEL) {
       counters.commands.incrementAndGet();
@@ -613,7 +618,7 @@ public final class ExecutorRuntime implements AutoCloseable {
 
   private void updatePause() {
     Set<TopicPartition> assigned = consumer.assignment();
-    if (active.size() >= config.maxConcurrent()) {
+    if (active.size() >= config.maxConcurrent() || System.currentTimeMillis() < registryRetryAt) {
       if (!consumer.paused().containsAll(assigned)) consumer.pause(assigned);
     } else if (!consumer.paused().isEmpty()) {
       consumer.resume(consumer.paused());
@@ -856,12 +861,6 @@ public final class ExecutorRuntime implements AutoCloseable {
   private TaskEvent.Builder failed(AttemptId id, long now, FailureKind kind, Integer exitCode, String reason, String logTail) {
     return event(TaskEventKind.FAILED, id, now).setFailureKind(kind).setExitCode(exitCode)
         .setReason(Texts.head(reason, Texts.MAX_REASON_BYTES)).setLogTail(Texts.tail(logTail, Texts.MAX_LOG_TAIL_BYTES));
-  }
-
-  private static String describe(Throwable e) {
-    StringBuilder sb = new StringBuilder(String.valueOf(e.getMessage()));
-    for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) sb.append("; caused by ").append(c);
-    return sb.toString();
   }
 
   private static void sleepQuietly(Duration d) {

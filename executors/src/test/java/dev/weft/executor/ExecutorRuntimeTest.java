@@ -184,6 +184,92 @@ class ExecutorRuntimeTest {
   }
 
   @Test
+  void shouldDeadLetterAMisKeyedCommandOnceWithoutRunningItAndRunTheNextCommand() throws Exception {
+    ExecutorRuntime runtime = start(processConfig("a"), processBackend());
+    String topic = topics.commands(ProcessBackend.NAME);
+    Path marker = work.resolve("marker");
+    TaskCommand misKeyed = command(CommandKind.RUN, attempt("r1", "mis", 1))
+        .setTaskSpecJson(Specs.json(Specs.process("mis", appendTo(marker), Map.of(), null))).build();
+    // Under the next command's key, so both land in one partition and this one comes first.
+    byte[] key = Topics.commandKey("r1", "next").getBytes(StandardCharsets.UTF_8);
+    producer.send(new ProducerRecord<>(topic, key, serdes.taskCommand().serializer().serialize(topic, misKeyed))).get();
+
+    run(attempt("r1", "next", 1), Specs.process("next", List.of("true"), Map.of(), null), 0);
+
+    awaitEvents("r1", "next", 1, SUCCEEDED);
+    ConsumerRecord<byte[], byte[]> dead = awaitDeadLetter();
+    assertThat(header(dead, DeadLetterHeaders.REASON))
+        .startsWith("RUN command for r1/mis#1 has key 'r1/next'; commands must be keyed runId/taskId ('r1/mis')");
+    assertThat(dead.key()).isEqualTo(key);
+    assertThat(header(dead, DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("0");
+    assertThat(deadLetters).as("dead-lettered once").hasSize(1);
+    assertThat(eventsOf("r1", "mis", 1)).as("nothing reported for a command that was not acted on").isEmpty();
+    assertThat(marker).doesNotExist();
+    assertThat(runtime.counters().launched()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldDeadLetterARecordNamingAnUnknownSchemaIdAndRunTheNextCommand() throws Exception {
+    ExecutorRuntime runtime = start(processConfig("a"), processBackend());
+    String topic = topics.commands(ProcessBackend.NAME);
+    byte[] unknownId = java.nio.ByteBuffer.allocate(9).put((byte) 0).putInt(987_654).put(new byte[] {2, 4, 6, 8}).array();
+    byte[] key = Topics.commandKey("r1", "next").getBytes(StandardCharsets.UTF_8);
+    producer.send(new ProducerRecord<>(topic, key, unknownId)).get();
+
+    run(attempt("r1", "next", 1), Specs.process("next", List.of("true"), Map.of(), null), 0);
+
+    awaitEvents("r1", "next", 1, SUCCEEDED);
+    ConsumerRecord<byte[], byte[]> dead = awaitDeadLetter();
+    assertThat(dead.value()).isEqualTo(unknownId);
+    assertThat(header(dead, DeadLetterHeaders.REASON)).startsWith("not a TaskCommand").contains("schema id 987654 is unknown");
+    assertThat(deadLetters).as("dead-lettered once").hasSize(1);
+    assertThat(runtime.counters().deadLettered()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldNeitherRunNorDeadLetterACommandWhileTheRegistryIsDownAndRunItWhenItIsBack() throws Exception {
+    SwitchableRegistry lookup = new SwitchableRegistry(new dev.weft.serde.SchemaRegistryClient(registry.url()));
+    WeftSerdes cutOff = new WeftSerdes(lookup);
+    lookup.down = true;
+    ExecutorConfig config = ExecutorConfig.builder(kafka.bootstrapServers(), cutOff.taskCommand(), cutOff.taskEvent())
+        .topics(topics).groupId(group).instanceId("a").outputChecker(new LocalOutputChecker(work)).build();
+    ExecutorRuntime runtime = start(config, processBackend());
+
+    run(attempt("r1", "waits", 1), Specs.process("waits", List.of("true"), Map.of(), null), 0);
+    Conditions.await("the command to be tried twice while the registry is down", WAIT, () -> runtime.counters().registryWaits() >= 2);
+    assertThat(poll()).isEmpty();
+    assertThat(deadLetters).isEmpty();
+    lookup.down = false;
+
+    awaitEvents("r1", "waits", 1, SUCCEEDED);
+    assertThat(deadLetters).isEmpty();
+    assertThat(runtime.counters().deadLettered()).isZero();
+    assertThat(kinds(eventsOf("r1", "waits", 1))).containsExactly(STARTED, HEARTBEAT, SUCCEEDED);
+  }
+
+  /** A real registry that can be made to look unreachable. */
+  private static final class SwitchableRegistry implements dev.weft.serde.SchemaLookup {
+    private final dev.weft.serde.SchemaLookup real;
+    volatile boolean down;
+
+    SwitchableRegistry(dev.weft.serde.SchemaLookup real) {
+      this.real = real;
+    }
+
+    @Override
+    public int register(String subject, org.apache.avro.Schema schema) {
+      if (down) throw new dev.weft.serde.SchemaRegistryException("POST " + subject + ": connection refused (test)");
+      return real.register(subject, schema);
+    }
+
+    @Override
+    public org.apache.avro.Schema getById(int id) {
+      if (down) throw new dev.weft.serde.SchemaRegistryException("GET /schemas/ids/" + id + ": connection refused (test)");
+      return real.getById(id);
+    }
+  }
+
+  @Test
   void shouldFailASpecThatDoesNotParseAsInvalidSpec() throws Exception {
     start(processConfig("a"), processBackend());
 
