@@ -95,6 +95,17 @@ public final class ExecutorRuntime implements AutoCloseable {
   private static final int COMMIT_TIMEOUT_RETRIES = 3;
   private static final Duration RETRY_BACKOFF = Duration.ofMillis(500);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  /**
+   * How long {@link #close()} takes at most: SIGTERM of {@code weft executor} must end well before an orchestrator's
+   * kill (Kubernetes waits 30 s by default). Its steps fit in it: leaving the group, stopping running attempts with
+   * {@link #SHUTDOWN_CANCEL_GRACE}, sending their outcomes, closing the producer. If a step hangs (a broker that does not
+   * answer), close returns anyway and the work still dies with the JVM (ChildLauncher) or is adopted (containers).
+   */
+  static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+  /** The SIGTERM-to-SIGKILL grace on shutdown: the configured cancel grace, but no longer than this. */
+  static final Duration SHUTDOWN_CANCEL_GRACE = Duration.ofSeconds(4);
+  private static final Duration CONSUMER_CLOSE_TIMEOUT = Duration.ofSeconds(2);
+  private static final Duration PRODUCER_CLOSE_TIMEOUT = Duration.ofSeconds(1);
   /** How long the loop waits before decoding again once the schema registry did not answer. */
   private static final Duration REGISTRY_RETRY = Duration.ofSeconds(1);
 
@@ -185,8 +196,9 @@ public final class ExecutorRuntime implements AutoCloseable {
   }
 
   /**
-   * Stops gracefully: stops reading commands, leaves the group, cancels running attempts when configured to (and
-   * reports them FAILED/LOST so they are retried), sends the events still due and closes the clients.
+   * Stops gracefully within {@link #CLOSE_TIMEOUT}: stops reading commands, leaves the group, cancels running attempts
+   * when configured to (with a grace of at most {@link #SHUTDOWN_CANCEL_GRACE}, and reports them FAILED/LOST so they are
+   * retried), sends the events still due and closes the clients.
    */
   @Override
   public void close() {
@@ -197,7 +209,7 @@ public final class ExecutorRuntime implements AutoCloseable {
       }
       if (state == State.STARTING || state == State.RUNNING) state = State.CLOSING;
     }
-    join(config.cancelGrace().plusSeconds(30));
+    join(CLOSE_TIMEOUT);
     watchdog.shutdownNow();
     cancelThreads.shutdown();
   }
@@ -746,21 +758,23 @@ public final class ExecutorRuntime implements AutoCloseable {
   private void shutdown() {
     // Leave the group first, so the partitions move to another instance while running attempts are wound down.
     try {
-      consumer.close(CloseOptions.timeout(Duration.ofSeconds(10)));
+      consumer.close(CloseOptions.timeout(CONSUMER_CLOSE_TIMEOUT));
     } catch (RuntimeException e) {
       log.warn("executor {}: closing the consumer: {}", transactionalId, e.toString());
     }
     consumer = null;
     drainSignals(System.currentTimeMillis());
+    Duration shutdownGrace = config.cancelGrace().compareTo(SHUTDOWN_CANCEL_GRACE) <= 0 ? config.cancelGrace() : SHUTDOWN_CANCEL_GRACE;
     if (config.cancelRunningOnClose() && !active.isEmpty()) {
       log.info("executor {}: cancelling {} running attempts before shutting down", transactionalId, active.size());
       for (Active a : active.values()) {
         if (a.running != null && !a.finishSignalled) {
           a.shutdown = true;
-          cancelAsync(a, "executor " + config.instanceId() + " is shutting down");
+          cancelAsync(a, "executor " + config.instanceId() + " is shutting down", shutdownGrace);
         }
       }
-      long deadline = System.nanoTime() + config.cancelGrace().plusSeconds(5).toNanos();
+      // The grace, then a second for the SIGKILL and the outcome to arrive.
+      long deadline = System.nanoTime() + shutdownGrace.plusSeconds(1).toNanos();
       while (!active.isEmpty() && System.nanoTime() < deadline) {
         try {
           Signal s = signals.poll(50, TimeUnit.MILLISECONDS);
@@ -776,7 +790,7 @@ public final class ExecutorRuntime implements AutoCloseable {
     drainSignals(System.currentTimeMillis());
     if (!outbox.isEmpty()) flushWithoutOffsets();
     try {
-      producer.close(Duration.ofSeconds(10));
+      producer.close(PRODUCER_CLOSE_TIMEOUT);
     } catch (RuntimeException e) {
       log.warn("executor {}: closing the producer: {}", transactionalId, e.toString());
     }

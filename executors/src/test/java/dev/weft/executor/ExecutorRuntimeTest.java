@@ -344,6 +344,32 @@ class ExecutorRuntimeTest {
   }
 
   @Test
+  void shouldCloseWithinTenSecondsWithDefaultSettingsEvenWhenATaskIgnoresSigterm() throws Exception {
+    ExecutorConfig defaults = ExecutorConfig.builder(kafka.bootstrapServers(), serdes.taskCommand(), serdes.taskEvent())
+        .topics(topics).groupId(group).instanceId("a").build();
+    ExecutorRuntime runtime = start(defaults, processBackend());
+    run(attempt("r1", "stubborn", 1), Specs.process("stubborn", List.of("sh", "-c", "trap '' TERM; sleep 100"), Map.of(), null), 0);
+    ProcessHandle root = ProcessHandle.of(Long.parseLong(awaitEvents("r1", "stubborn", 1, HEARTBEAT).get(1).getHandle())).orElseThrow();
+    List<ProcessHandle> tree = Conditions.awaitValue("the task's tree", WAIT, () -> {
+      List<ProcessHandle> t = new ArrayList<>(root.descendants().toList());
+      t.add(root);
+      return t.size() >= 3 ? t : null;
+    });
+
+    long t0 = System.nanoTime();
+    runtime.close();
+    long closeMs = (System.nanoTime() - t0) / 1_000_000;
+
+    System.out.println("close() with a task that ignores SIGTERM took " + closeMs + " ms");
+    assertThat(closeMs).isLessThan(10_000);
+    assertThat(runtime.state()).isEqualTo(ExecutorRuntime.State.CLOSED);
+    // Killed ones are reaped by init a moment later.
+    Conditions.await("the task's tree to be gone", Duration.ofSeconds(5), () -> tree.stream().noneMatch(ProcessHandle::isAlive));
+    TaskEvent lost = last(awaitEvents("r1", "stubborn", 1, FAILED));
+    assertThat(lost.getFailureKind()).isEqualTo(FailureKind.LOST);
+  }
+
+  @Test
   void shouldCancelARunningProcessTreeAndReportCancelled() throws Exception {
     start(processConfig("a"), processBackend());
     run(attempt("r1", "tree", 1), Specs.process("tree", List.of("sh", "-c", "sleep 100 & sleep 100; wait"), Map.of(), null), 0);
