@@ -92,6 +92,20 @@ class ContainerBackendTest {
   }
 
   @Test
+  void shouldGiveTheTaskItsRunTaskAndAttemptWhichItsOwnEnvCannotOverride() throws Exception {
+    AttemptRequest request = request("who", """
+        {"image": "%s", "env": {"WEFT_ATTEMPT": "99", "GREETING": "hi"},
+         "command": ["sh", "-c", "echo \\"$GREETING|$WEFT_RUN_ID|$WEFT_TASK_ID|$WEFT_ATTEMPT|$WEFT_ATTEMPT_ID\\""]}
+        """.formatted(IMAGE), null);
+    AttemptId id = request.id();
+
+    AttemptOutcome outcome = run(request);
+
+    assertThat(outcome.succeeded()).as("outcome %s", outcome).isTrue();
+    assertThat(outcome.logTail().trim()).isEqualTo("hi|" + id.runId() + "|who|1|" + id.runId() + "/who#1");
+  }
+
+  @Test
   void shouldReportOomKilledWhenTheMemoryLimitIsExceeded() throws Exception {
     AttemptOutcome outcome = run(request("hog", """
         {"image": "%s", "command": ["sh", "-c", "x=$(head -c 100000000 /dev/zero | tr '\\\\0' a); echo ${#x}"]}
