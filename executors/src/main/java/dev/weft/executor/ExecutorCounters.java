@@ -20,6 +20,7 @@ public final class ExecutorCounters {
   final AtomicLong abortedTransactions = new AtomicLong();
   final AtomicLong fenced = new AtomicLong();
   final AtomicLong registryWaits = new AtomicLong();
+  final AtomicLong unwatchedStops = new AtomicLong();
 
   /** Commands read (RUN, CANCEL, and records that did not decode). */
   public long commands() {
@@ -96,6 +97,11 @@ public final class ExecutorCounters {
     return fenced.get();
   }
 
+  /** CANCELs for attempts not running here whose work the backend found and stopped (a dead executor's container). */
+  public long unwatchedStops() {
+    return unwatchedStops.get();
+  }
+
   /** Times a command could not be decoded because the schema registry did not answer: read again later. */
   public long registryWaits() {
     return registryWaits.get();
@@ -107,6 +113,6 @@ public final class ExecutorCounters {
         + " duplicates=" + duplicates + " deadLettered=" + deadLettered + " invalidSpecs=" + invalidSpecs
         + " launchFailures=" + launchFailures + " cancels=" + cancels + " unknownCancels=" + unknownCancels
         + " timeouts=" + timeouts + " events=" + events + " transactions=" + transactions
-        + " abortedTransactions=" + abortedTransactions + " fenced=" + fenced + " registryWaits=" + registryWaits;
+        + " abortedTransactions=" + abortedTransactions + " fenced=" + fenced + " registryWaits=" + registryWaits + " unwatchedStops=" + unwatchedStops;
   }
 }

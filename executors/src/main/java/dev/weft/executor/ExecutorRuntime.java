@@ -483,7 +483,17 @@ public final class ExecutorRuntime implements AutoCloseable {
       return;
     }
     counters.unknownCancels.incrementAndGet();
-    log.info("executor {}: ignoring CANCEL for attempt {}: not running on this instance", transactionalId, id);
+    log.info("executor {}: CANCEL for attempt {}, which does not run on this instance; asking the backend to stop it "
+        + "in case its executor is gone", transactionalId, id);
+    // Work whose executor died for good (a container) is found and stopped here; the coordinator sent this CANCEL when
+    // it presumed the attempt lost. Off the loop: the backend may ask its engine.
+    cancelThreads.execute(() -> {
+      try {
+        if (backend.stopUnwatched(id, config.cancelGrace(), reason)) counters.unwatchedStops.incrementAndGet();
+      } catch (RuntimeException e) {
+        log.warn("executor {}: stopping unwatched attempt {} failed: {}", transactionalId, id, e.toString(), e);
+      }
+    });
   }
 
   private void cancelAsync(Active a, String reason) {

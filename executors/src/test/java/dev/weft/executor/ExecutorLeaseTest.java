@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * An executor cut off from Kafka fences itself: with its own broker, which this test kills while a task runs. The
+ * An executor cut off from Kafka fences itself: with its own broker, which this test freezes while a task runs. The
  * task must be stopped before the coordinator would presume it lost, and reported FAILED/LOST once the broker is back.
  */
 class ExecutorLeaseTest {
@@ -42,9 +42,11 @@ class ExecutorLeaseTest {
   @TempDir Path dir;
   private final List<AutoCloseable> toClose = new ArrayList<>();
   private final List<ProcessHandle> toReap = new ArrayList<>();
+  private ProcessHandle frozen;
 
   @AfterEach
   void tearDown() throws Exception {
+    if (frozen != null) signal(frozen, "CONT");
     for (int i = toClose.size() - 1; i >= 0; i--) toClose.get(i).close();
     toReap.forEach(ProcessHandle::destroyForcibly);
   }
@@ -85,8 +87,12 @@ class ExecutorLeaseTest {
     // Let a few more heartbeats commit, so the lease runs from a heartbeat and not from STARTED.
     Conditions.await("three heartbeats committed", WAIT, () -> runtime.counters().transactions() >= 4);
 
+    // Freeze the broker (SIGSTOP) rather than kill it: the executor's connections stay open and get no answer, the
+    // way a partition or a hung broker looks, and SIGCONT brings it back without a restart.
+    ProcessHandle broker = brokerOf(kafka);
     long killing = System.currentTimeMillis();
-    kafka.kill();
+    frozen = broker;
+    signal(broker, "STOP");
     long killedAt = System.currentTimeMillis();
 
     Conditions.await("the cut-off executor to stop its task", Duration.ofMillis(HEARTBEAT_TIMEOUT_MS),
@@ -94,13 +100,36 @@ class ExecutorLeaseTest {
     long stoppedAfter = System.currentTimeMillis() - killedAt;
     assertThat(runtime.counters().fenced()).isEqualTo(1);
 
-    kafka.restart();
+    signal(broker, "CONT");
+    frozen = null;
     TaskEvent lost = awaitEvent(kafka, serdes, topics, events, TaskEventKind.FAILED);
     assertThat(lost.getFailureKind()).isEqualTo(FailureKind.LOST);
     assertThat(lost.getReason()).startsWith("executor a lost contact with Kafka for ").contains("stopped the attempt");
-    System.out.printf("lease: the kill took %d ms; task stopped %d ms after the broker was gone (heartbeatTimeout %d ms); %s%n",
+    System.out.printf("lease: SIGSTOP took %d ms; task stopped %d ms after the broker froze (heartbeatTimeout %d ms); %s%n",
         killedAt - killing, stoppedAfter, HEARTBEAT_TIMEOUT_MS, lost.getReason());
     assertThat(runtime.state()).isEqualTo(ExecutorRuntime.State.RUNNING);
+  }
+
+  /** The broker's JVM: the child of this JVM whose command line names the broker's data directory. */
+  private static ProcessHandle brokerOf(EmbeddedKafka kafka) {
+    String dataDir = kafka.dataDir().toString();
+    // /proc has the whole command line; ProcessHandle.Info cuts a long one (the classpath) short.
+    return ProcessHandle.current().descendants()
+        .filter(h -> {
+          try {
+            String c = new String(java.nio.file.Files.readAllBytes(Path.of("/proc", Long.toString(h.pid()), "cmdline")),
+                StandardCharsets.UTF_8);
+            return c.contains("kafka.Kafka") && c.contains(dataDir);
+          } catch (java.io.IOException e) {
+            return false;
+          }
+        })
+        .findFirst().orElseThrow(() -> new AssertionError("no broker process under this JVM for " + dataDir));
+  }
+
+  private static void signal(ProcessHandle process, String signal) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+    assertThat(kill.waitFor()).as("kill -%s %d", signal, process.pid()).isZero();
   }
 
   private static TaskEvent awaitEvent(EmbeddedKafka kafka, WeftSerdes serdes, Topics topics, List<TaskEvent> events,

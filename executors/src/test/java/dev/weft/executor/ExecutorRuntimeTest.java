@@ -514,10 +514,32 @@ class ExecutorRuntimeTest {
     assertThat(runtime.counters().launched()).isZero();
   }
 
+  @Test
+  void shouldAskTheBackendToStopTheWorkOfACancelledAttemptThatDoesNotRunHere() throws Exception {
+    AdoptingBackend backend = new AdoptingBackend(attempt("r1", "adopted", 1));
+    kafka.createTopics(List.of(topics.commands(backend.name())), 1);
+    ExecutorRuntime runtime = start(processConfig("a"), backend);
+    awaitEvents("r1", "adopted", 1, HEARTBEAT);
+
+    // Its executor died for good; the coordinator presumed it lost and sent a CANCEL, which reached this instance.
+    send(command(CommandKind.CANCEL, attempt("r1", "orphan", 1)).setExecutor(backend.name()).setReason("presumed lost").build());
+
+    Conditions.await("the backend to stop the orphan", WAIT, () -> runtime.counters().unwatchedStops() == 1);
+    assertThat(backend.stoppedUnwatched).containsExactly(attempt("r1", "orphan", 1));
+    assertThat(eventsOf("r1", "orphan", 1)).as("whoever watches the work reports it, not this instance").isEmpty();
+  }
+
   /** A backend whose work outlives the executor (like containers): it finds one attempt on start. */
   private static final class AdoptingBackend implements dev.weft.executor.backend.ExecutorBackend {
     private final dev.weft.executor.backend.AttemptId running;
+    final List<dev.weft.executor.backend.AttemptId> stoppedUnwatched = new java.util.concurrent.CopyOnWriteArrayList<>();
     volatile dev.weft.executor.backend.AttemptListener listener;
+
+    @Override
+    public boolean stopUnwatched(dev.weft.executor.backend.AttemptId id, Duration grace, String reason) {
+      stoppedUnwatched.add(id);
+      return true;
+    }
 
     AdoptingBackend(dev.weft.executor.backend.AttemptId running) {
       this.running = running;

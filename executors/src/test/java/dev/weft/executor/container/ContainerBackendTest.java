@@ -106,6 +106,30 @@ class ContainerBackendTest {
   }
 
   @Test
+  void shouldStopAContainerThatNoExecutorWatchesAndLeaveWatchedOnesAlone() throws Exception {
+    // The executor that started it is gone: its backend closed without stopping it, as after a kill.
+    ContainerBackend dead = new ContainerBackend(ContainerBackend.Settings.defaults());
+    AttemptRequest orphan = request("orphan", """
+        {"image": "%s", "command": ["sleep", "300"]}
+        """.formatted(IMAGE), null);
+    String orphanId = dead.launch(orphan, new Recorder()).handle();
+    dead.close();
+    AttemptRequest watchedHere = request("watched", """
+        {"image": "%s", "command": ["sleep", "300"]}
+        """.formatted(IMAGE), null);
+    RunningAttempt watched = backend.launch(watchedHere, new Recorder());
+    assertThat(running(orphanId)).isTrue();
+
+    assertThat(backend.stopUnwatched(watchedHere.id(), Duration.ofSeconds(1), "x")).as("watched here").isFalse();
+    assertThat(backend.stopUnwatched(new AttemptId(RUN_PREFIX + "-none", "none", 1), Duration.ofSeconds(1), "x")).isFalse();
+    assertThat(backend.stopUnwatched(orphan.id(), Duration.ofSeconds(1), "presumed lost")).isTrue();
+
+    waitFor("the orphan container to stop", () -> !running(orphanId));
+    assertThat(running(watched.handle())).as("the watched container runs on").isTrue();
+    watched.cancel(Duration.ZERO, "test over");
+  }
+
+  @Test
   void shouldReportOomKilledWhenTheMemoryLimitIsExceeded() throws Exception {
     AttemptOutcome outcome = run(request("hog", """
         {"image": "%s", "command": ["sh", "-c", "x=$(head -c 100000000 /dev/zero | tr '\\\\0' a); echo ${#x}"]}
