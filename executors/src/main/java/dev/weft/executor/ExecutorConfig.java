@@ -21,7 +21,8 @@ import org.apache.kafka.common.serialization.Serde;
  *                             a stable id (a pod name) lets a restarted instance fence its predecessor at once
  * @param groupId              consumer group; null means {@code weft-executor-<backend name>}
  * @param maxConcurrent        attempts running at once on this instance; while full, no new RUN is read
- * @param cancelGrace          time between SIGTERM and SIGKILL on cancel and timeout
+ * @param cancelGrace          time between SIGTERM and SIGKILL on cancel and timeout (on shutdown at most 4 s, so that
+ *                             close() ends within 10 s; when fencing at most a sixth of the heartbeat timeout)
  * @param pollTimeout          longest wait in one poll; also the longest delay of a backend's event before it is sent
  * @param cancelRunningOnClose whether {@code close()} cancels running attempts (reported FAILED/LOST so the
  *                             coordinator retries them) or leaves them running for a backend that can adopt them

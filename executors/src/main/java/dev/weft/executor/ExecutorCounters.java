@@ -18,6 +18,9 @@ public final class ExecutorCounters {
   final AtomicLong events = new AtomicLong();
   final AtomicLong transactions = new AtomicLong();
   final AtomicLong abortedTransactions = new AtomicLong();
+  final AtomicLong fenced = new AtomicLong();
+  final AtomicLong registryWaits = new AtomicLong();
+  final AtomicLong unwatchedStops = new AtomicLong();
 
   /** Commands read (RUN, CANCEL, and records that did not decode). */
   public long commands() {
@@ -89,12 +92,27 @@ public final class ExecutorCounters {
     return abortedTransactions.get();
   }
 
+  /** Attempts stopped because their lease ran out: no heartbeat of theirs committed in time (see AttemptLeases). */
+  public long fenced() {
+    return fenced.get();
+  }
+
+  /** CANCELs for attempts not running here whose work the backend found and stopped (a dead executor's container). */
+  public long unwatchedStops() {
+    return unwatchedStops.get();
+  }
+
+  /** Times a command could not be decoded because the schema registry did not answer: read again later. */
+  public long registryWaits() {
+    return registryWaits.get();
+  }
+
   @Override
   public String toString() {
     return "commands=" + commands + " launched=" + launched + " adopted=" + adopted + " skipped=" + skipped
         + " duplicates=" + duplicates + " deadLettered=" + deadLettered + " invalidSpecs=" + invalidSpecs
         + " launchFailures=" + launchFailures + " cancels=" + cancels + " unknownCancels=" + unknownCancels
         + " timeouts=" + timeouts + " events=" + events + " transactions=" + transactions
-        + " abortedTransactions=" + abortedTransactions;
+        + " abortedTransactions=" + abortedTransactions + " fenced=" + fenced + " registryWaits=" + registryWaits + " unwatchedStops=" + unwatchedStops;
   }
 }

@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.CloseOptions;
@@ -94,6 +95,19 @@ public final class ExecutorRuntime implements AutoCloseable {
   private static final int COMMIT_TIMEOUT_RETRIES = 3;
   private static final Duration RETRY_BACKOFF = Duration.ofMillis(500);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  /**
+   * How long {@link #close()} takes at most: SIGTERM of {@code weft executor} must end well before an orchestrator's
+   * kill (Kubernetes waits 30 s by default). Its steps fit in it: leaving the group, stopping running attempts with
+   * {@link #SHUTDOWN_CANCEL_GRACE}, sending their outcomes, closing the producer. If a step hangs (a broker that does not
+   * answer), close returns anyway and the work still dies with the JVM (ChildLauncher) or is adopted (containers).
+   */
+  static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+  /** The SIGTERM-to-SIGKILL grace on shutdown: the configured cancel grace, but no longer than this. */
+  static final Duration SHUTDOWN_CANCEL_GRACE = Duration.ofSeconds(4);
+  private static final Duration CONSUMER_CLOSE_TIMEOUT = Duration.ofSeconds(2);
+  private static final Duration PRODUCER_CLOSE_TIMEOUT = Duration.ofSeconds(1);
+  /** How long the loop waits before decoding again once the schema registry did not answer. */
+  private static final Duration REGISTRY_RETRY = Duration.ofSeconds(1);
 
   private static final Logger log = LoggerFactory.getLogger(ExecutorRuntime.class);
 
@@ -106,8 +120,12 @@ public final class ExecutorRuntime implements AutoCloseable {
   private final String commandTopic;
   private final String transactionalId;
   private final ExecutorCounters counters = new ExecutorCounters();
+  private final CommandDecoder decoder;
   private final LinkedBlockingQueue<Signal> signals = new LinkedBlockingQueue<>();
   private final ExecutorService cancelThreads;
+  private final AttemptLeases<Active> leases = new AttemptLeases<>();
+  /** Fences attempts whose lease ran out, on its own thread: the loop may be blocked in a Kafka call. */
+  private final ScheduledExecutorService watchdog;
   private final CompletableFuture<Void> started = new CompletableFuture<>();
 
   // Loop thread only.
@@ -121,6 +139,8 @@ public final class ExecutorRuntime implements AutoCloseable {
   private final List<Outgoing> outbox = new ArrayList<>();
   private KafkaProducer<byte[], byte[]> producer;
   private KafkaConsumer<byte[], byte[]> consumer;
+  /** Until when no command is decoded, after the schema registry did not answer; 0 when it did. */
+  private long registryRetryAt;
 
   private volatile State state = State.NEW;
   private volatile Throwable failure;
@@ -134,8 +154,14 @@ public final class ExecutorRuntime implements AutoCloseable {
     this.groupId = config.groupIdFor(backend.name());
     this.commandTopic = config.topics().commands(backend.name());
     this.transactionalId = groupId + "-" + config.instanceId();
+    this.decoder = new CommandDecoder(config.commandSerde().deserializer());
     this.cancelThreads = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "weft-executor-" + backend.name() + "-cancel");
+      t.setDaemon(true);
+      return t;
+    });
+    this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "weft-executor-" + backend.name() + "-lease");
       t.setDaemon(true);
       return t;
     });
@@ -170,8 +196,9 @@ public final class ExecutorRuntime implements AutoCloseable {
   }
 
   /**
-   * Stops gracefully: stops reading commands, leaves the group, cancels running attempts when configured to (and
-   * reports them FAILED/LOST so they are retried), sends the events still due and closes the clients.
+   * Stops gracefully within {@link #CLOSE_TIMEOUT}: stops reading commands, leaves the group, cancels running attempts
+   * when configured to (with a grace of at most {@link #SHUTDOWN_CANCEL_GRACE}, and reports them FAILED/LOST so they are
+   * retried), sends the events still due and closes the clients.
    */
   @Override
   public void close() {
@@ -182,7 +209,8 @@ public final class ExecutorRuntime implements AutoCloseable {
       }
       if (state == State.STARTING || state == State.RUNNING) state = State.CLOSING;
     }
-    join(config.cancelGrace().plusSeconds(30));
+    join(CLOSE_TIMEOUT);
+    watchdog.shutdownNow();
     cancelThreads.shutdown();
   }
 
@@ -198,6 +226,8 @@ public final class ExecutorRuntime implements AutoCloseable {
       }
       state = State.HALTED;
     }
+    // A killed JVM fences nothing either.
+    watchdog.shutdownNow();
     KafkaConsumer<byte[], byte[]> c = consumer;
     if (c != null) c.wakeup();
     join(Duration.ofSeconds(30));
@@ -260,6 +290,8 @@ public final class ExecutorRuntime implements AutoCloseable {
       consumer = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
       consumer.subscribe(List.of(commandTopic), new Rebalance());
       adoptRunning();
+      long tick = AttemptLeases.CHECK_INTERVAL.toMillis();
+      watchdog.scheduleWithFixedDelay(this::fenceExpired, tick, tick, TimeUnit.MILLISECONDS);
       synchronized (this) {
         if (state == State.STARTING) state = State.RUNNING;
       }
@@ -342,33 +374,32 @@ public final class ExecutorRuntime implements AutoCloseable {
       batch.firstOffsets.putIfAbsent(tp, r.offset());
       batch.offsets.put(tp, new OffsetAndMetadata(r.offset() + 1));
     }
-    // Records after the first one that found no free slot are read again once a slot frees.
+    // Records from the first one that could not be handled now on are read again (a slot freed, the registry back).
     deferred.forEach(consumer::seek);
   }
 
-  /** @return false when the record is a RUN that cannot be launched now because every slot is taken */
+  /**
+   * @return false when the record cannot be handled now and must be read again: a RUN while every slot is taken, or
+   *     any record while the schema registry does not answer
+   */
   private boolean handle(ConsumerRecord<byte[], byte[]> r, Batch batch, long now) {
-    if (r.value() == null) {
+    if (now < registryRetryAt) return false;
+    CommandDecoder.Result decoded = decoder.decode(r);
+    if (decoded instanceof CommandDecoder.Bad bad) {
       counters.commands.incrementAndGet();
-      deadLetter(r, batch, "empty record (null value) on a command topic");
+      log.warn("executor {}: {}-{}@{} dead-lettered: {}", transactionalId, r.topic(), r.partition(), r.offset(), bad.reason());
+      deadLetter(r, batch, bad.reason());
       return true;
     }
-    TaskCommand command;
-    try {
-      command = config.commandSerde().deserializer().deserialize(r.topic(), r.headers(), r.value());
-    } catch (RuntimeException e) {
-      counters.commands.incrementAndGet();
-      log.warn("executor {}: {}-{}@{} is not a TaskCommand, dead-lettered: {}", transactionalId, r.topic(), r.partition(),
-          r.offset(), e.toString());
-      deadLetter(r, batch, "not a TaskCommand: " + describe(e));
-      return true;
+    if (decoded instanceof CommandDecoder.RegistryUnavailable down) {
+      // The record may be fine: neither run nor dead-letter it, read it again once the registry may be back.
+      counters.registryWaits.incrementAndGet();
+      registryRetryAt = now + REGISTRY_RETRY.toMillis();
+      log.warn("executor {}: cannot decode {}-{}@{} while the schema registry does not answer; reading it again in {}: {}",
+          transactionalId, r.topic(), r.partition(), r.offset(), REGISTRY_RETRY, down.reason());
+      return false;
     }
-    if (command == null || command.getKind() == null || command.getKind() == CommandKind.UNKNOWN) {
-      counters.commands.incrementAndGet();
-      deadLetter(r, batch, "unknown command kind" + (command == null ? "" : " " + command.getKind())
-          + "; this executor understands RUN and CANCEL (is it older than the coordinator?)");
-      return true;
-    }
+    TaskCommand command = ((CommandDecoder.Command) decoded).command();
     AttemptId id = new AttemptId(command.getRunId(), command.getTaskId(), command.getAttempt());
     if (command.getKind() == CommandKind.CANCEL) {
       counters.commands.incrementAndGet();
@@ -419,7 +450,8 @@ public final class ExecutorRuntime implements AutoCloseable {
     Duration timeout = command.getTimeoutMs() > 0 ? Duration.ofMillis(command.getTimeoutMs()) : null;
     long heartbeat = command.getHeartbeatIntervalMs() > 0 ? command.getHeartbeatIntervalMs() : DEFAULT_HEARTBEAT_MS;
     batch.add(event(TaskEventKind.STARTED, id, now));
-    batch.launches.put(id, new PendingLaunch(new AttemptRequest(id, command.getPipeline(), spec, timeout), heartbeat));
+    batch.launches.put(id, new PendingLaunch(new AttemptRequest(id, command.getPipeline(), spec, timeout), heartbeat,
+        AttemptLeases.heartbeatTimeoutMs(command, heartbeat), now));
     return true;
   }
 
@@ -451,15 +483,29 @@ public final class ExecutorRuntime implements AutoCloseable {
       return;
     }
     counters.unknownCancels.incrementAndGet();
-    log.info("executor {}: ignoring CANCEL for attempt {}: not running on this instance", transactionalId, id);
+    log.info("executor {}: CANCEL for attempt {}, which does not run on this instance; asking the backend to stop it "
+        + "in case its executor is gone", transactionalId, id);
+    // Work whose executor died for good (a container) is found and stopped here; the coordinator sent this CANCEL when
+    // it presumed the attempt lost. Off the loop: the backend may ask its engine.
+    cancelThreads.execute(() -> {
+      try {
+        if (backend.stopUnwatched(id, config.cancelGrace(), reason)) counters.unwatchedStops.incrementAndGet();
+      } catch (RuntimeException e) {
+        log.warn("executor {}: stopping unwatched attempt {} failed: {}", transactionalId, id, e.toString(), e);
+      }
+    });
   }
 
   private void cancelAsync(Active a, String reason) {
+    cancelAsync(a, reason, config.cancelGrace());
+  }
+
+  private void cancelAsync(Active a, String reason, Duration grace) {
     RunningAttempt running = a.running;
     // Backends may block in cancel (docker stop waits for the grace); the loop must not.
     cancelThreads.execute(() -> {
       try {
-        running.cancel(config.cancelGrace(), reason);
+        running.cancel(grace, reason);
       } catch (RuntimeException e) {
         log.warn("executor {}: cancel of attempt {} failed: {}", transactionalId, a.id, e.toString(), e);
       }
@@ -471,11 +517,14 @@ public final class ExecutorRuntime implements AutoCloseable {
       if (state == State.HALTED) return;
       AttemptId id = p.request.id();
       long now = System.currentTimeMillis();
-      Active a = new Active(id, p.heartbeatMs, p.request.timeout() == null ? 0 : p.request.timeout().toMillis(), now);
+      Active a = new Active(id, p.heartbeatMs, p.heartbeatTimeoutMs,
+          p.request.timeout() == null ? 0 : p.request.timeout().toMillis(), now);
       active.put(id, a);
       counters.launched.incrementAndGet();
       try {
         a.running = backend.launch(p.request, a);
+        // From STARTED's stamp: that is the coordinator's lastSeen until the first heartbeat commits.
+        if (!a.finishSignalled) leases.hold(id, a, p.startedAtMs, p.heartbeatTimeoutMs);
         a.nextHeartbeatAt = now + a.heartbeatMs;
         // An attempt that finished inside launch (noop) needs no heartbeat: its outcome is already queued.
         if (!a.finishSignalled) outbox.add(Outgoing.event(event(TaskEventKind.HEARTBEAT, id, now).setHandle(a.running.handle()).build()));
@@ -498,7 +547,8 @@ public final class ExecutorRuntime implements AutoCloseable {
   private void adoptRunning() {
     List<AttemptId> found = backend.findRunning();
     for (AttemptId id : found) {
-      Active a = new Active(id, DEFAULT_HEARTBEAT_MS, 0, System.currentTimeMillis());
+      Active a = new Active(id, DEFAULT_HEARTBEAT_MS, AttemptLeases.assumedTimeoutMs(DEFAULT_HEARTBEAT_MS), 0,
+          System.currentTimeMillis());
       active.put(id, a);
       seen.put(id, Boolean.TRUE);
       try {
@@ -511,6 +561,8 @@ public final class ExecutorRuntime implements AutoCloseable {
         a.running = running;
         long now = System.currentTimeMillis();
         a.nextHeartbeatAt = now + a.heartbeatMs;
+        // When the previous owner's last heartbeat committed is not known here; the lease starts now.
+        if (!a.finishSignalled) leases.hold(id, a, now, a.heartbeatTimeoutMs);
         counters.adopted.incrementAndGet();
         log.info("executor {}: adopted attempt {} ({})", transactionalId, id, running.handle());
         if (!a.finishSignalled) outbox.add(Outgoing.event(event(TaskEventKind.HEARTBEAT, id, now).setHandle(running.handle()).build()));
@@ -535,6 +587,7 @@ public final class ExecutorRuntime implements AutoCloseable {
       outbox.add(Outgoing.event(event(TaskEventKind.TRACKING_URL, a.id, now).setTrackingUrl(t.url()).build()));
     } else if (s instanceof Signal.Finished f) {
       active.remove(a.id);
+      leases.release(a.id);
       outbox.add(Outgoing.event(finishedEvent(a, f.outcome(), now)));
     }
   }
@@ -543,6 +596,11 @@ public final class ExecutorRuntime implements AutoCloseable {
     String tail = Texts.tail(o.logTail() == null || o.logTail().isEmpty() ? null : o.logTail(), Texts.MAX_LOG_TAIL_BYTES);
     if (o.succeeded()) {
       return event(TaskEventKind.SUCCEEDED, a.id, now).setExitCode(o.exitCode()).setLogTail(tail).build();
+    }
+    if (a.fencedAfterMs > 0) {
+      return failed(a.id, now, FailureKind.LOST, o.exitCode(), "executor " + config.instanceId()
+          + " lost contact with Kafka for " + a.fencedAfterMs + " ms (no heartbeat committed; its lease is "
+          + AttemptLeases.leaseMs(a.heartbeatTimeoutMs) + " ms) and stopped the attempt; it may be retried", tail).build();
     }
     if (a.timedOut) {
       return failed(a.id, now, FailureKind.TIMED_OUT, o.exitCode(),
@@ -573,7 +631,7 @@ public final class ExecutorRuntime implements AutoCloseable {
 
   private void addDueHeartbeats(long now) {
     for (Active a : active.values()) {
-      if (a.running != null && !a.finishSignalled && now >= a.nextHeartbeatAt) {
+      if (a.running != null && !a.finishSignalled && a.fencedAfterMs == 0 && now >= a.nextHeartbeatAt) {
         a.nextHeartbeatAt = now + a.heartbeatMs;
         outbox.add(Outgoing.event(event(TaskEventKind.HEARTBEAT, a.id, now).setHandle(a.running.handle()).build()));
       }
@@ -582,7 +640,7 @@ public final class ExecutorRuntime implements AutoCloseable {
 
   private void updatePause() {
     Set<TopicPartition> assigned = consumer.assignment();
-    if (active.size() >= config.maxConcurrent()) {
+    if (active.size() >= config.maxConcurrent() || System.currentTimeMillis() < registryRetryAt) {
       if (!consumer.paused().containsAll(assigned)) consumer.pause(assigned);
     } else if (!consumer.paused().isEmpty()) {
       consumer.resume(consumer.paused());
@@ -595,6 +653,7 @@ public final class ExecutorRuntime implements AutoCloseable {
    */
   private void forget(Set<AttemptId> launched) {
     launched.forEach(active::remove);
+    launched.forEach(leases::release);
     activeCount = active.size();
     outbox.removeIf(o -> o.event != null && launched.contains(
         new AttemptId(o.event.getRunId(), o.event.getTaskId(), o.event.getAttempt())));
@@ -646,9 +705,30 @@ public final class ExecutorRuntime implements AutoCloseable {
     counters.events.addAndGet(events);
     counters.deadLettered.addAndGet(deadLetters);
     counters.transactions.incrementAndGet();
+    renewLeases(outbox);
+    renewLeases(batch.out);
     outbox.clear();
     for (AttemptId id : batch.seen) seen.put(id, Boolean.TRUE);
     return true;
+  }
+
+  /** Every event of an attempt that just committed moves its lease to the event's stamp (see AttemptLeases). */
+  private void renewLeases(List<Outgoing> committed) {
+    for (Outgoing o : committed) {
+      if (o.event != null) {
+        leases.renewed(new AttemptId(o.event.getRunId(), o.event.getTaskId(), o.event.getAttempt()), o.event.getAtMs());
+      }
+    }
+  }
+
+  /** On the watchdog thread: stops every attempt whose lease ran out. */
+  private void fenceExpired() {
+    try {
+      for (AttemptLeases.Expired<Active> e : leases.expire(System.currentTimeMillis())) e.target().fence(e.silentMs());
+    } catch (RuntimeException e) {
+      // A failed check must not end the schedule: the next tick tries again.
+      log.error("executor {}: lease check failed", transactionalId, e);
+    }
   }
 
   private void commitTransaction() {
@@ -688,21 +768,23 @@ public final class ExecutorRuntime implements AutoCloseable {
   private void shutdown() {
     // Leave the group first, so the partitions move to another instance while running attempts are wound down.
     try {
-      consumer.close(CloseOptions.timeout(Duration.ofSeconds(10)));
+      consumer.close(CloseOptions.timeout(CONSUMER_CLOSE_TIMEOUT));
     } catch (RuntimeException e) {
       log.warn("executor {}: closing the consumer: {}", transactionalId, e.toString());
     }
     consumer = null;
     drainSignals(System.currentTimeMillis());
+    Duration shutdownGrace = config.cancelGrace().compareTo(SHUTDOWN_CANCEL_GRACE) <= 0 ? config.cancelGrace() : SHUTDOWN_CANCEL_GRACE;
     if (config.cancelRunningOnClose() && !active.isEmpty()) {
       log.info("executor {}: cancelling {} running attempts before shutting down", transactionalId, active.size());
       for (Active a : active.values()) {
         if (a.running != null && !a.finishSignalled) {
           a.shutdown = true;
-          cancelAsync(a, "executor " + config.instanceId() + " is shutting down");
+          cancelAsync(a, "executor " + config.instanceId() + " is shutting down", shutdownGrace);
         }
       }
-      long deadline = System.nanoTime() + config.cancelGrace().plusSeconds(5).toNanos();
+      // The grace, then a second for the SIGKILL and the outcome to arrive.
+      long deadline = System.nanoTime() + shutdownGrace.plusSeconds(1).toNanos();
       while (!active.isEmpty() && System.nanoTime() < deadline) {
         try {
           Signal s = signals.poll(50, TimeUnit.MILLISECONDS);
@@ -718,7 +800,7 @@ public final class ExecutorRuntime implements AutoCloseable {
     drainSignals(System.currentTimeMillis());
     if (!outbox.isEmpty()) flushWithoutOffsets();
     try {
-      producer.close(Duration.ofSeconds(10));
+      producer.close(PRODUCER_CLOSE_TIMEOUT);
     } catch (RuntimeException e) {
       log.warn("executor {}: closing the producer: {}", transactionalId, e.toString());
     }
@@ -805,12 +887,6 @@ public final class ExecutorRuntime implements AutoCloseable {
         .setReason(Texts.head(reason, Texts.MAX_REASON_BYTES)).setLogTail(Texts.tail(logTail, Texts.MAX_LOG_TAIL_BYTES));
   }
 
-  private static String describe(Throwable e) {
-    StringBuilder sb = new StringBuilder(String.valueOf(e.getMessage()));
-    for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) sb.append("; caused by ").append(c);
-    return sb.toString();
-  }
-
   private static void sleepQuietly(Duration d) {
     try {
       Thread.sleep(d.toMillis());
@@ -850,6 +926,7 @@ public final class ExecutorRuntime implements AutoCloseable {
   private final class Active implements AttemptListener {
     final AttemptId id;
     final long heartbeatMs;
+    final long heartbeatTimeoutMs;
     final long timeoutMs;
     /** When the local timeout fires; 0 for none. */
     final long deadline;
@@ -859,12 +936,28 @@ public final class ExecutorRuntime implements AutoCloseable {
     String cancelReason;
     boolean timedOut;
     boolean shutdown;
+    /** How long it had been silent when its lease ran out and it was stopped; 0 while it holds its lease. */
+    volatile long fencedAfterMs;
 
-    Active(AttemptId id, long heartbeatMs, long timeoutMs, long now) {
+    Active(AttemptId id, long heartbeatMs, long heartbeatTimeoutMs, long timeoutMs, long now) {
       this.id = id;
       this.heartbeatMs = heartbeatMs;
+      this.heartbeatTimeoutMs = heartbeatTimeoutMs;
       this.timeoutMs = timeoutMs;
       this.deadline = timeoutMs > 0 ? now + timeoutMs : 0;
+    }
+
+    /** Called by the watchdog, once, when the lease ran out. */
+    void fence(long silentMs) {
+      fencedAfterMs = Math.max(1, silentMs);
+      counters.fenced.incrementAndGet();
+      Duration grace = AttemptLeases.fenceGrace(heartbeatTimeoutMs, config.cancelGrace());
+      log.warn("executor {}: nothing of attempt {} reached Kafka for {} ms (lease {} ms of heartbeatTimeout {} ms); "
+          + "stopping it before the coordinator presumes it lost and retries it (SIGKILL after {})", transactionalId, id,
+          silentMs, AttemptLeases.leaseMs(heartbeatTimeoutMs), heartbeatTimeoutMs, grace);
+      if (running != null && !finishSignalled) {
+        cancelAsync(this, "executor " + config.instanceId() + " lost contact with Kafka for " + silentMs + " ms", grace);
+      }
     }
 
     String timeoutText() {
@@ -895,7 +988,7 @@ public final class ExecutorRuntime implements AutoCloseable {
     record Finished(Active active, AttemptOutcome outcome) implements Signal {}
   }
 
-  private record PendingLaunch(AttemptRequest request, long heartbeatMs) {}
+  private record PendingLaunch(AttemptRequest request, long heartbeatMs, long heartbeatTimeoutMs, long startedAtMs) {}
 
   /** A dead-letter record (raw bytes) or a task event (serialised at commit time). */
   private record Outgoing(String topic, byte[] key, byte[] value, Headers headers, TaskEvent event) {

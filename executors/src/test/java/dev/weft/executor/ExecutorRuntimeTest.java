@@ -184,6 +184,92 @@ class ExecutorRuntimeTest {
   }
 
   @Test
+  void shouldDeadLetterAMisKeyedCommandOnceWithoutRunningItAndRunTheNextCommand() throws Exception {
+    ExecutorRuntime runtime = start(processConfig("a"), processBackend());
+    String topic = topics.commands(ProcessBackend.NAME);
+    Path marker = work.resolve("marker");
+    TaskCommand misKeyed = command(CommandKind.RUN, attempt("r1", "mis", 1))
+        .setTaskSpecJson(Specs.json(Specs.process("mis", appendTo(marker), Map.of(), null))).build();
+    // Under the next command's key, so both land in one partition and this one comes first.
+    byte[] key = Topics.commandKey("r1", "next").getBytes(StandardCharsets.UTF_8);
+    producer.send(new ProducerRecord<>(topic, key, serdes.taskCommand().serializer().serialize(topic, misKeyed))).get();
+
+    run(attempt("r1", "next", 1), Specs.process("next", List.of("true"), Map.of(), null), 0);
+
+    awaitEvents("r1", "next", 1, SUCCEEDED);
+    ConsumerRecord<byte[], byte[]> dead = awaitDeadLetter();
+    assertThat(header(dead, DeadLetterHeaders.REASON))
+        .startsWith("RUN command for r1/mis#1 has key 'r1/next'; commands must be keyed runId/taskId ('r1/mis')");
+    assertThat(dead.key()).isEqualTo(key);
+    assertThat(header(dead, DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("0");
+    assertThat(deadLetters).as("dead-lettered once").hasSize(1);
+    assertThat(eventsOf("r1", "mis", 1)).as("nothing reported for a command that was not acted on").isEmpty();
+    assertThat(marker).doesNotExist();
+    assertThat(runtime.counters().launched()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldDeadLetterARecordNamingAnUnknownSchemaIdAndRunTheNextCommand() throws Exception {
+    ExecutorRuntime runtime = start(processConfig("a"), processBackend());
+    String topic = topics.commands(ProcessBackend.NAME);
+    byte[] unknownId = java.nio.ByteBuffer.allocate(9).put((byte) 0).putInt(987_654).put(new byte[] {2, 4, 6, 8}).array();
+    byte[] key = Topics.commandKey("r1", "next").getBytes(StandardCharsets.UTF_8);
+    producer.send(new ProducerRecord<>(topic, key, unknownId)).get();
+
+    run(attempt("r1", "next", 1), Specs.process("next", List.of("true"), Map.of(), null), 0);
+
+    awaitEvents("r1", "next", 1, SUCCEEDED);
+    ConsumerRecord<byte[], byte[]> dead = awaitDeadLetter();
+    assertThat(dead.value()).isEqualTo(unknownId);
+    assertThat(header(dead, DeadLetterHeaders.REASON)).startsWith("not a TaskCommand").contains("schema id 987654 is unknown");
+    assertThat(deadLetters).as("dead-lettered once").hasSize(1);
+    assertThat(runtime.counters().deadLettered()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldNeitherRunNorDeadLetterACommandWhileTheRegistryIsDownAndRunItWhenItIsBack() throws Exception {
+    SwitchableRegistry lookup = new SwitchableRegistry(new dev.weft.serde.SchemaRegistryClient(registry.url()));
+    WeftSerdes cutOff = new WeftSerdes(lookup);
+    lookup.down = true;
+    ExecutorConfig config = ExecutorConfig.builder(kafka.bootstrapServers(), cutOff.taskCommand(), cutOff.taskEvent())
+        .topics(topics).groupId(group).instanceId("a").outputChecker(new LocalOutputChecker(work)).build();
+    ExecutorRuntime runtime = start(config, processBackend());
+
+    run(attempt("r1", "waits", 1), Specs.process("waits", List.of("true"), Map.of(), null), 0);
+    Conditions.await("the command to be tried twice while the registry is down", WAIT, () -> runtime.counters().registryWaits() >= 2);
+    assertThat(poll()).isEmpty();
+    assertThat(deadLetters).isEmpty();
+    lookup.down = false;
+
+    awaitEvents("r1", "waits", 1, SUCCEEDED);
+    assertThat(deadLetters).isEmpty();
+    assertThat(runtime.counters().deadLettered()).isZero();
+    assertThat(kinds(eventsOf("r1", "waits", 1))).containsExactly(STARTED, HEARTBEAT, SUCCEEDED);
+  }
+
+  /** A real registry that can be made to look unreachable. */
+  private static final class SwitchableRegistry implements dev.weft.serde.SchemaLookup {
+    private final dev.weft.serde.SchemaLookup real;
+    volatile boolean down;
+
+    SwitchableRegistry(dev.weft.serde.SchemaLookup real) {
+      this.real = real;
+    }
+
+    @Override
+    public int register(String subject, org.apache.avro.Schema schema) {
+      if (down) throw new dev.weft.serde.SchemaRegistryException("POST " + subject + ": connection refused (test)");
+      return real.register(subject, schema);
+    }
+
+    @Override
+    public org.apache.avro.Schema getById(int id) {
+      if (down) throw new dev.weft.serde.SchemaRegistryException("GET /schemas/ids/" + id + ": connection refused (test)");
+      return real.getById(id);
+    }
+  }
+
+  @Test
   void shouldFailASpecThatDoesNotParseAsInvalidSpec() throws Exception {
     start(processConfig("a"), processBackend());
 
@@ -258,6 +344,32 @@ class ExecutorRuntimeTest {
   }
 
   @Test
+  void shouldCloseWithinTenSecondsWithDefaultSettingsEvenWhenATaskIgnoresSigterm() throws Exception {
+    ExecutorConfig defaults = ExecutorConfig.builder(kafka.bootstrapServers(), serdes.taskCommand(), serdes.taskEvent())
+        .topics(topics).groupId(group).instanceId("a").build();
+    ExecutorRuntime runtime = start(defaults, processBackend());
+    run(attempt("r1", "stubborn", 1), Specs.process("stubborn", List.of("sh", "-c", "trap '' TERM; sleep 100"), Map.of(), null), 0);
+    ProcessHandle root = ProcessHandle.of(Long.parseLong(awaitEvents("r1", "stubborn", 1, HEARTBEAT).get(1).getHandle())).orElseThrow();
+    List<ProcessHandle> tree = Conditions.awaitValue("the task's tree", WAIT, () -> {
+      List<ProcessHandle> t = new ArrayList<>(root.descendants().toList());
+      t.add(root);
+      return t.size() >= 3 ? t : null;
+    });
+
+    long t0 = System.nanoTime();
+    runtime.close();
+    long closeMs = (System.nanoTime() - t0) / 1_000_000;
+
+    System.out.println("close() with a task that ignores SIGTERM took " + closeMs + " ms");
+    assertThat(closeMs).isLessThan(10_000);
+    assertThat(runtime.state()).isEqualTo(ExecutorRuntime.State.CLOSED);
+    // Killed ones are reaped by init a moment later.
+    Conditions.await("the task's tree to be gone", Duration.ofSeconds(5), () -> tree.stream().noneMatch(ProcessHandle::isAlive));
+    TaskEvent lost = last(awaitEvents("r1", "stubborn", 1, FAILED));
+    assertThat(lost.getFailureKind()).isEqualTo(FailureKind.LOST);
+  }
+
+  @Test
   void shouldCancelARunningProcessTreeAndReportCancelled() throws Exception {
     start(processConfig("a"), processBackend());
     run(attempt("r1", "tree", 1), Specs.process("tree", List.of("sh", "-c", "sleep 100 & sleep 100; wait"), Map.of(), null), 0);
@@ -307,7 +419,7 @@ class ExecutorRuntimeTest {
 
     send(command(CommandKind.RUN, attempt("r1", "beat", 1))
         .setTaskSpecJson(Specs.json(Specs.process("beat", List.of("sleep", "1.5"), Map.of(), null)))
-        .setHeartbeatIntervalMs(300).build());
+        .setHeartbeatIntervalMs(300).setHeartbeatTimeoutMs(10_000).build());
 
     List<TaskEvent> got = awaitEvents("r1", "beat", 1, SUCCEEDED);
     assertThat(kinds(got).stream().filter(k -> k == HEARTBEAT).count()).isBetween(3L, 7L);
@@ -402,10 +514,32 @@ class ExecutorRuntimeTest {
     assertThat(runtime.counters().launched()).isZero();
   }
 
+  @Test
+  void shouldAskTheBackendToStopTheWorkOfACancelledAttemptThatDoesNotRunHere() throws Exception {
+    AdoptingBackend backend = new AdoptingBackend(attempt("r1", "adopted", 1));
+    kafka.createTopics(List.of(topics.commands(backend.name())), 1);
+    ExecutorRuntime runtime = start(processConfig("a"), backend);
+    awaitEvents("r1", "adopted", 1, HEARTBEAT);
+
+    // Its executor died for good; the coordinator presumed it lost and sent a CANCEL, which reached this instance.
+    send(command(CommandKind.CANCEL, attempt("r1", "orphan", 1)).setExecutor(backend.name()).setReason("presumed lost").build());
+
+    Conditions.await("the backend to stop the orphan", WAIT, () -> runtime.counters().unwatchedStops() == 1);
+    assertThat(backend.stoppedUnwatched).containsExactly(attempt("r1", "orphan", 1));
+    assertThat(eventsOf("r1", "orphan", 1)).as("whoever watches the work reports it, not this instance").isEmpty();
+  }
+
   /** A backend whose work outlives the executor (like containers): it finds one attempt on start. */
   private static final class AdoptingBackend implements dev.weft.executor.backend.ExecutorBackend {
     private final dev.weft.executor.backend.AttemptId running;
+    final List<dev.weft.executor.backend.AttemptId> stoppedUnwatched = new java.util.concurrent.CopyOnWriteArrayList<>();
     volatile dev.weft.executor.backend.AttemptListener listener;
+
+    @Override
+    public boolean stopUnwatched(dev.weft.executor.backend.AttemptId id, Duration grace, String reason) {
+      stoppedUnwatched.add(id);
+      return true;
+    }
 
     AdoptingBackend(dev.weft.executor.backend.AttemptId running) {
       this.running = running;

@@ -23,6 +23,7 @@ final class Outputs {
         .setTaskSpecJson(task.getSpecJson())
         .setTimeoutMs(task.getTimeoutMs())
         .setHeartbeatIntervalMs(heartbeatIntervalMs(task.getHeartbeatTimeoutMs()))
+        .setHeartbeatTimeoutMs(task.getHeartbeatTimeoutMs())
         .build();
   }
 

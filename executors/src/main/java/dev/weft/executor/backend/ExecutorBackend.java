@@ -38,6 +38,20 @@ public interface ExecutorBackend extends AutoCloseable {
   }
 
   /**
+   * Stops the work of an attempt that this executor instance does not run, when the backend can find it: a CANCEL
+   * for it reached this instance. That is how work whose executor died for good is stopped: the coordinator presumes
+   * the attempt lost and sends a CANCEL, which whichever instance now owns the partition reads. Only backends whose
+   * work outlives its executor and can be found by attempt id (containers, by name) do anything; nothing is reported
+   * here, since whoever watches the work, if anyone, reports how it ended. Returns at once; may be called from any
+   * thread.
+   *
+   * @return whether work of that attempt was found and is being stopped
+   */
+  default boolean stopUnwatched(AttemptId id, java.time.Duration grace, String reason) {
+    return false;
+  }
+
+  /**
    * Whether an attempt of this backend changes nothing outside Weft (noop). The runtime then launches before the
    * transaction that carries STARTED, so an attempt that finishes inside {@link #launch} sends STARTED and its
    * outcome in one transaction instead of two; if that transaction aborts, nothing happened and the command is

@@ -28,6 +28,7 @@ import dev.weft.executor.backend.AttemptRequest;
 import dev.weft.executor.backend.ExecutorBackend;
 import dev.weft.executor.backend.LaunchException;
 import dev.weft.executor.backend.RunningAttempt;
+import dev.weft.executor.backend.TaskEnvironment;
 import dev.weft.spec.MemorySize;
 import dev.weft.spec.Resources;
 import java.io.IOException;
@@ -295,6 +296,37 @@ public final class ContainerBackend implements ExecutorBackend {
     }
   }
 
+  /**
+   * Stops the attempt's container when it runs on this engine in this backend's scope and this backend does not watch
+   * it: SIGTERM now, SIGKILL after the grace. The container is not removed here: an executor still watching it (one
+   * that lost the partition in a rebalance) reports and removes it, or the next one to start adopts it and reports it
+   * from its recorded exit code.
+   */
+  @Override
+  public boolean stopUnwatched(AttemptId id, Duration grace, String reason) {
+    if (closed) return false;
+    String name = containerName(id);
+    if (watched.containsKey(name)) return false;
+    Optional<InspectContainerResponse> found;
+    try {
+      found = inspectByName(name);
+    } catch (RuntimeException e) {
+      LOG.warn("{}: looking for container {} to stop it failed: {}", id, name, e.toString());
+      return false;
+    }
+    if (found.isEmpty()) return false;
+    InspectContainerResponse c = found.get();
+    Map<String, String> labels = c.getConfig() == null || c.getConfig().getLabels() == null ? Map.of() : c.getConfig().getLabels();
+    boolean ours = attemptOf(labels).map(id::equals).orElse(false) && Objects.equals(labels.get(LABEL_SCOPE), settings.scope());
+    boolean running = c.getState() != null && Boolean.TRUE.equals(c.getState().getRunning());
+    if (!ours || !running) return false;
+    LOG.warn("{}: stopping container {}, which no executor here watches ({}); SIGKILL after {}", id, name, reason, grace);
+    String containerId = c.getId();
+    scheduler.execute(() -> signal(containerId, "SIGTERM"));
+    scheduler.schedule(() -> signal(containerId, "SIGKILL"), grace.toMillis(), TimeUnit.MILLISECONDS);
+    return true;
+  }
+
   /** Leaves every container running: a restarted executor adopts them. */
   @Override
   public void close() {
@@ -493,11 +525,10 @@ public final class ContainerBackend implements ExecutorBackend {
         .withHostConfig(host);
     if (!spec.command().isEmpty()) cmd.withCmd(spec.command());
     if (spec.entrypoint() != null) cmd.withEntrypoint(spec.entrypoint());
-    if (!spec.env().isEmpty()) {
-      List<String> env = new ArrayList<>();
-      spec.env().forEach((k, v) -> env.add(k + "=" + (v == null ? "" : v)));
-      cmd.withEnv(env);
-    }
+    // The attempt's own variables (TaskEnvironment) are added after the task's and replace any of the same name.
+    List<String> env = new ArrayList<>();
+    TaskEnvironment.over(spec.env(), id).forEach((k, v) -> env.add(k + "=" + (v == null ? "" : v)));
+    cmd.withEnv(env);
     if (spec.workdir() != null) cmd.withWorkingDir(spec.workdir());
     return cmd;
   }

@@ -9,6 +9,7 @@ import dev.weft.executor.backend.AttemptRequest;
 import dev.weft.executor.backend.ExecutorBackend;
 import dev.weft.executor.backend.LaunchException;
 import dev.weft.executor.backend.RunningAttempt;
+import dev.weft.executor.backend.TaskEnvironment;
 import dev.weft.spec.ProcessSpec;
 import java.io.File;
 import java.io.IOException;
@@ -35,8 +36,12 @@ import org.slf4j.LoggerFactory;
  * unless argv asks for one), with {@code process.env} added to the executor's own environment and
  * {@code process.workdir} as working directory (relative to this backend's base directory).
  *
+ * <p>The task's environment is the executor's, then {@code process.env}, then {@link TaskEnvironment}'s variables,
+ * which win. The process is started by {@link ChildLauncher}, so it and everything it starts die with the executor
+ * even when the executor is killed with SIGKILL. The handle is the pid of the launcher's guard, the parent of the task.
+ *
  * <p>Output: stdout and stderr are read on two threads per process into one bounded tail, interleaved line by line;
- * the last stderr line goes into the failure reason. The handle is the pid.
+ * the last stderr line goes into the failure reason.
  *
  * <p>Cancel sends SIGTERM to the whole process tree (the process and every descendant, so the children of a
  * {@code sh -c} die too) and SIGKILL to whatever is still alive after the grace period.
@@ -105,12 +110,12 @@ public final class ProcessBackend implements ExecutorBackend {
           "task '" + request.task().id() + "': process.workdir " + workdir + " is not an existing directory");
     }
     ProcessBuilder pb = new ProcessBuilder(spec.argv()).directory(workdir.toFile());
-    pb.environment().putAll(spec.env());
+    pb.environment().putAll(TaskEnvironment.over(spec.env(), request.id()));
     // No stdin: a task that reads it sees end-of-file at once instead of hanging on a pipe nobody writes.
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     Process process;
     try {
-      process = pb.start();
+      process = ChildLauncher.start(pb);
     } catch (IOException e) {
       throw new LaunchException(FailureKind.LAUNCH_ERROR,
           "cannot start '" + spec.argv().get(0) + "' in " + workdir + ": " + startFailure(e), e);

@@ -6,6 +6,8 @@ import dev.weft.executor.backend.AttemptRequest;
 import dev.weft.executor.backend.ExecutorBackend;
 import dev.weft.executor.backend.LaunchException;
 import dev.weft.executor.backend.RunningAttempt;
+import dev.weft.executor.backend.TaskEnvironment;
+import dev.weft.executor.process.ChildLauncher;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -92,10 +94,11 @@ public final class SparkBackend implements ExecutorBackend {
     SparkSubmitCommand command = SparkSubmitCommand.of(config.launcher(), spec);
     ProcessBuilder builder = new ProcessBuilder(command.argv()).directory(config.workDir().toFile());
     builder.environment().putAll(config.env());
-    builder.environment().putAll(spec.env());
+    builder.environment().putAll(TaskEnvironment.over(spec.env(), id));
     Process process;
     try {
-      process = builder.start();
+      // A local or client-mode driver is a child of this executor: it must die with it (ChildLauncher).
+      process = ChildLauncher.start(builder);
     } catch (IOException e) {
       deleteQuietly(paramsFile);
       throw new LaunchException(FailureKind.LAUNCH_ERROR, "cannot start spark-submit '" + command.argv().get(0)

@@ -92,6 +92,44 @@ class ContainerBackendTest {
   }
 
   @Test
+  void shouldGiveTheTaskItsRunTaskAndAttemptWhichItsOwnEnvCannotOverride() throws Exception {
+    AttemptRequest request = request("who", """
+        {"image": "%s", "env": {"WEFT_ATTEMPT": "99", "GREETING": "hi"},
+         "command": ["sh", "-c", "echo \\"$GREETING|$WEFT_RUN_ID|$WEFT_TASK_ID|$WEFT_ATTEMPT|$WEFT_ATTEMPT_ID\\""]}
+        """.formatted(IMAGE), null);
+    AttemptId id = request.id();
+
+    AttemptOutcome outcome = run(request);
+
+    assertThat(outcome.succeeded()).as("outcome %s", outcome).isTrue();
+    assertThat(outcome.logTail().trim()).isEqualTo("hi|" + id.runId() + "|who|1|" + id.runId() + "/who#1");
+  }
+
+  @Test
+  void shouldStopAContainerThatNoExecutorWatchesAndLeaveWatchedOnesAlone() throws Exception {
+    // The executor that started it is gone: its backend closed without stopping it, as after a kill.
+    ContainerBackend dead = new ContainerBackend(ContainerBackend.Settings.defaults());
+    AttemptRequest orphan = request("orphan", """
+        {"image": "%s", "command": ["sleep", "300"]}
+        """.formatted(IMAGE), null);
+    String orphanId = dead.launch(orphan, new Recorder()).handle();
+    dead.close();
+    AttemptRequest watchedHere = request("watched", """
+        {"image": "%s", "command": ["sleep", "300"]}
+        """.formatted(IMAGE), null);
+    RunningAttempt watched = backend.launch(watchedHere, new Recorder());
+    assertThat(running(orphanId)).isTrue();
+
+    assertThat(backend.stopUnwatched(watchedHere.id(), Duration.ofSeconds(1), "x")).as("watched here").isFalse();
+    assertThat(backend.stopUnwatched(new AttemptId(RUN_PREFIX + "-none", "none", 1), Duration.ofSeconds(1), "x")).isFalse();
+    assertThat(backend.stopUnwatched(orphan.id(), Duration.ofSeconds(1), "presumed lost")).isTrue();
+
+    waitFor("the orphan container to stop", () -> !running(orphanId));
+    assertThat(running(watched.handle())).as("the watched container runs on").isTrue();
+    watched.cancel(Duration.ZERO, "test over");
+  }
+
+  @Test
   void shouldReportOomKilledWhenTheMemoryLimitIsExceeded() throws Exception {
     AttemptOutcome outcome = run(request("hog", """
         {"image": "%s", "command": ["sh", "-c", "x=$(head -c 100000000 /dev/zero | tr '\\\\0' a); echo ${#x}"]}

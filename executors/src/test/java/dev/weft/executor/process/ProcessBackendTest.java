@@ -11,8 +11,10 @@ import dev.weft.executor.RecordingListener;
 import dev.weft.executor.Texts;
 import dev.weft.executor.backend.AttemptId;
 import dev.weft.executor.backend.AttemptOutcome;
+import dev.weft.executor.backend.AttemptRequest;
 import dev.weft.executor.backend.LaunchException;
 import dev.weft.executor.backend.RunningAttempt;
+import dev.weft.spec.TaskSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,6 +85,20 @@ class ProcessBackendTest {
 
     assertThat(outcome.succeeded()).as("outcome %s", outcome).isTrue();
     assertThat(outcome.logTail().trim()).isEqualTo("hi from " + base.toRealPath().resolve("sub") + ", path set: yes");
+  }
+
+  @Test
+  void shouldGiveTheTaskItsRunTaskAndAttemptWhichItsOwnEnvCannotOverride() throws Exception {
+    backend = new ProcessBackend(base, null);
+    RecordingListener listener = new RecordingListener();
+    TaskSpec spec = process("who", List.of("sh", "-c", "echo \"$WEFT_RUN_ID|$WEFT_TASK_ID|$WEFT_ATTEMPT|$WEFT_ATTEMPT_ID\""),
+        Map.of("WEFT_ATTEMPT", "99", "WEFT_RUN_ID", "not-mine"), null);
+
+    backend.launch(new AttemptRequest(new AttemptId("run-7", "who", 3), "p", spec, (Duration) null), listener);
+    AttemptOutcome outcome = listener.await(WAIT);
+
+    assertThat(outcome.succeeded()).as("outcome %s", outcome).isTrue();
+    assertThat(outcome.logTail().trim()).isEqualTo("run-7|who|3|run-7/who#3");
   }
 
   @Test

@@ -146,6 +146,25 @@ class SparkBackendTest {
   }
 
   @Test
+  void shouldGiveSparkSubmitAndSoALocalDriverTheAttemptsIdentityWhichSparkEnvCannotOverride() throws Exception {
+    // A stand-in spark-submit that prints what it was given: a local or client-mode driver inherits this environment.
+    Path script = Files.createDirectories(dir.resolve("fake-spark/bin")).resolve("spark-submit");
+    Files.writeString(script, "#!/bin/sh\necho \"$WEFT_RUN_ID|$WEFT_TASK_ID|$WEFT_ATTEMPT|$WEFT_ATTEMPT_ID|$GREETING\"\n");
+    Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    SparkBackend fake = new SparkBackend(new SparkBackendConfig(
+        new SparkBackendConfig.Launcher.SparkSubmitScript(script), "local[1]", Map.of(), Map.of(), null, dir));
+    RecordingListener listener = new RecordingListener();
+
+    fake.launch(request("who", Map.of("mainClass", "x.Y", "appResource", "a.jar",
+        "env", Map.of("WEFT_ATTEMPT", "99", "GREETING", "hi")), null), listener);
+    AttemptOutcome outcome = listener.outcome.get(60, TimeUnit.SECONDS);
+    fake.close();
+
+    assertThat(outcome.succeeded()).as("outcome %s", outcome).isTrue();
+    assertThat(outcome.logTail()).contains("run-1|who|1|run-1/who#1|hi");
+  }
+
+  @Test
   void shouldReportLaunchErrorWhenSparkSubmitIsMissing() {
     Path missing = dir.resolve("no-spark/bin/spark-submit");
     SparkBackend noSpark = new SparkBackend(new SparkBackendConfig(

@@ -1,0 +1,178 @@
+package dev.weft.executor.process;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts the executor's child processes (process tasks, local Spark drivers) so that they die with the executor.
+ *
+ * <p><b>Why.</b> An executor killed with SIGKILL (the OOM killer, {@code kill -9}, a node drain past its grace) runs
+ * no shutdown hook. Its children would keep running, unseen, while the coordinator presumes their attempts lost and
+ * starts new ones: the same task twice at once. Killing leftovers when the next instance starts (pid files, see
+ * {@link ProcessBackend}) only helps if one starts on the same machine, and only then.
+ *
+ * <p><b>How.</b> Each child is started as {@code setpriv --pdeathsig SIGUSR2 -- sh -c GUARD ...}: the kernel sends
+ * the guard shell SIGUSR2 when its parent dies, and the guard then SIGKILLs the task's whole process group (the task
+ * runs under {@code setsid}, so it leads its own group and everything it starts belongs to it, unless it starts a
+ * session of its own). A SIGTERM to the guard (cancel) is passed on to the whole group, and the guard exits with the
+ * task's exit code, so for the caller the guard stands in for the task. The task's argv, environment, working
+ * directory and pipes are the caller's {@link ProcessBuilder}'s.
+ *
+ * <p>The kernel sends the parent-death signal when the <em>thread</em> that forked the child ends, not the process.
+ * So every child is forked on one launcher thread that lives as long as the JVM, never on a pool or loop thread that
+ * may end while its children run.
+ *
+ * <p>A gap remains: if the executor dies between the fork and {@code setpriv}'s prctl, no signal comes. The guard
+ * closes most of it by exiting at once when its parent is not the executor any more, and the leftover kill at the next
+ * start covers the rest. Where {@code setpriv} or {@code setsid} is missing (not Linux, util-linux not installed),
+ * children start unguarded and a warning says so once.
+ */
+public final class ChildLauncher {
+  /** The signal the guard receives when the executor dies; not TERM, which means "cancel, with a grace period". */
+  static final String DEATH_SIGNAL = "USR2";
+
+  /**
+   * $1 is the executor's pid, then the task's argv. Traps come first, so that no signal arrives unhandled. {@code wait}
+   * returns early when a trapped signal arrives, so it is repeated until the task has really exited.
+   */
+  static final String GUARD = String.join("\n",
+      "executor=$1; shift",
+      "trap 'kill -s KILL -- -\"$child\" 2>/dev/null; exit 137' " + DEATH_SIGNAL,
+      "trap 'kill -s TERM -- -\"$child\" 2>/dev/null' TERM",
+      "[ \"$PPID\" = \"$executor\" ] || exit 137",
+      "%SETSID% \"$@\" &",
+      "child=$!",
+      "while :; do",
+      "  wait \"$child\"",
+      "  code=$?",
+      "  kill -0 \"$child\" 2>/dev/null || exit \"$code\"",
+      "done");
+
+  private static final Logger log = LoggerFactory.getLogger(ChildLauncher.class);
+  private static final Optional<Tools> TOOLS = Tools.find();
+  /** One thread for the life of the JVM: children die when the thread that forked them ends (see the class comment). */
+  private static final ExecutorService LAUNCHER = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "weft-child-launcher");
+    t.setDaemon(true);
+    return t;
+  });
+
+  private ChildLauncher() {}
+
+  /** Whether children are guarded here ({@code setpriv}, {@code setsid} and {@code sh} were found). */
+  public static boolean guarded() {
+    return TOOLS.isPresent();
+  }
+
+  /**
+   * Starts {@code builder}'s command guarded (see the class comment) on the launcher thread.
+   *
+   * @return the guard process, which stands in for the task: its pid leads the task's tree, its exit code is the
+   *     task's, its pipes are the task's
+   * @throws IOException as {@link ProcessBuilder#start()} would, including for a program that is not found
+   */
+  public static Process start(ProcessBuilder builder) throws IOException {
+    ProcessBuilder toStart = builder;
+    if (TOOLS.isPresent()) {
+      List<String> argv = builder.command();
+      // The guard always starts; a missing program would only show as exit code 127. Fail as the JDK would instead.
+      requireExecutable(argv.get(0), builder.directory());
+      List<String> guarded = new ArrayList<>(TOOLS.get().prefix());
+      guarded.add(Long.toString(ProcessHandle.current().pid()));
+      guarded.addAll(argv);
+      toStart = copy(builder, guarded);
+    }
+    ProcessBuilder b = toStart;
+    Future<Process> started = LAUNCHER.submit(b::start);
+    try {
+      return started.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) throw io;
+      if (e.getCause() instanceof RuntimeException r) throw r;
+      throw new IOException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      // The launch may still happen; the caller sees a failure and the leftover kill at the next start is the net.
+      throw new IOException("interrupted while starting " + builder.command().get(0), e);
+    }
+  }
+
+  private static ProcessBuilder copy(ProcessBuilder from, List<String> command) {
+    ProcessBuilder to = new ProcessBuilder(command)
+        .directory(from.directory())
+        .redirectInput(from.redirectInput())
+        .redirectOutput(from.redirectOutput())
+        .redirectError(from.redirectError())
+        .redirectErrorStream(from.redirectErrorStream());
+    to.environment().clear();
+    to.environment().putAll(from.environment());
+    return to;
+  }
+
+  /** The JDK's own check and message ({@code error=2, No such file or directory}), made before the guard starts. */
+  private static void requireExecutable(String program, File directory) throws IOException {
+    String where = directory == null ? "" : " (in directory \"" + directory + "\")";
+    Path found = null;
+    if (program.contains("/")) {
+      Path p = Path.of(program);
+      if (!p.isAbsolute() && directory != null) p = directory.toPath().resolve(p);
+      if (Files.exists(p)) found = p;
+    } else {
+      // The JDK searches the executor's own PATH, not the child's environment; so does this.
+      for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+        Path p = Path.of(dir.isEmpty() ? "." : dir).resolve(program);
+        if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+          found = p;
+          break;
+        }
+        if (found == null && Files.exists(p)) found = p;
+      }
+    }
+    if (found == null) {
+      throw new IOException("Cannot run program \"" + program + "\"" + where + ": error=2, No such file or directory");
+    }
+    if (Files.isDirectory(found) || !Files.isExecutable(found)) {
+      throw new IOException("Cannot run program \"" + program + "\"" + where + ": error=13, Permission denied");
+    }
+  }
+
+  /** Absolute paths of the tools, so a task's own PATH can never hide them. */
+  private record Tools(Path setpriv, Path setsid, Path sh) {
+    static Optional<Tools> find() {
+      Optional<Path> setpriv = onPath("setpriv");
+      Optional<Path> setsid = onPath("setsid");
+      Optional<Path> sh = Files.isExecutable(Path.of("/bin/sh")) ? Optional.of(Path.of("/bin/sh")) : onPath("sh");
+      if (setpriv.isEmpty() || setsid.isEmpty() || sh.isEmpty()) {
+        log.warn("setpriv or setsid (util-linux) not found on PATH: child processes will NOT die with the executor "
+            + "if it is killed; only the leftover kill at the next start stops them. Install util-linux.");
+        return Optional.empty();
+      }
+      return Optional.of(new Tools(setpriv.get(), setsid.get(), sh.get()));
+    }
+
+    List<String> prefix() {
+      return List.of(setpriv.toString(), "--pdeathsig", DEATH_SIGNAL, "--", sh.toString(), "-c",
+          GUARD.replace("%SETSID%", setsid.toString()), "weft-guard");
+    }
+
+    private static Optional<Path> onPath(String name) {
+      for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+        if (dir.isEmpty()) continue;
+        Path p = Path.of(dir, name);
+        if (Files.isRegularFile(p) && Files.isExecutable(p)) return Optional.of(p);
+      }
+      return Optional.empty();
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package dev.weft.executor.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.weft.executor.Conditions;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Work dies with its executor: an executor JVM killed with SIGKILL takes its task's whole process tree with it. */
+class ChildLauncherTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  @TempDir Path work;
+  private final List<ProcessHandle> toReap = new ArrayList<>();
+
+  @AfterEach
+  void tearDown() {
+    toReap.forEach(ProcessHandle::destroyForcibly);
+  }
+
+  @Test
+  void shouldGuardChildrenOnThisMachine() {
+    // No silent skip: without util-linux the guarantee below does not hold, and that must show as a failure.
+    assertThat(ChildLauncher.guarded()).as("setpriv and setsid (util-linux) are on the PATH").isTrue();
+  }
+
+  @Test
+  void shouldKillTheTasksWholeTreeWhenTheExecutorJvmIsKilled() throws Exception {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process executor = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+        KilledExecutorProbe.class.getName(), work.toString())
+        .redirectErrorStream(true).start();
+    toReap.add(executor.toHandle());
+    BufferedReader out = new BufferedReader(new InputStreamReader(executor.getInputStream(), StandardCharsets.UTF_8));
+    long pid = -1;
+    for (String line; (line = out.readLine()) != null; ) {
+      if (line.startsWith("pid ")) {
+        pid = Long.parseLong(line.substring(4).trim());
+        break;
+      }
+    }
+    assertThat(pid).as("the probe executor printed its task's pid").isPositive();
+    ProcessHandle root = ProcessHandle.of(pid).orElseThrow();
+    // The task shell and its two sleeps, under the guard.
+    List<ProcessHandle> tree = Conditions.awaitValue("the task's tree of 4 processes", WAIT, () -> {
+      List<ProcessHandle> t = new ArrayList<>(root.descendants().toList());
+      t.add(root);
+      return t.size() >= 4 ? t : null;
+    });
+    toReap.addAll(tree);
+    assertThat(tree).as("alive after the thread that asked for the launch ended").allMatch(ProcessHandle::isAlive);
+
+    executor.destroyForcibly();
+    executor.waitFor();
+
+    Conditions.await("every process of the killed executor's task to be gone: " + tree, WAIT,
+        () -> tree.stream().noneMatch(ProcessHandle::isAlive));
+  }
+}
