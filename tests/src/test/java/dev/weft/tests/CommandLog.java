@@ -13,7 +13,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -23,9 +30,14 @@ import org.apache.kafka.common.serialization.Deserializer;
 /**
  * Every committed command a Weft published, read from all its {@code commands.<executor>} topics with read_committed,
  * as an executor sees them: what the exactly-once promise is about.
+ *
+ * <p>A command's own timestamp is not when it was sent: Kafka Streams gives an output record the timestamp of the
+ * input record that caused it (the request, the executor's event), and {@code issuedAtMs} is that time too, so that a
+ * replay decides the same. {@link #stampOnAppend} makes the broker stamp each command when it is appended instead,
+ * which is what a measurement of dispatch needs.
  */
 public final class CommandLog {
-  /** One command as published: which attempt, and when (the record's timestamp, the coordinator's clock). */
+  /** One command as published: which attempt, and its record timestamp (see {@link #stampOnAppend}). */
   public record Sent(CommandKind kind, String runId, String taskId, int attempt, long timestampMs) {
     public String attemptKey() {
       return runId + "/" + taskId + "#" + attempt;
@@ -33,6 +45,24 @@ public final class CommandLog {
   }
 
   private CommandLog() {}
+
+  /**
+   * Sets {@code message.timestamp.type=LogAppendTime} on every command topic of {@code topics}: from then on a
+   * command's timestamp is the broker's clock when the coordinator wrote it (its transaction commits within the commit
+   * interval after that).
+   */
+  public static void stampOnAppend(String bootstrapServers, Topics topics) {
+    Map<ConfigResource, java.util.Collection<AlterConfigOp>> ops = new HashMap<>();
+    for (String executor : PipelineSpecs.EXECUTORS) {
+      ops.put(new ConfigResource(ConfigResource.Type.TOPIC, topics.commands(executor)), List.of(new AlterConfigOp(
+          new ConfigEntry(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"), AlterConfigOp.OpType.SET)));
+    }
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+      admin.incrementalAlterConfigs(ops).all().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("could not set LogAppendTime on the command topics of " + topics.prefix(), e);
+    }
+  }
 
   /** Every committed command on the topics of {@code topics}, in timestamp order. */
   public static List<Sent> read(String bootstrapServers, Topics topics, WeftSerdes serdes) {

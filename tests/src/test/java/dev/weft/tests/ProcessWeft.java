@@ -68,6 +68,7 @@ public final class ProcessWeft implements AutoCloseable {
       throw new IllegalStateException(e);
     }
     shared.kafka().createTopics(topics.all(PipelineSpecs.EXECUTORS.stream().sorted().toList()), partitions);
+    CommandLog.stampOnAppend(shared.bootstrapServers(), topics);
     this.client = new WeftClient(shared.bootstrapServers(), shared.serdes(), topics);
   }
 
@@ -160,7 +161,11 @@ public final class ProcessWeft implements AutoCloseable {
     return client.await(run, timeout, RunListener.NONE);
   }
 
-  /** Every committed command of this Weft so far (read_committed, all executors), in timestamp order. */
+  /**
+   * Every committed command of this Weft so far (read_committed, all executors), in timestamp order. Its command
+   * topics are stamped by the broker on append ({@link CommandLog#stampOnAppend}): a timestamp is when the command was
+   * written.
+   */
   public List<CommandLog.Sent> commands() {
     return CommandLog.read(shared.bootstrapServers(), topics, shared.serdes());
   }
