@@ -4,7 +4,6 @@ import dev.weft.client.RunListener;
 import dev.weft.client.RunResult;
 import dev.weft.client.SubmittedRun;
 import dev.weft.client.WeftClient;
-import dev.weft.devstack.DevStack;
 import dev.weft.serde.WeftSerdes;
 import dev.weft.spec.PipelineSpec;
 import dev.weft.spec.PipelineSpecs;
@@ -20,13 +19,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 
 /**
  * A Weft whose coordinators and executors run as separate OS processes ({@code weft coordinator}, {@code weft executor
- * NAME}, each its own JVM) on the suite's shared broker and registry ({@link SharedStack}), under a topic prefix, an
- * application id and executor groups of its own: the harness for crash and scale tests.
+ * NAME}, each its own JVM) on a broker and registry (the suite's shared ones, {@link SharedStack}, or any others, such
+ * as a {@code weft dev --only broker,registry} process), under a topic prefix, an application id and executor groups
+ * of its own: the harness for crash and scale tests.
  *
  * <pre>{@code
  * try (ProcessWeft weft = new ProcessWeft("crash", 4)) {
@@ -49,7 +53,9 @@ public final class ProcessWeft implements AutoCloseable {
   /** A JVM start on a loaded two-core machine, a group join and a state restore, with room to spare. */
   public static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
 
-  private final DevStack shared = SharedStack.get();
+  private final String bootstrapServers;
+  private final String registryUrl;
+  private final WeftSerdes serdes;
   private final String prefix;
   private final Topics topics;
   private final Path dir;
@@ -58,8 +64,16 @@ public final class ProcessWeft implements AutoCloseable {
   private final Map<String, Integer> apiPorts = new java.util.concurrent.ConcurrentHashMap<>();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-  /** Creates this Weft's topics ({@code partitions} each) on the shared broker. */
+  /** Creates this Weft's topics ({@code partitions} each) on the suite's shared broker. */
   public ProcessWeft(String name, int partitions) {
+    this(name, partitions, SharedStack.get().bootstrapServers(), SharedStack.get().registryUrl());
+  }
+
+  /** Creates this Weft's topics ({@code partitions} each) on the broker at {@code bootstrapServers}. */
+  public ProcessWeft(String name, int partitions, String bootstrapServers, String registryUrl) {
+    this.bootstrapServers = bootstrapServers;
+    this.registryUrl = registryUrl;
+    this.serdes = new WeftSerdes(registryUrl);
     this.prefix = name + "-" + UUID.randomUUID().toString().substring(0, 8) + ".";
     this.topics = new Topics(prefix);
     try {
@@ -67,9 +81,24 @@ public final class ProcessWeft implements AutoCloseable {
     } catch (java.io.IOException e) {
       throw new IllegalStateException(e);
     }
-    shared.kafka().createTopics(topics.all(PipelineSpecs.EXECUTORS.stream().sorted().toList()), partitions);
-    CommandLog.stampOnAppend(shared.bootstrapServers(), topics);
-    this.client = new WeftClient(shared.bootstrapServers(), shared.serdes(), topics);
+    createTopics(partitions);
+    CommandLog.stampOnAppend(bootstrapServers, topics);
+    this.client = new WeftClient(bootstrapServers, serdes, topics);
+  }
+
+  private void createTopics(int partitions) {
+    List<NewTopic> all = topics.all(PipelineSpecs.EXECUTORS.stream().sorted().toList()).stream()
+        .map(t -> new NewTopic(t, partitions, (short) 1)).toList();
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+      admin.createTopics(all).all().get(60, TimeUnit.SECONDS);
+      // The controller has them; wait until the broker serves their metadata too.
+      Conditions.await(Duration.ofSeconds(30), "topics of " + prefix + " visible", () -> {
+        admin.describeTopics(all.stream().map(NewTopic::name).toList()).allTopicNames().get(10, TimeUnit.SECONDS);
+        return true;
+      });
+    } catch (Exception e) {
+      throw new IllegalStateException("could not create the topics of " + prefix + " on " + bootstrapServers, e);
+    }
   }
 
   /**
@@ -122,7 +151,7 @@ public final class ProcessWeft implements AutoCloseable {
 
   private ServiceProcess launch(String name, String instanceId, List<String> args) {
     List<String> all = new ArrayList<>(args);
-    all.addAll(List.of("--bootstrap", shared.bootstrapServers(), "--registry", shared.registryUrl(),
+    all.addAll(List.of("--bootstrap", bootstrapServers, "--registry", registryUrl,
         "--topic-prefix", prefix));
     ServiceProcess p = ServiceProcess.start(name, all, dir.resolve(instanceId + ".log"));
     started.add(p);
@@ -167,15 +196,20 @@ public final class ProcessWeft implements AutoCloseable {
    * written.
    */
   public List<CommandLog.Sent> commands() {
-    return CommandLog.read(shared.bootstrapServers(), topics, shared.serdes());
+    return CommandLog.read(bootstrapServers, topics, serdes);
   }
 
   public String bootstrapServers() {
-    return shared.bootstrapServers();
+    return bootstrapServers;
   }
 
   public WeftSerdes serdes() {
-    return shared.serdes();
+    return serdes;
+  }
+
+  /** The processes started so far that still run, oldest first. */
+  public List<ServiceProcess> running() {
+    return started.stream().filter(ServiceProcess::isAlive).toList();
   }
 
   public Topics topics() {
