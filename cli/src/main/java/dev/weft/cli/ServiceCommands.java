@@ -3,7 +3,7 @@ package dev.weft.cli;
 import dev.weft.coordinator.Coordinator;
 import dev.weft.coordinator.CoordinatorConfig;
 import dev.weft.executor.ExecutorConfig;
-import dev.weft.executor.ExecutorRuntime;
+import dev.weft.devstack.ExecutorInstance;
 import dev.weft.executor.backend.ExecutorBackend;
 import dev.weft.executor.container.ContainerBackend;
 import dev.weft.executor.noop.NoopBackend;
@@ -25,20 +25,41 @@ import java.util.concurrent.CountDownLatch;
  * consumer group; add instances to scale).
  */
 final class ServiceCommands {
-  static final Set<String> COORDINATOR_OPTIONS = Endpoints.optionsWith("state-dir", "api-port", "application-id", "threads", "commit-interval-ms");
-  static final Set<String> EXECUTOR_OPTIONS = Endpoints.optionsWith("instance-id", "max-concurrent", "workdir", "state-dir", "spark-master", "spark-home");
+  static final Set<String> COORDINATOR_OPTIONS = Endpoints.optionsWith("state-dir", "api-port", "api-host",
+      "advertised-host", "application-id", "threads", "commit-interval-ms", "replication-factor", "standby-replicas",
+      "instance-id", "topic-prefix");
+  static final Set<String> EXECUTOR_OPTIONS = Endpoints.optionsWith("instance-id", "max-concurrent", "workdir",
+      "state-dir", "spark-master", "spark-home", "topic-prefix");
+  private static final Set<String> WILDCARD_HOSTS = Set.of("0.0.0.0", "::", "[::]");
 
   private ServiceCommands() {}
 
   static int coordinator(Args a, PrintStream out, PrintStream err) throws InterruptedException {
     a.allow(COORDINATOR_OPTIONS);
     Endpoints e = Endpoints.from(a);
-    CoordinatorConfig c = CoordinatorConfig.defaults(e.bootstrap(), Path.of(a.option("state-dir", null, ".weft/coordinator")))
-        .withApiPort(a.intOption("api-port", 7070))
-        .withApplicationId(a.option("application-id", "WEFT_APPLICATION_ID", "weft-coordinator"))
-        .withCommitIntervalMs(a.intOption("commit-interval-ms", (int) CoordinatorConfig.DEFAULT_COMMIT_INTERVAL_MS));
+    String apiHost = a.option("api-host", "WEFT_API_HOST", CoordinatorConfig.DEFAULT_API_HOST);
+    String advertised = a.option("advertised-host", "WEFT_ADVERTISED_HOST", null);
+    if (advertised == null && WILDCARD_HOSTS.contains(apiHost)) {
+      throw new Args.UsageException("--api-host " + apiHost + " binds every address, so give --advertised-host: the"
+          + " address the other coordinator instances reach this one at (they forward queries to it)");
+    }
+    CoordinatorConfig c;
+    try {
+      c = CoordinatorConfig.defaults(e.bootstrap(), Path.of(a.option("state-dir", null, ".weft/coordinator")))
+          .withTopics(topics(a))
+          .withApiPort(a.intOption("api-port", 7070))
+          .withApiHost(apiHost, advertised)
+          .withApplicationId(a.option("application-id", "WEFT_APPLICATION_ID", "weft-coordinator"))
+          .withCommitIntervalMs(a.intOption("commit-interval-ms", (int) CoordinatorConfig.DEFAULT_COMMIT_INTERVAL_MS))
+          .withStreamThreads(a.intOption("threads", 1))
+          .withReplicationFactor((short) a.intOption("replication-factor", 1))
+          .withStandbyReplicas(a.intOption("standby-replicas", 0))
+          .withInstanceId(a.option("instance-id", "WEFT_INSTANCE_ID", null));
+    } catch (IllegalArgumentException ex) {
+      throw new Args.UsageException(ex.getMessage());
+    }
     Coordinator coordinator = Coordinator.start(c, new WeftSerdes(e.registry()), Duration.ofMinutes(5));
-    err.println("weft: coordinator running; API on port " + coordinator.apiPort());
+    err.println("weft: coordinator " + coordinator.instanceId() + " running; API on port " + coordinator.apiPort());
     return untilStopped(coordinator, err);
   }
 
@@ -47,22 +68,37 @@ final class ServiceCommands {
     String name = a.positional(0, "the executor name (process, noop, container, spark)");
     Endpoints e = Endpoints.from(a);
     Path workdir = Path.of(a.option("workdir", null, ".")).toAbsolutePath();
+    // The process backend keeps its pid files there too, to kill leftovers after a crash.
+    Path stateDir = Path.of(a.option("state-dir", null, ".weft/" + name + "-executor"));
     ExecutorBackend backend = switch (name) {
-      case "process" -> new ProcessBackend(workdir, Path.of(a.option("state-dir", null, ".weft/process-executor")));
+      case "process" -> new ProcessBackend(workdir, stateDir);
       case "noop" -> new NoopBackend();
       case "container" -> new ContainerBackend();
       case "spark" -> sparkBackend(a, workdir);
       default -> throw new Args.UsageException("unknown executor '" + name + "'; one of process, noop, container, spark");
     };
     WeftSerdes serdes = new WeftSerdes(e.registry());
+    Topics topics = topics(a);
     ExecutorConfig.Builder config = ExecutorConfig.builder(e.bootstrap(), serdes.taskCommand(), serdes.taskEvent())
-        .topics(Topics.DEFAULT).maxConcurrent(a.intOption("max-concurrent", ExecutorConfig.DEFAULT_MAX_CONCURRENT));
+        .topics(topics).maxConcurrent(a.intOption("max-concurrent", ExecutorConfig.DEFAULT_MAX_CONCURRENT));
+    // Weft's own prefix keeps the group name it always had; another prefix is another Weft, with groups of its own.
+    if (!topics.equals(Topics.DEFAULT)) config.groupId(topics.prefix() + "executor-" + name);
     String id = a.option("instance-id", "WEFT_INSTANCE_ID", null);
-    if (id != null) config.instanceId(id);
-    ExecutorRuntime runtime = new ExecutorRuntime(config.build(), backend);
-    runtime.start();
-    err.println("weft: " + name + " executor running in group " + runtime.groupId());
-    return untilStopped(runtime, err);
+    ExecutorInstance instance;
+    try {
+      instance = ExecutorInstance.start(config, backend, stateDir, id);
+    } catch (IllegalArgumentException ex) {
+      throw new Args.UsageException(ex.getMessage());
+    }
+    err.println("weft: " + name + " executor " + instance.instanceId() + " running in group "
+        + instance.runtime().groupId());
+    return untilStopped(instance, err);
+  }
+
+  /** {@code --topic-prefix} ({@code WEFT_TOPIC_PREFIX}): another Weft on the same broker. */
+  private static Topics topics(Args a) {
+    String prefix = a.option("topic-prefix", "WEFT_TOPIC_PREFIX", Topics.DEFAULT.prefix());
+    return prefix.equals(Topics.DEFAULT.prefix()) ? Topics.DEFAULT : new Topics(prefix);
   }
 
   private static ExecutorBackend sparkBackend(Args a, Path workdir) {
@@ -79,17 +115,20 @@ final class ServiceCommands {
         "no Spark found: set SPARK_HOME or --spark-home, or build Weft with `mvn install` to get Spark's jars")));
   }
 
-  /** Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), then closes the service. */
+  /** Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), then closes the service and says how long that took. */
   static int untilStopped(AutoCloseable service, PrintStream err) throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      long t0 = System.nanoTime();
+      err.println("weft: stopping");
       try {
         service.close();
       } catch (Exception ex) {
         err.println("weft: while stopping: " + ex.getMessage());
       }
+      err.println("weft: stopped in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
       stopped.countDown();
-    }));
+    }, "weft-stop"));
     stopped.await();
     return Weft.OK;
   }

@@ -26,15 +26,21 @@ public final class Weft {
       usage: weft COMMAND [ARGS]
 
         run FILE [--param k=v]... [--json]       run one pipeline on a throwaway embedded stack, print a summary
-        dev [--data-dir D] [--port 9092]          keep the embedded stack running (broker, registry, coordinator,
-                                                  executors, UI at http://localhost:7070)
+        dev [--data-dir D] [--port 9092] [--only broker,registry]
+                                                  keep the embedded stack running (broker, registry, coordinator,
+                                                  executors, UI at http://localhost:7070); --only broker,registry
+                                                  for services run as their own processes
         submit FILE [--param k=v]... [--wait] [--json] [--run-id ID] [--idempotency-key K] [--timeout 1h]
                                                   publish a pipeline request; --wait follows it and prints a summary
         status RUN [--json]                       the run's tasks and their states
         cancel RUN [--task T] [--reason R]        cancel a run, or one task and what depends on it
         replay [--application-id NEW] [--serve]   rebuild coordinator state from the topics; starts no work twice
-        coordinator [--state-dir D] [--api-port P]        run one coordinator instance (service)
-        executor NAME [--instance-id I] [--max-concurrent N]  run one executor instance (process, noop, container, spark)
+        coordinator [--state-dir D] [--instance-id I] [--api-host H] [--advertised-host H] [--api-port P]
+                    [--application-id A] [--threads N] [--standby-replicas N] [--replication-factor N]
+                    [--commit-interval-ms N] [--topic-prefix P]
+                                                  run one coordinator instance (service; SIGTERM stops it)
+        executor NAME [--instance-id I] [--state-dir D] [--max-concurrent N] [--workdir W] [--topic-prefix P]
+                                                  run one executor instance (process, noop, container, spark)
         bench [--quick] [--json] [--rate 200,1000]  measure throughput, dispatch latency, a large run, replay and
                                                   the Kafka Streams limit on an embedded broker (docs/performance.md)
 

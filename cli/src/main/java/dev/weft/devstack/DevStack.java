@@ -19,9 +19,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
@@ -36,13 +39,51 @@ public final class DevStack implements AutoCloseable {
    * @param apiPort 0 for a free port, -1 for no query API
    * @param workDir where process tasks' relative paths resolve
    */
-  public record Options(Path dataDir, int kafkaPort, int registryPort, int apiPort, int partitions, Path workDir) {
+  public record Options(Path dataDir, int kafkaPort, int registryPort, int apiPort, int partitions, Path workDir,
+      Set<Component> components) {
+    public Options {
+      components = Set.copyOf(components);
+      if (!components.containsAll(Component.INFRASTRUCTURE)) {
+        throw new IllegalArgumentException("the broker and the registry are needed by everything else; asked for only "
+            + components);
+      }
+    }
+
     public static Options dev(Path dataDir) {
-      return new Options(dataDir, 9092, 8081, 7070, 4, Path.of("").toAbsolutePath());
+      return new Options(dataDir, 9092, 8081, 7070, 4, Path.of("").toAbsolutePath(), Component.ALL);
     }
 
     public static Options ephemeral(Path dataDir) {
-      return new Options(dataDir, 0, 0, 0, 4, Path.of("").toAbsolutePath());
+      return new Options(dataDir, 0, 0, 0, 4, Path.of("").toAbsolutePath(), Component.ALL);
+    }
+
+    public Options withComponents(Set<Component> only) {
+      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, only);
+    }
+  }
+
+  /**
+   * What a stack runs. Without the coordinator and the executors ({@code weft dev --only broker,registry}) it is the
+   * infrastructure for services run as their own processes ({@code weft coordinator}, {@code weft executor NAME}).
+   */
+  public enum Component {
+    BROKER, REGISTRY, COORDINATOR, EXECUTORS;
+
+    public static final Set<Component> ALL = EnumSet.allOf(Component.class);
+    public static final Set<Component> INFRASTRUCTURE = EnumSet.of(BROKER, REGISTRY);
+
+    /** {@code broker,registry} as given on the command line. */
+    public static Set<Component> parse(String list) {
+      Set<Component> out = EnumSet.noneOf(Component.class);
+      for (String name : list.split(",")) {
+        try {
+          out.add(valueOf(name.trim().toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("unknown component '" + name.trim() + "'; one of broker, registry,"
+              + " coordinator, executors");
+        }
+      }
+      return out;
     }
   }
 
@@ -52,7 +93,7 @@ public final class DevStack implements AutoCloseable {
   private EmbeddedRegistry registry;
   private WeftSerdes serdes;
   private Coordinator coordinator;
-  private final Map<String, ExecutorRuntime> executors = new LinkedHashMap<>();
+  private final Map<String, ExecutorInstance> executors = new LinkedHashMap<>();
   private final List<String> notes = new ArrayList<>();
 
   private DevStack(Options options) {
@@ -81,10 +122,18 @@ public final class DevStack implements AutoCloseable {
     progress.accept("broker at " + kafka.bootstrapServers() + ", schema registry at " + registry.url());
     kafka.createTopics(topics.all(PipelineSpecs.EXECUTORS.stream().sorted().toList()), options.partitions());
     serdes = new WeftSerdes(registry.url());
+    if (options.components().contains(Component.COORDINATOR)) startCoordinator(progress);
+    if (options.components().contains(Component.EXECUTORS)) startExecutors(progress);
+  }
+
+  private void startCoordinator(Consumer<String> progress) {
     CoordinatorConfig cc = CoordinatorConfig.defaults(kafka.bootstrapServers(), options.dataDir().resolve("coordinator"))
         .withApiPort(options.apiPort());
     coordinator = Coordinator.start(cc, serdes, Duration.ofSeconds(90));
     progress.accept("coordinator running" + (coordinator.apiPort() > 0 ? ", UI and API at " + apiUrl() : ""));
+  }
+
+  private void startExecutors(Consumer<String> progress) {
     startExecutor(new ProcessBackend(options.workDir(), options.dataDir().resolve("process-executor")));
     startExecutor(new NoopBackend());
     try {
@@ -103,12 +152,12 @@ public final class DevStack implements AutoCloseable {
     notes.forEach(progress);
   }
 
+  /** Each executor keeps its instance id in {@code <data dir>/<name>-executor}, so a restarted stack is the same member. */
   private void startExecutor(ExecutorBackend backend) {
-    ExecutorConfig config = ExecutorConfig.builder(kafka.bootstrapServers(), serdes.taskCommand(), serdes.taskEvent())
-        .topics(topics).build();
-    ExecutorRuntime runtime = new ExecutorRuntime(config, backend);
-    runtime.start();
-    executors.put(backend.name(), runtime);
+    ExecutorConfig.Builder config = ExecutorConfig.builder(kafka.bootstrapServers(), serdes.taskCommand(),
+        serdes.taskEvent()).topics(topics);
+    executors.put(backend.name(), ExecutorInstance.start(config, backend,
+        options.dataDir().resolve(backend.name() + "-executor"), null));
   }
 
   public String bootstrapServers() {
@@ -119,8 +168,9 @@ public final class DevStack implements AutoCloseable {
     return registry.url();
   }
 
+  /** The coordinator's UI and API, or null when this stack runs no coordinator. */
   public String apiUrl() {
-    return "http://127.0.0.1:" + coordinator.apiPort();
+    return coordinator == null || coordinator.apiPort() < 0 ? null : "http://127.0.0.1:" + coordinator.apiPort();
   }
 
   public WeftSerdes serdes() {
@@ -135,8 +185,11 @@ public final class DevStack implements AutoCloseable {
     return coordinator;
   }
 
+  /** The executors' runtimes by name (none when this stack runs no executors). */
   public Map<String, ExecutorRuntime> executors() {
-    return executors;
+    Map<String, ExecutorRuntime> out = new LinkedHashMap<>();
+    executors.forEach((name, instance) -> out.put(name, instance.runtime()));
+    return out;
   }
 
   public EmbeddedKafka kafka() {
@@ -147,13 +200,41 @@ public final class DevStack implements AutoCloseable {
     return registry;
   }
 
+  /**
+   * Stops everything, in the order that lets each part finish cleanly while what it talks to is still up: the
+   * executors together (their last events), then the coordinator (its last commit; it leaves its group), then the
+   * registry and the broker together.
+   */
   @Override
   public void close() {
-    executors.values().forEach(DevStack::quietly);
+    inParallel(List.copyOf(executors.values()));
     executors.clear();
     if (coordinator != null) quietly(coordinator);
-    if (registry != null) quietly(registry);
-    if (kafka != null) quietly(kafka);
+    coordinator = null;
+    List<AutoCloseable> infrastructure = new ArrayList<>();
+    if (registry != null) infrastructure.add(registry);
+    if (kafka != null) infrastructure.add(kafka);
+    inParallel(infrastructure);
+    registry = null;
+    kafka = null;
+  }
+
+  /** Own threads, not the common pool: on two cores that pool has one thread, and this runs in shutdown hooks too. */
+  private static void inParallel(List<? extends AutoCloseable> parts) {
+    List<Thread> threads = new ArrayList<>();
+    for (AutoCloseable p : parts) {
+      Thread t = new Thread(() -> quietly(p), "weft-stop-" + p.getClass().getSimpleName());
+      t.start();
+      threads.add(t);
+    }
+    for (Thread t : threads) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 
   private static void quietly(AutoCloseable c) {

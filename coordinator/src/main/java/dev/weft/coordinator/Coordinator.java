@@ -54,19 +54,34 @@ public final class Coordinator implements AutoCloseable {
   private final FoldStats stats = new FoldStats();
   private final QueryApi api;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final StableInstanceId identity;
+  /** What this instance advertises in {@code application.server}, or null without an API. */
+  private final HostInfo self;
 
   private Coordinator(CoordinatorConfig config, WeftSerdes serdes) {
     this.config = config;
+    // Beside Streams' own files for this application (its process id, which names its transactional producers, is
+    // kept there too), so a restart on the same state directory is the same member under the same transactional ids.
+    this.identity = StableInstanceId.claim(config.stateDir().resolve(config.applicationId()), config.instanceId(),
+        "coordinator");
     // The API opens first: with port 0 its real port is known only once bound, and Streams must advertise it.
     try {
       this.api = config.apiPort() < 0 ? null : new QueryApi(config.apiHost(), config.apiPort(), new StreamsLookup(),
           this::statsView);
     } catch (IOException e) {
+      identity.close();
       throw new UncheckedIOException("cannot open the query API on " + config.apiHost() + ":" + config.apiPort()
           + " (is another coordinator running? set another port)", e);
     }
-    this.streams = new KafkaStreams(CoordinatorTopology.build(config.topics(), serdes, config.options(), stats),
-        properties(config, api == null ? -1 : api.port()));
+    this.self = api == null ? null : new HostInfo(config.advertisedHostOrApiHost(), api.port());
+    try {
+      this.streams = new KafkaStreams(CoordinatorTopology.build(config.topics(), serdes, config.options(), stats),
+          properties(config, identity.id(), self));
+    } catch (RuntimeException e) {
+      if (api != null) api.close();
+      identity.close();
+      throw e;
+    }
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("coordinator stream thread failed; replacing it (state is restored from the changelog)", e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -91,7 +106,19 @@ public final class Coordinator implements AutoCloseable {
     return c;
   }
 
-  static Properties properties(CoordinatorConfig c, int apiPort) {
+  /**
+   * How long the group waits for a member that went silent (a crashed JVM) before giving its partitions to the others;
+   * Kafka's default is 45 s. A crashed instance that is restarted does not wait for this at all (static membership);
+   * the survivors of one that is not restarted do. 10 s leaves five heartbeats (every 2 s) to miss before a live
+   * instance is declared dead, which a GC pause or a loaded two-core machine does not come near; the broker accepts
+   * no less than 6 s ({@code group.min.session.timeout.ms}).
+   */
+  static final int SESSION_TIMEOUT_MS = 10_000;
+  static final int HEARTBEAT_INTERVAL_MS = 2_000;
+  /** The longest a graceful close may take: commit, flush the stores, leave the group. */
+  static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+  static Properties properties(CoordinatorConfig c, String instanceId, HostInfo advertised) {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, c.applicationId());
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrapServers());
@@ -102,16 +129,22 @@ public final class Coordinator implements AutoCloseable {
     // transaction commits and executors can read it. Poll no longer than the commit interval.
     p.put(StreamsConfig.POLL_MS_CONFIG, Math.max(1, Math.min(100, c.commitIntervalMs() / 2)));
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, c.streamThreads());
-    // Leave the group on close (Streams turns this off by default): a member that just goes silent keeps its
-    // partitions until its session times out (45 s), so whoever takes over (a replay's live phase, the survivors
-    // of a scale-in) would wait that long. A restarted instance gets a new member id anyway.
+    // Static membership: a restarted instance (same state directory, so the same id) rejoins as the member it was
+    // and gets its partitions back at once; without it the group waited for the dead member's session to expire
+    // (45 s by default) before the restarted one could run. Streams appends the thread's index to the id.
+    p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instanceId);
+    p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), SESSION_TIMEOUT_MS);
+    p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), HEARTBEAT_INTERVAL_MS);
+    // A graceful close leaves the group (close() asks for it; a static member otherwise stays until its session
+    // expires), so the survivors of a scale-in, or a replay's live phase, take over at once.
     p.put(StreamsConfig.mainConsumerPrefix("internal.leave.group.on.close"), true);
     p.put(StreamsConfig.STATE_DIR_CONFIG, c.stateDir().toString());
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) c.replicationFactor());
+    p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, c.standbyReplicas());
     p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
     // Sources read bytes and decode in the topology, which dead-letters; this is only the backstop.
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
-    if (apiPort > 0) p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, c.apiHost() + ":" + apiPort);
+    if (advertised != null) p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, advertised.host() + ":" + advertised.port());
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), 16 * 1024 * 1024);
     producerSettings().forEach((k, v) -> p.put(StreamsConfig.producerPrefix(k), v));
     return p;
@@ -136,6 +169,11 @@ public final class Coordinator implements AutoCloseable {
 
   public KafkaStreams streams() {
     return streams;
+  }
+
+  /** This instance's stable name (its static group membership). */
+  public String instanceId() {
+    return identity.id();
   }
 
   /** Port of the query API, or -1. */
@@ -171,10 +209,7 @@ public final class Coordinator implements AutoCloseable {
         throw new IllegalStateException("the coordinator is not ready to answer queries (" + streams.state() + ")");
       }
       HostInfo active = meta == null ? null : meta.activeHost();
-      if (active != null && active.port() > 0 && api != null && !(active.port() == api.port()
-          && active.host().equals(config.apiHost()))) {
-        return forward(active, runId);
-      }
+      if (active != null && active.port() > 0 && self != null && !active.equals(self)) return forward(active, runId);
       try {
         RunState run = runs().get(runId);
         if (run == null) return Optional.empty();
@@ -227,10 +262,15 @@ public final class Coordinator implements AutoCloseable {
     }
   }
 
+  /** Commits, leaves the group so the other instances take over at once, and closes; then frees the state directory. */
   @Override
   public void close() {
     if (api != null) api.close();
-    streams.close(Duration.ofSeconds(30));
+    try {
+      streams.close(new KafkaStreams.CloseOptions().timeout(CLOSE_TIMEOUT).leaveGroup(true));
+    } finally {
+      identity.close();
+    }
   }
 
   private static void sleep(long ms) {

@@ -9,7 +9,14 @@ import java.nio.file.Path;
  *
  * @param commitIntervalMs exactly-once commit interval; it bounds dispatch latency (a command is readable by
  *     read_committed executors only after the commit), so it is short by default
+ * @param apiHost the address the query API binds to
  * @param apiPort port of the query API and UI; 0 picks a free one, -1 runs none
+ * @param advertisedHost the address other instances reach this one's API at (Streams' {@code application.server}, used
+ *     to forward a query for a run this instance does not own); null means {@code apiHost}
+ * @param standbyReplicas warm copies of each stream task's state kept on other instances, so a task moves without
+ *     restoring its changelog from the start
+ * @param instanceId this instance's stable name: its static group membership ({@code group.instance.id}); null means
+ *     the one kept in {@link StableInstanceId#FILE} under {@code stateDir}, created on first start
  */
 public record CoordinatorConfig(
     String bootstrapServers,
@@ -21,7 +28,10 @@ public record CoordinatorConfig(
     short replicationFactor,
     String apiHost,
     int apiPort,
-    CoordinatorOptions options) {
+    CoordinatorOptions options,
+    String advertisedHost,
+    int standbyReplicas,
+    String instanceId) {
 
   /**
    * How often the exactly-once transaction commits. Executors see a command only once it commits, so this is most of
@@ -30,40 +40,76 @@ public record CoordinatorConfig(
    * (docs/performance.md); throughput stayed within the run-to-run spread.
    */
   public static final long DEFAULT_COMMIT_INTERVAL_MS = 10;
+  public static final String DEFAULT_API_HOST = "127.0.0.1";
+
+  public CoordinatorConfig {
+    if (standbyReplicas < 0) throw new IllegalArgumentException("standbyReplicas must be 0 or more, was " + standbyReplicas);
+    if (streamThreads < 1) throw new IllegalArgumentException("streamThreads must be at least 1, was " + streamThreads);
+    if (replicationFactor < 1 && replicationFactor != -1) {
+      throw new IllegalArgumentException("replicationFactor must be at least 1 (or -1, the broker's default), was "
+          + replicationFactor);
+    }
+    if (instanceId != null) StableInstanceId.requireValid(instanceId);
+  }
 
   public static CoordinatorConfig defaults(String bootstrapServers, Path stateDir) {
     return new CoordinatorConfig(bootstrapServers, Topics.DEFAULT, "weft-coordinator", stateDir, 1,
-        DEFAULT_COMMIT_INTERVAL_MS, (short) 1,
-        "127.0.0.1", 7070, CoordinatorOptions.DEFAULT);
+        DEFAULT_COMMIT_INTERVAL_MS, (short) 1, DEFAULT_API_HOST, 7070, CoordinatorOptions.DEFAULT, null, 0, null);
+  }
+
+  /** The host this instance advertises to the others. */
+  public String advertisedHostOrApiHost() {
+    return advertisedHost != null ? advertisedHost : apiHost;
   }
 
   public CoordinatorConfig withApiPort(int port) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, commitIntervalMs,
-        replicationFactor, apiHost, port, options);
+        replicationFactor, apiHost, port, options, advertisedHost, standbyReplicas, instanceId);
   }
 
   public CoordinatorConfig withApplicationId(String id) {
     return new CoordinatorConfig(bootstrapServers, topics, id, stateDir, streamThreads, commitIntervalMs,
-        replicationFactor, apiHost, apiPort, options);
+        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId);
   }
 
   public CoordinatorConfig withOptions(CoordinatorOptions o) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, commitIntervalMs,
-        replicationFactor, apiHost, apiPort, o);
+        replicationFactor, apiHost, apiPort, o, advertisedHost, standbyReplicas, instanceId);
   }
 
   public CoordinatorConfig withTopics(Topics t) {
     return new CoordinatorConfig(bootstrapServers, t, applicationId, stateDir, streamThreads, commitIntervalMs,
-        replicationFactor, apiHost, apiPort, options);
+        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId);
   }
 
   public CoordinatorConfig withStreamThreads(int threads) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, threads, commitIntervalMs,
-        replicationFactor, apiHost, apiPort, options);
+        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId);
   }
 
   public CoordinatorConfig withCommitIntervalMs(long ms) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, ms,
-        replicationFactor, apiHost, apiPort, options);
+        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId);
+  }
+
+  public CoordinatorConfig withReplicationFactor(short factor) {
+    return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, commitIntervalMs,
+        factor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId);
+  }
+
+  /** Where the API binds ({@code host}) and what the instance advertises to the others ({@code advertised}, or null). */
+  public CoordinatorConfig withApiHost(String host, String advertised) {
+    return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, commitIntervalMs,
+        replicationFactor, host, apiPort, options, advertised, standbyReplicas, instanceId);
+  }
+
+  public CoordinatorConfig withStandbyReplicas(int n) {
+    return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, commitIntervalMs,
+        replicationFactor, apiHost, apiPort, options, advertisedHost, n, instanceId);
+  }
+
+  public CoordinatorConfig withInstanceId(String id) {
+    return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, commitIntervalMs,
+        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, id);
   }
 }

@@ -14,9 +14,23 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One child JVM, started through {@link ParentWatchdog} with the same java binary as this JVM, its output appended to a
- * log file. A shutdown hook kills it when this JVM exits normally; the watchdog covers the abnormal exits.
+ * log file. When this JVM dies in any way, the watchdog stops the child; when it exits normally, a shutdown hook makes
+ * sure the child is gone before it does.
+ *
+ * <p>That hook is a last resort, not the way children stop. Shutdown hooks run all at once, and the child's owner
+ * usually has its own (a SIGTERM to {@code weft dev} closes the stack in one): the executors and the coordinator
+ * close first, and need the broker while they do (last events, the last commit, leaving their groups). A hook that
+ * killed the broker at once cut them off: each waited out its close timeout, and the broker, killed rather than
+ * stopped, kept them as group members until their sessions expired, so the next start waited too (`weft dev` took
+ * 33 s to stop and its next start 45 s to run anything). So the hook first gives the owner {@link #OWNER_GRACE_MS}
+ * to stop the child in order, then asks the child to stop itself (closing its lifeline), and kills it only if that
+ * fails too.
  */
 final class ChildJvm {
+  /** How long the shutdown hook leaves the child to its owner: above the owner's own clean stop, under 10 s. */
+  private static final long OWNER_GRACE_MS = 8_000;
+  private static final long SELF_STOP_MS = 5_000;
+
   private final String name;
   private final Process process;
   private final Path logFile;
@@ -29,8 +43,19 @@ final class ChildJvm {
     this.process = process;
     this.logFile = logFile;
     this.lifeline = process.getOutputStream();
-    this.shutdownHook = new Thread(process::destroyForcibly, "weft-stop-" + name);
+    this.shutdownHook = new Thread(this::stopAtExit, "weft-stop-" + name);
     Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  private void stopAtExit() {
+    try {
+      if (process.waitFor(OWNER_GRACE_MS, TimeUnit.MILLISECONDS)) return;
+      closeLifeline();
+      if (process.waitFor(SELF_STOP_MS, TimeUnit.MILLISECONDS)) return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    process.destroyForcibly();
   }
 
   static ChildJvm launch(String name, List<String> jvmArgs, String classpath, String mainClass, List<String> args,
@@ -106,6 +131,10 @@ final class ChildJvm {
     } catch (IllegalStateException e) {
       // The JVM is already shutting down; the hook runs anyway and finds the child gone.
     }
+    closeLifeline();
+  }
+
+  private void closeLifeline() {
     try {
       lifeline.close();
     } catch (IOException e) {

@@ -272,6 +272,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         // refuses the new one until then: the default 9 s would make every restart after a kill that slow.
         "broker.heartbeat.interval.ms=500",
         "broker.session.timeout.ms=2000",
+        // A transaction left open by a producer that crashed and is not coming back (a coordinator killed during a
+        // scale-in) holds back every read_committed reader of its partitions until the broker aborts it: the
+        // transaction's timeout (10 s for the coordinator), found late by up to this check's interval (10 s by
+        // default). A producer that restarts under its transactional id aborts it at once instead.
+        "transaction.abort.timed.out.transaction.cleanup.interval.ms=1000",
         "message.max.bytes=" + MAX_MESSAGE_BYTES,
         "replica.fetch.max.bytes=" + MAX_MESSAGE_BYTES,
         // The topics are the source of truth of every run: the embedded broker never deletes by age.

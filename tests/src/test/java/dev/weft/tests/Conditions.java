@@ -8,6 +8,12 @@ public final class Conditions {
   private Conditions() {}
 
   public static void await(Duration timeout, String what, Callable<Boolean> condition) throws Exception {
+    await(timeout, Duration.ofMillis(50), what, condition);
+  }
+
+  /** Like {@link #await(Duration, String, Callable)}, asking every {@code every}: for conditions costly to ask. */
+  public static void await(Duration timeout, Duration every, String what, Callable<Boolean> condition)
+      throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     Exception last = null;
     while (System.nanoTime() < deadline) {
@@ -16,7 +22,7 @@ public final class Conditions {
       } catch (Exception e) {
         last = e;
       }
-      Thread.sleep(50);
+      Thread.sleep(every.toMillis());
     }
     throw new AssertionError("timed out after " + timeout + " waiting for: " + what, last);
   }

@@ -1,0 +1,122 @@
+package dev.weft.devstack;
+
+import dev.weft.coordinator.StableInstanceId;
+import dev.weft.executor.ExecutorConfig;
+import dev.weft.executor.ExecutorRuntime;
+import dev.weft.executor.backend.ExecutorBackend;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.MemberToRemove;
+import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.errors.UnknownMemberIdException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One executor instance run as a service ({@code weft executor NAME}, {@code weft dev}): an {@link ExecutorRuntime}
+ * under a stable instance id kept in its state directory, as a static member of its group.
+ *
+ * <p>Why: the instance id names the executor's transactional producer and, here, its static group membership. A
+ * restarted instance (same state directory, so same id) fences the dead one's open transaction at once, where a new
+ * id left it open until it timed out (15 s) and held back every read_committed reader of task-events behind it; and it
+ * rejoins as the member it was and gets its command partitions back at once, where a new member waited until the dead
+ * one's session expired (45 s by default, {@link #SESSION_TIMEOUT_MS} here).
+ *
+ * <p>A static member does not leave its group when its consumer closes (Kafka keeps it for its return), so a graceful
+ * {@link #close()} removes it through the admin API once the runtime has stopped: the other instances take its
+ * partitions over at once instead of after its session timeout.
+ */
+public final class ExecutorInstance implements AutoCloseable {
+  /** See {@code Coordinator.SESSION_TIMEOUT_MS}: how long a silent (crashed) member keeps its partitions. */
+  public static final int SESSION_TIMEOUT_MS = 10_000;
+  private static final int HEARTBEAT_INTERVAL_MS = 2_000;
+  private static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(5);
+  private static final Logger LOG = LoggerFactory.getLogger(ExecutorInstance.class);
+
+  private final StableInstanceId identity;
+  private final ExecutorRuntime runtime;
+  private final String bootstrapServers;
+
+  private ExecutorInstance(StableInstanceId identity, ExecutorRuntime runtime, String bootstrapServers) {
+    this.identity = identity;
+    this.runtime = runtime;
+    this.bootstrapServers = bootstrapServers;
+  }
+
+  /**
+   * Claims {@code stateDir} (its instance id), starts the runtime and waits until it runs.
+   *
+   * @param givenId the instance id to use and keep, or null for the one kept in {@code stateDir} (new on first start)
+   * @throws IllegalStateException when another instance holds {@code stateDir} or the runtime does not start
+   */
+  public static ExecutorInstance start(ExecutorConfig.Builder config, ExecutorBackend backend, Path stateDir,
+      String givenId) {
+    StableInstanceId identity = StableInstanceId.claim(stateDir, givenId, backend.name() + "-executor");
+    try {
+      ExecutorConfig c = config.instanceId(identity.id())
+          .clientProperty("consumer." + ConsumerConfig.GROUP_INSTANCE_ID_CONFIG,
+              identity.id())
+          .clientProperty("consumer." + ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+              SESSION_TIMEOUT_MS)
+          .clientProperty("consumer." + ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+              HEARTBEAT_INTERVAL_MS)
+          .build();
+      ExecutorRuntime runtime = new ExecutorRuntime(c, backend);
+      runtime.start();
+      return new ExecutorInstance(identity, runtime, c.bootstrapServers());
+    } catch (RuntimeException e) {
+      identity.close();
+      throw e;
+    }
+  }
+
+  public ExecutorRuntime runtime() {
+    return runtime;
+  }
+
+  public String instanceId() {
+    return identity.id();
+  }
+
+  /** Stops the runtime gracefully, leaves the group, and frees the state directory. */
+  @Override
+  public void close() {
+    try {
+      runtime.close();
+      leaveGroup();
+    } finally {
+      identity.close();
+    }
+  }
+
+  private void leaveGroup() {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) LEAVE_TIMEOUT.toMillis(),
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) LEAVE_TIMEOUT.toMillis()))) {
+      admin.removeMembersFromConsumerGroup(runtime.groupId(),
+              new RemoveMembersFromConsumerGroupOptions(List.of(new MemberToRemove(identity.id()))))
+          .all().get(LEAVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      // Not a member (it never joined, or was already removed): nothing to leave.
+      if (!(e.getCause() instanceof UnknownMemberIdException)) warnNotLeft(e.getCause());
+    } catch (TimeoutException | RuntimeException e) {
+      warnNotLeft(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      warnNotLeft(e);
+    }
+  }
+
+  private void warnNotLeft(Throwable e) {
+    LOG.warn("executor {} could not leave group {} ({}); its partitions move to the others after its session times out"
+        + " ({} ms)", identity.id(), runtime.groupId(), e.toString(), SESSION_TIMEOUT_MS);
+  }
+}
