@@ -29,7 +29,7 @@ final class ServiceCommands {
       "advertised-host", "application-id", "threads", "commit-interval-ms", "replication-factor", "standby-replicas",
       "instance-id", "topic-prefix");
   static final Set<String> EXECUTOR_OPTIONS = Endpoints.optionsWith("instance-id", "max-concurrent", "workdir",
-      "state-dir", "spark-master", "spark-home", "topic-prefix");
+      "state-dir", "spark-master", "spark-home", "topic-prefix", "cancel-grace");
   private static final Set<String> WILDCARD_HOSTS = Set.of("0.0.0.0", "::", "[::]");
 
   private ServiceCommands() {}
@@ -80,7 +80,8 @@ final class ServiceCommands {
     WeftSerdes serdes = new WeftSerdes(e.registry());
     Topics topics = topics(a);
     ExecutorConfig.Builder config = ExecutorConfig.builder(e.bootstrap(), serdes.taskCommand(), serdes.taskEvent())
-        .topics(topics).maxConcurrent(a.intOption("max-concurrent", ExecutorConfig.DEFAULT_MAX_CONCURRENT));
+        .topics(topics).maxConcurrent(a.intOption("max-concurrent", ExecutorConfig.DEFAULT_MAX_CONCURRENT))
+        .cancelGrace(duration(a, "cancel-grace", ExecutorInstance.SERVICE_CANCEL_GRACE));
     // Weft's own prefix keeps the group name it always had; another prefix is another Weft, with groups of its own.
     if (!topics.equals(Topics.DEFAULT)) config.groupId(topics.prefix() + "executor-" + name);
     String id = a.option("instance-id", "WEFT_INSTANCE_ID", null);
@@ -93,6 +94,15 @@ final class ServiceCommands {
     err.println("weft: " + name + " executor " + instance.instanceId() + " running in group "
         + instance.runtime().groupId());
     return untilStopped(instance, err);
+  }
+
+  private static Duration duration(Args a, String option, Duration dflt) {
+    String v = a.option(option, null, null);
+    try {
+      return v == null ? dflt : dev.weft.spec.Durations.parse(v);
+    } catch (IllegalArgumentException e) {
+      throw new Args.UsageException("--" + option + " takes a duration like 5s, not '" + v + "'");
+    }
   }
 
   /** {@code --topic-prefix} ({@code WEFT_TOPIC_PREFIX}): another Weft on the same broker. */

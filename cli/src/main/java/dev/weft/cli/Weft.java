@@ -39,7 +39,8 @@ public final class Weft {
                     [--application-id A] [--threads N] [--standby-replicas N] [--replication-factor N]
                     [--commit-interval-ms N] [--topic-prefix P]
                                                   run one coordinator instance (service; SIGTERM stops it)
-        executor NAME [--instance-id I] [--state-dir D] [--max-concurrent N] [--workdir W] [--topic-prefix P]
+        executor NAME [--instance-id I] [--state-dir D] [--max-concurrent N] [--workdir W] [--cancel-grace 5s]
+                      [--topic-prefix P]
                                                   run one executor instance (process, noop, container, spark)
         bench [--quick] [--json] [--rate 200,1000]  measure throughput, dispatch latency, a large run, replay and
                                                   the Kafka Streams limit on an embedded broker (docs/performance.md)

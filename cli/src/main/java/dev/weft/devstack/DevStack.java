@@ -155,7 +155,7 @@ public final class DevStack implements AutoCloseable {
   /** Each executor keeps its instance id in {@code <data dir>/<name>-executor}, so a restarted stack is the same member. */
   private void startExecutor(ExecutorBackend backend) {
     ExecutorConfig.Builder config = ExecutorConfig.builder(kafka.bootstrapServers(), serdes.taskCommand(),
-        serdes.taskEvent()).topics(topics);
+        serdes.taskEvent()).topics(topics).cancelGrace(ExecutorInstance.SERVICE_CANCEL_GRACE);
     executors.put(backend.name(), ExecutorInstance.start(config, backend,
         options.dataDir().resolve(backend.name() + "-executor"), null));
   }

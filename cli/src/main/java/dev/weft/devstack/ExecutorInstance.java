@@ -35,6 +35,12 @@ import org.slf4j.LoggerFactory;
  * partitions over at once instead of after its session timeout.
  */
 public final class ExecutorInstance implements AutoCloseable {
+  /**
+   * Between SIGTERM and SIGKILL when an attempt is cancelled, timed out, or running when the executor stops. The
+   * runtime's default is 10 s; a stop waits for it (and a few seconds more) when a task ignores SIGTERM, so with it a
+   * SIGTERM to the executor could take longer than the 10 s a service has to stop.
+   */
+  public static final Duration SERVICE_CANCEL_GRACE = Duration.ofSeconds(5);
   /** See {@code Coordinator.SESSION_TIMEOUT_MS}: how long a silent (crashed) member keeps its partitions. */
   public static final int SESSION_TIMEOUT_MS = 10_000;
   private static final int HEARTBEAT_INTERVAL_MS = 2_000;

@@ -24,12 +24,11 @@ class DevOnlyInfrastructureTest {
   @Test
   void shouldRunServicesAsTheirOwnProcessesAgainstTheInfrastructureAlone() throws Exception {
     Path dir = Files.createDirectories(Path.of("target", "dev-only-" + ProcessHandle.current().pid())).toAbsolutePath();
-    ServiceProcess infra = ServiceProcess.start("weft-dev-only", List.of("dev", "--only", "broker,registry",
-        "--data-dir", dir.resolve("dev").toString(), "--port", "0", "--registry-port", "0"), dir.resolve("dev.log"));
+    Infrastructure infrastructure = Infrastructure.start(dir);
+    ServiceProcess infra = infrastructure.process();
     try {
-      infra.awaitLine(Pattern.compile("Weft is running"), DevStackRestartTest.START_TIMEOUT);
-      String bootstrap = infra.awaitLine(DevStackRestartTest.BROKER, Duration.ofSeconds(5)).group(1);
-      String registry = infra.awaitLine(DevStackRestartTest.REGISTRY, Duration.ofSeconds(5)).group(1);
+      String bootstrap = infrastructure.bootstrapServers();
+      String registry = infrastructure.registryUrl();
       infra.awaitLine(Pattern.compile("Start the services"), Duration.ofSeconds(5));
       assertThat(Files.readString(infra.logFile())).doesNotContain("UI and API").doesNotContain("coordinator running");
 

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,9 +22,6 @@ import org.junit.jupiter.api.Test;
  */
 class DevStackRestartTest {
   static final Duration PROMISE = Duration.ofSeconds(10);
-  static final Duration START_TIMEOUT = Duration.ofMinutes(4);
-  static final Pattern BROKER = Pattern.compile("^\\s*broker\\s+(\\S+)", Pattern.MULTILINE);
-  static final Pattern REGISTRY = Pattern.compile("^\\s*schema registry\\s+(\\S+)", Pattern.MULTILINE);
 
   @Test
   void shouldDispatchWithinTenSecondsOfARestartAndStopWithinTenSeconds() throws Exception {
@@ -65,10 +61,10 @@ class DevStackRestartTest {
    * RUN command was committed.
    */
   static Duration dispatchAfterReady(ServiceProcess dev, String name) throws Exception {
-    dev.awaitLine(Pattern.compile("Weft is running"), START_TIMEOUT);
+    Infrastructure stack = Infrastructure.of(dev);
     Instant ready = Instant.now();
-    String bootstrap = dev.awaitLine(BROKER, Duration.ofSeconds(5)).group(1);
-    String registry = dev.awaitLine(REGISTRY, Duration.ofSeconds(5)).group(1);
+    String bootstrap = stack.bootstrapServers();
+    String registry = stack.registryUrl();
     CommandLog.stampOnAppend(bootstrap, Topics.DEFAULT);
     WeftSerdes serdes = new WeftSerdes(registry);
     try (WeftClient client = new WeftClient(bootstrap, serdes, Topics.DEFAULT)) {

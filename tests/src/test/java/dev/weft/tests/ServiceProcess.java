@@ -22,8 +22,8 @@ import java.util.regex.Pattern;
  * {@code ./weft} launcher runs it), for tests that crash and stop services as an operator would.
  *
  * <p>The child is started directly as {@code java}, so {@link #pid()} is the JVM's own pid: {@link #kill()} sends
- * SIGKILL to exactly that process (not to a process group; children of a killed {@code weft dev} stop through their
- * own watchdogs), and {@link #terminate()} sends SIGTERM. It runs under {@code ParentWatchdog}, so it also ends when
+ * SIGKILL to exactly that process (not to a process group; the broker and registry of a killed {@code weft dev} stop
+ * through their own watchdogs, a process executor's tasks keep running), and {@link #terminate} sends SIGTERM. It runs under {@code ParentWatchdog}, so it also ends when
  * the test JVM dies. Its output (stdout and stderr) goes to {@link #logFile()}; {@link #awaitLine} waits on it.
  *
  * <p>{@link #restart()} starts a new JVM with the same command line, hence the same instance id and state directory.
@@ -33,6 +33,7 @@ public final class ServiceProcess {
   public static final List<String> JVM_OPTIONS = List.of("-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
       "-Djava.awt.headless=true");
   private static final String MAIN = "dev.weft.cli.Weft";
+  private static final String WATCHDOG = "dev.weft.embedded.ParentWatchdog";
 
   private final String name;
   private final List<String> args;
@@ -41,7 +42,6 @@ public final class ServiceProcess {
   private final Instant startedAt;
   /** Held, never written: the child's watchdog ends it when this closes (or the test JVM dies). */
   private final OutputStream lifeline;
-  private final List<ProcessHandle> descendantsSeen = new ArrayList<>();
 
   private ServiceProcess(String name, List<String> args, Path logFile, Process process, Instant startedAt) {
     this.name = name;
@@ -64,7 +64,7 @@ public final class ServiceProcess {
     cmd.addAll(JVM_OPTIONS);
     cmd.add("-cp");
     cmd.add(BuiltWeft.classpath());
-    cmd.add("dev.weft.embedded.ParentWatchdog");
+    cmd.add(WATCHDOG);
     cmd.add(MAIN);
     cmd.addAll(args);
     try {
@@ -157,17 +157,23 @@ public final class ServiceProcess {
   }
 
   /**
-   * SIGKILL to this JVM alone, as a crash: no shutdown hook runs. Waits until it is gone, and until the processes it
-   * had started (a {@code weft dev}'s broker and registry, which stop through their watchdogs) are gone too, so a
-   * restart finds their ports free.
+   * SIGKILL to this JVM alone, as a crash: no shutdown hook runs. Waits until it is gone, and until the JVMs it had
+   * started under {@code ParentWatchdog} (a {@code weft dev}'s broker and registry, which stop when their parent dies)
+   * are gone too, so a restart finds their ports free. Other descendants (a process executor's tasks) are left
+   * running, as a crash leaves them; the restarted executor deals with them.
    */
   public void kill() throws InterruptedException {
-    List<ProcessHandle> children = process.descendants().toList();
-    descendantsSeen.addAll(children);
+    List<ProcessHandle> watched = watchdogChildren();
     process.destroyForcibly();
     if (!process.waitFor(30, TimeUnit.SECONDS)) throw new AssertionError(name + " survived SIGKILL for 30 s");
-    awaitGone(children, Duration.ofSeconds(60));
+    awaitGone(watched, Duration.ofSeconds(60));
     closeLifeline();
+  }
+
+  /** The JVMs this one started through {@code ParentWatchdog} (the embedded broker and registry). */
+  private List<ProcessHandle> watchdogChildren() {
+    return process.descendants().filter(h -> h.info().commandLine().map(c -> c.contains(WATCHDOG)).orElse(false))
+        .toList();
   }
 
   /**
@@ -177,7 +183,7 @@ public final class ServiceProcess {
    * @throws AssertionError when it did not exit within the timeout (it is then killed)
    */
   public Duration terminate(Duration timeout) throws InterruptedException {
-    List<ProcessHandle> children = process.descendants().toList();
+    List<ProcessHandle> children = watchdogChildren();
     long t0 = System.nanoTime();
     process.destroy();
     boolean exited = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
