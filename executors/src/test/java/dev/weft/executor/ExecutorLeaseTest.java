@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * task must be stopped before the coordinator would presume it lost, and reported FAILED/LOST once the broker is back.
  */
 class ExecutorLeaseTest {
-  private static final long HEARTBEAT_TIMEOUT_MS = 6_000;
+  private static final long HEARTBEAT_TIMEOUT_MS = 10_000;
   private static final long HEARTBEAT_INTERVAL_MS = 500;
   private static final Duration WAIT = Duration.ofSeconds(60);
 
