@@ -45,14 +45,24 @@ public final class ChildLauncher {
   /**
    * $1 is the executor's pid, then the task's argv. Traps come first, so that no signal arrives unhandled. {@code wait}
    * returns early when a trapped signal arrives, so it is repeated until the task has really exited.
+   *
+   * <p>The death signal can arrive at any point, and each has its race, all seen under load (the chaos test):
+   * before the task is forked (then the guard must not start it), between the fork and {@code child=$!} (the trap
+   * does not know the child yet: it only marks the death, and the guard kills the child once it knows it), and
+   * between the fork and the child's {@code setsid} (the group does not exist yet: {@code stop} signals the child's
+   * pid when there is no group).
    */
   static final String GUARD = String.join("\n",
       "executor=$1; shift",
-      "trap 'kill -s KILL -- -\"$child\" 2>/dev/null; exit 137' " + DEATH_SIGNAL,
-      "trap 'kill -s TERM -- -\"$child\" 2>/dev/null' TERM",
+      "child=; dead=",
+      "stop() { kill -s \"$1\" -- -\"$child\" 2>/dev/null || kill -s \"$1\" \"$child\" 2>/dev/null; }",
+      "trap 'dead=1; [ -z \"$child\" ] || { stop KILL; exit 137; }' " + DEATH_SIGNAL,
+      "trap '[ -z \"$child\" ] || stop TERM' TERM",
       "[ \"$PPID\" = \"$executor\" ] || exit 137",
+      "[ -z \"$dead\" ] || exit 137",
       "%SETSID% \"$@\" &",
       "child=$!",
+      "if [ -n \"$dead\" ]; then stop KILL; exit 137; fi",
       "while :; do",
       "  wait \"$child\"",
       "  code=$?",
