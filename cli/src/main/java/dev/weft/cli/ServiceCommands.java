@@ -5,6 +5,8 @@ import dev.weft.coordinator.CoordinatorConfig;
 import dev.weft.executor.ExecutorConfig;
 import dev.weft.executor.ExecutorRuntime;
 import dev.weft.executor.backend.ExecutorBackend;
+import dev.weft.executor.batch.BatchBackend;
+import dev.weft.executor.batch.BatchSettings;
 import dev.weft.executor.container.ContainerBackend;
 import dev.weft.executor.noop.NoopBackend;
 import dev.weft.executor.process.ProcessBackend;
@@ -26,7 +28,7 @@ import java.util.concurrent.CountDownLatch;
  */
 final class ServiceCommands {
   static final Set<String> COORDINATOR_OPTIONS = Endpoints.optionsWith("state-dir", "api-port", "application-id", "threads", "commit-interval-ms");
-  static final Set<String> EXECUTOR_OPTIONS = Endpoints.optionsWith("instance-id", "max-concurrent", "workdir", "state-dir", "spark-master", "spark-home");
+  static final Set<String> EXECUTOR_OPTIONS = Endpoints.optionsWith("instance-id", "max-concurrent", "workdir", "state-dir", "spark-master", "spark-home", "job-queue");
 
   private ServiceCommands() {}
 
@@ -44,7 +46,7 @@ final class ServiceCommands {
 
   static int executor(Args a, PrintStream out, PrintStream err) throws InterruptedException {
     a.allow(EXECUTOR_OPTIONS);
-    String name = a.positional(0, "the executor name (process, noop, container, spark)");
+    String name = a.positional(0, "the executor name (process, noop, container, spark, batch)");
     Endpoints e = Endpoints.from(a);
     Path workdir = Path.of(a.option("workdir", null, ".")).toAbsolutePath();
     ExecutorBackend backend = switch (name) {
@@ -52,7 +54,9 @@ final class ServiceCommands {
       case "noop" -> new NoopBackend();
       case "container" -> new ContainerBackend();
       case "spark" -> sparkBackend(a, workdir);
-      default -> throw new Args.UsageException("unknown executor '" + name + "'; one of process, noop, container, spark");
+      case "batch" -> new BatchBackend(BatchSettings.defaults(a.option("job-queue", "WEFT_BATCH_JOB_QUEUE", null),
+          a.option("instance-id", "WEFT_INSTANCE_ID", null)));
+      default -> throw new Args.UsageException("unknown executor '" + name + "'; one of process, noop, container, spark, batch");
     };
     WeftSerdes serdes = new WeftSerdes(e.registry());
     ExecutorConfig.Builder config = ExecutorConfig.builder(e.bootstrap(), serdes.taskCommand(), serdes.taskEvent())

@@ -34,7 +34,7 @@ public final class Weft {
         cancel RUN [--task T] [--reason R]        cancel a run, or one task and what depends on it
         replay [--application-id NEW] [--serve]   rebuild coordinator state from the topics; starts no work twice
         coordinator [--state-dir D] [--api-port P]        run one coordinator instance (service)
-        executor NAME [--instance-id I] [--max-concurrent N]  run one executor instance (process, noop, container, spark)
+        executor NAME [--instance-id I] [--max-concurrent N]  run one executor instance (process, noop, container, spark, batch [--job-queue Q])
         bench [--quick] [--json] [--rate 200,1000]  measure throughput, dispatch latency, a large run, replay and
                                                   the Kafka Streams limit on an embedded broker (docs/performance.md)
 

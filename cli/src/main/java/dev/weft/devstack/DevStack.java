@@ -7,6 +7,8 @@ import dev.weft.embedded.EmbeddedRegistry;
 import dev.weft.executor.ExecutorConfig;
 import dev.weft.executor.ExecutorRuntime;
 import dev.weft.executor.backend.ExecutorBackend;
+import dev.weft.executor.batch.BatchBackend;
+import dev.weft.executor.batch.BatchSettings;
 import dev.weft.executor.container.ContainerBackend;
 import dev.weft.executor.noop.NoopBackend;
 import dev.weft.executor.process.ProcessBackend;
@@ -28,7 +30,8 @@ import java.util.function.Consumer;
 /**
  * Weft on one machine: a real KRaft broker and a real schema registry as child processes, the coordinator, and
  * every executor that can run here (process and noop always; container when a Docker engine answers; spark when
- * Spark's classpath was built). The same classes run against a real cluster when given its addresses instead.
+ * Spark's classpath was built; batch when an AWS region or endpoint is configured). The same classes run against a
+ * real cluster when given its addresses instead.
  */
 public final class DevStack implements AutoCloseable {
   /**
@@ -98,6 +101,14 @@ public final class DevStack implements AutoCloseable {
       startExecutor(new SparkBackend(spark.get()));
     } else {
       notes.add("spark executor not started: no SPARK_HOME and Spark's classpath was not built (run `mvn install`)");
+    }
+    // Batch runs where AWS is configured the AWS way (a region, or an endpoint such as a local moto).
+    Optional<String> noBatch = BatchSettings.whyNotConfigured();
+    try {
+      if (noBatch.isPresent()) notes.add("batch executor not started: " + noBatch.get());
+      else startExecutor(new BatchBackend(BatchSettings.defaults(System.getenv("WEFT_BATCH_JOB_QUEUE"), null)));
+    } catch (RuntimeException e) {
+      notes.add("batch executor not started: " + e.getMessage());
     }
     progress.accept("executors running: " + String.join(", ", executors.keySet()));
     notes.forEach(progress);

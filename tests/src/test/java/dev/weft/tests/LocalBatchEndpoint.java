@@ -14,9 +14,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real AWS Batch endpoint on loopback: moto's {@code moto_server} as a child process, serving the Batch, CloudWatch
- * Logs and IAM APIs and running each Batch job as a real container of the local Docker engine (host networking, as
- * {@code MOTO_DOCKER_NETWORK_MODE=host} asks). Seeded by the example's own script ({@code examples/batch/seed-moto.py}:
+ * A real AWS Batch endpoint on loopback: moto's server as a child process, serving the Batch, CloudWatch Logs and IAM
+ * APIs and running each Batch job as a real container of the local Docker engine (host networking, as
+ * {@code MOTO_DOCKER_NETWORK_MODE=host} asks). It is started through {@code examples/batch/moto-server.py}, which is
+ * moto_server with two of its numbers written as the AWS API has them (integers), so the Java SDK can read its answers;
+ * docs/executors/batch.md says what and why. Seeded by the example's own script ({@code examples/batch/seed-moto.py}:
  * an IAM role, an UNMANAGED compute environment, a job queue), so the tests and the example set moto up one way.
  *
  * <p>One per test class: moto keeps everything in memory, and starting it costs about two seconds. A machine
@@ -46,17 +48,20 @@ final class LocalBatchEndpoint implements AutoCloseable {
   static LocalBatchEndpoint start(Path dir, String... definitions) throws Exception {
     int port = freePort();
     Path log = Files.createDirectories(dir).resolve("moto-" + port + ".log");
-    ProcessBuilder pb = new ProcessBuilder("moto_server", "-H", "127.0.0.1", "-p", Integer.toString(port))
-        .redirectErrorStream(true).redirectOutput(log.toFile());
+    Path server = ContainerEngine.repositoryRoot().resolve("examples/batch/moto-server.py");
+    ProcessBuilder pb = new ProcessBuilder("python3", server.toString(), "-H", "127.0.0.1", "-p",
+        Integer.toString(port)).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("MOTO_DOCKER_NETWORK_MODE", "host");
     Process p;
     try {
       p = pb.start();
     } catch (IOException e) {
-      throw new AssertionError("moto_server is not on the PATH (" + e.getMessage() + "); the batch tests need moto 5.2.1"
+      throw new AssertionError("python3 is not on the PATH (" + e.getMessage() + "); the batch tests need moto 5.2.1"
           + " (pip install 'moto[server,batch]==5.2.1')", e);
     }
     LocalBatchEndpoint endpoint = new LocalBatchEndpoint(port, p, log);
+    // A test JVM that is stopped skips @AfterAll; moto must not outlive it.
+    Runtime.getRuntime().addShutdownHook(new Thread(endpoint::close));
     try {
       endpoint.awaitReady();
       endpoint.seed(definitions);
@@ -96,7 +101,9 @@ final class LocalBatchEndpoint implements AutoCloseable {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
     while (true) {
-      if (!process.isAlive()) throw new AssertionError("moto_server exited at start:\n" + logText());
+      if (!process.isAlive()) {
+        throw new AssertionError("moto did not start (is moto 5.2.1 installed for python3?):\n" + logText());
+      }
       try {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri().resolve("/moto-api/data.json"))
             .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
