@@ -5,14 +5,22 @@ import static dev.weft.tests.ContainerEngine.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.weft.avro.FailureKind;
 import dev.weft.avro.TaskEvent;
 import dev.weft.avro.TaskEventKind;
 import dev.weft.client.RunResult;
 import dev.weft.client.SubmittedRun;
 import dev.weft.client.TaskResult;
 import dev.weft.executor.ExecutorRuntime;
+import dev.weft.executor.backend.AttemptId;
+import dev.weft.executor.backend.AttemptListener;
+import dev.weft.executor.backend.AttemptOutcome;
+import dev.weft.executor.backend.AttemptRequest;
+import dev.weft.executor.backend.RunningAttempt;
 import dev.weft.executor.batch.BatchBackend;
 import dev.weft.executor.process.ProcessBackend;
+import dev.weft.spec.SpecJson;
+import dev.weft.spec.TaskSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +28,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -147,7 +158,9 @@ class BatchEndToEndTest {
               retry: {maxAttempts: 1}
               batch:
                 image: %1$s
-                command: ["sh", "-c", "echo reading input; echo 'input.csv: no such file' >&2; exit 4"]
+                # A second between the lines: CloudWatch orders a job's lines by time, and stdout and stderr reach
+                # the log on their own streams.
+                command: ["sh", "-c", "echo reading input; sleep 1; echo 'input.csv: no such file' >&2; exit 4"]
             - id: same-image
               executor: batch
               batch:
@@ -337,7 +350,86 @@ class BatchEndToEndTest {
     }
   }
 
+  @Test
+  void shouldSubmitOnceAndSucceedThroughThrottlingAndServerErrors() throws Exception {
+    try (FaultInjectingProxy proxy = new FaultInjectingProxy(endpoint.uri())) {
+      BatchBackend batch = new BatchBackend(endpoint.settings("faults-0", "faults.").withEndpoint(proxy.uri(),
+          LocalBatchEndpoint.REGION));
+      backends.add(batch);
+      // SubmitJob: throttled, then a 500 after the job was created. DescribeJobs: more failures in a row than the
+      // SDK's own retries absorb, so whole poll rounds fail.
+      proxy.plan("/v1/submitjob", FaultInjectingProxy.Fault.THROTTLE,
+          FaultInjectingProxy.Fault.SERVER_ERROR_AFTER_FORWARDING);
+      proxy.plan("/v1/describejobs", FaultInjectingProxy.Fault.THROTTLE, FaultInjectingProxy.Fault.SERVER_ERROR,
+          FaultInjectingProxy.Fault.THROTTLE, FaultInjectingProxy.Fault.THROTTLE, FaultInjectingProxy.Fault.THROTTLE,
+          FaultInjectingProxy.Fault.SERVER_ERROR, FaultInjectingProxy.Fault.THROTTLE);
+      OutcomeListener listener = new OutcomeListener();
+
+      batch.launch(request("faults-run", "through", "{jobDefinition: weft-busybox, command: [echo, got through]}"),
+          listener);
+      AttemptOutcome outcome = listener.await(RUN_TIMEOUT);
+
+      assertThat(outcome.succeeded()).as("outcome %s", outcome).isTrue();
+      assertThat(outcome.logTail()).contains("got through");
+      assertThat(listener.finishedCalls.get()).isEqualTo(1);
+      // The second try found the job the failed call had created, by name, and did not submit again.
+      assertThat(proxy.calls("/v1/submitjob")).isEqualTo(2);
+      assertThat(jobsOfRun("faults-run")).hasSize(1);
+      assertThat(proxy.calls("/v1/describejobs")).isGreaterThan(7);
+    }
+  }
+
+  @Test
+  void shouldSendTerminateJobAgainUntilItIsTakenAndReportTheCancelWhenTheJobEnded() throws Exception {
+    try (FaultInjectingProxy proxy = new FaultInjectingProxy(endpoint.uri())) {
+      BatchBackend batch = new BatchBackend(endpoint.settings("faults-1", "faults.").withEndpoint(proxy.uri(),
+          LocalBatchEndpoint.REGION));
+      backends.add(batch);
+      OutcomeListener listener = new OutcomeListener();
+      RunningAttempt attempt = batch.launch(request("terminate-run", "long",
+          "{jobDefinition: weft-busybox, command: [sleep, '300']}"), listener);
+      String jobId = awaitJobStatus("terminate-run", "RUNNING");
+      // More 500s in a row than the SDK retries: the first TerminateJob fails for the backend too.
+      proxy.plan("/v1/terminatejob", FaultInjectingProxy.Fault.SERVER_ERROR, FaultInjectingProxy.Fault.SERVER_ERROR,
+          FaultInjectingProxy.Fault.SERVER_ERROR, FaultInjectingProxy.Fault.SERVER_ERROR);
+
+      attempt.cancel(Duration.ofSeconds(1), "stopped by the fault test");
+      AttemptOutcome outcome = listener.await(RUN_TIMEOUT);
+
+      assertThat(outcome.failureKind()).as("outcome %s", outcome).isEqualTo(FailureKind.CANCELLED);
+      assertThat(proxy.calls("/v1/terminatejob")).isGreaterThan(4);
+      JobDetail job = describe(jobId);
+      assertThat(job.statusAsString()).isEqualTo("FAILED");
+      assertThat(job.statusReason()).isEqualTo("stopped by the fault test");
+    }
+  }
+
   // ---- helpers ----
+
+  private static AttemptRequest request(String runId, String taskId, String batchBlockYaml) throws Exception {
+    TaskSpec task = SpecJson.YAML.readValue("{id: " + taskId + ", executor: batch, batch: " + batchBlockYaml + "}",
+        TaskSpec.class);
+    return new AttemptRequest(new AttemptId(runId, taskId, 1), "faults", task, null);
+  }
+
+  /** Records the one outcome a backend reports, and how often it reported one. */
+  private static final class OutcomeListener implements AttemptListener {
+    final AtomicInteger finishedCalls = new AtomicInteger();
+    private final CompletableFuture<AttemptOutcome> outcome = new CompletableFuture<>();
+
+    @Override
+    public void trackingUrl(String url) {}
+
+    @Override
+    public void finished(AttemptOutcome o) {
+      finishedCalls.incrementAndGet();
+      outcome.complete(o);
+    }
+
+    AttemptOutcome await(Duration timeout) throws Exception {
+      return outcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
 
   private static BatchBackend backend(IsolatedWeft w, String instanceId) {
     BatchBackend b = new BatchBackend(endpoint.settings(instanceId, w.prefix));

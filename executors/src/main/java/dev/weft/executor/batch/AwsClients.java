@@ -4,6 +4,7 @@ import java.time.Duration;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.batch.BatchClient;
@@ -24,6 +25,16 @@ final class AwsClients {
 
   static BatchClient batch(BatchSettings s) {
     return configure(BatchClient.builder().httpClientBuilder(http()), s).build();
+  }
+
+  /**
+   * A Batch client that never retries by itself, for SubmitJob only. SubmitJob has no idempotency token: a call that
+   * created the job but whose answer was lost (a 5xx, a timeout) would create a second job when the SDK retried it.
+   * The backend retries instead, and looks for the job by name before each new try.
+   */
+  static BatchClient batchWithoutRetries(BatchSettings s) {
+    return configure(BatchClient.builder().httpClientBuilder(http())
+        .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry())), s).build();
   }
 
   static CloudWatchLogsClient logs(BatchSettings s) {

@@ -51,7 +51,8 @@ import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
  *
  * <p><b>Failures of AWS itself.</b> Throttling, 5xx answers and unanswered calls never fail an attempt: a SubmitJob
  * that fails so is tried again with backoff in the background (first looking for the job by name, in case the failed
- * call did create it), polls back off, a TerminateJob is sent again on the next poll.
+ * call did create it; the SDK's own retries are off for SubmitJob, since it has no idempotency token), polls back
+ * off, a TerminateJob is sent again on the next poll.
  */
 public final class BatchBackend implements ExecutorBackend {
   public static final String NAME = "batch";
@@ -61,6 +62,8 @@ public final class BatchBackend implements ExecutorBackend {
 
   private final BatchSettings settings;
   private final BatchClient batch;
+  /** SubmitJob only: no SDK retries, which could submit a job twice (see {@link AwsClients#batchWithoutRetries}). */
+  private final BatchClient submitter;
   private final CloudWatchLogsClient logs;
   private final JobDefinitions definitions;
   private final JobLogTail logTail;
@@ -80,6 +83,7 @@ public final class BatchBackend implements ExecutorBackend {
   public BatchBackend(BatchSettings settings) {
     this.settings = settings;
     this.batch = AwsClients.batch(settings);
+    this.submitter = AwsClients.batchWithoutRetries(settings);
     this.logs = AwsClients.logs(settings);
     this.region = batch.serviceClientConfiguration().region() == null ? "us-east-1"
         : batch.serviceClientConfiguration().region().id();
@@ -202,6 +206,7 @@ public final class BatchBackend implements ExecutorBackend {
       Thread.currentThread().interrupt();
     }
     batch.close();
+    submitter.close();
     logs.close();
   }
 
@@ -253,7 +258,7 @@ public final class BatchBackend implements ExecutorBackend {
     String definition = block.jobDefinition() != null ? block.jobDefinition()
         : definitions.forImage(block.image(), JobResources.of(request.task().resources()));
     submitCalls.incrementAndGet();
-    SubmitJobResponse r = batch.submitJob(BatchJobRequests.submitJob(a.id(), request.pipeline(), block, a.queue(),
+    SubmitJobResponse r = submitter.submitJob(BatchJobRequests.submitJob(a.id(), request.pipeline(), block, a.queue(),
         definition, request.task().resources(), request.timeout(), settings));
     accepted(a, r.jobId(), r.jobArn());
   }
