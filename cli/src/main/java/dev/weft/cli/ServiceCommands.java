@@ -63,6 +63,8 @@ final class ServiceCommands {
         .topics(Topics.DEFAULT).maxConcurrent(a.intOption("max-concurrent", ExecutorConfig.DEFAULT_MAX_CONCURRENT));
     String id = a.option("instance-id", "WEFT_INSTANCE_ID", null);
     if (id != null) config.instanceId(id);
+    // Batch jobs run in AWS, not in this process: a stopping instance with a stable id leaves them to its successor.
+    if (backend instanceof BatchBackend batch && batch.adoptsAfterRestart()) config.cancelRunningOnClose(false);
     ExecutorRuntime runtime = new ExecutorRuntime(config.build(), backend);
     runtime.start();
     err.println("weft: " + name + " executor running in group " + runtime.groupId());

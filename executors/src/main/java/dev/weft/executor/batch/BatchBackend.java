@@ -210,6 +210,14 @@ public final class BatchBackend implements ExecutorBackend {
     logs.close();
   }
 
+  /**
+   * Whether an executor restarted with the same instance id adopts this one's jobs (it has an instance id). Such an
+   * executor should leave its jobs running when it stops, for its successor, instead of terminating them.
+   */
+  public boolean adoptsAfterRestart() {
+    return settings.instanceId() != null;
+  }
+
   /** SubmitJob calls made, counting retries: the proof in tests that a job was submitted once. */
   public long submitCalls() {
     return submitCalls.get();
