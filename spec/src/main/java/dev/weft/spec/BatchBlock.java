@@ -175,6 +175,7 @@ public record BatchBlock(String jobQueue, String jobDefinition, String image, Li
     return (bytes + (1L << 20) - 1) >> 20;
   }
 
+  /** {@code pids} has no Batch equivalent and is ignored, so a pipeline's default resources fit every executor. */
   private static void checkResources(Resources r, String taskAt, List<SpecProblem> problems) {
     if (r == null) return;
     if (r.cpu() != null && r.cpu() > 0 && Math.abs(r.cpu() / VCPU_STEP - Math.rint(r.cpu() / VCPU_STEP)) > 1e-9) {
@@ -191,10 +192,6 @@ public record BatchBlock(String jobQueue, String jobDefinition, String image, Li
       } catch (IllegalArgumentException e) {
         // PipelineSpecs reports a memory size that does not parse.
       }
-    }
-    if (r.pids() != null) {
-      problems.add(new SpecProblem(taskAt + ".resources.pids", "AWS Batch has no pids limit; leave it out for a"
-          + " batch task"));
     }
   }
 

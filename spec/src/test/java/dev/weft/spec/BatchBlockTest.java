@@ -61,7 +61,6 @@ class BatchBlockTest {
         "tasks[0](load).batch.tags.weft:run",
         "tasks[0](load).batch.tags.aws:owner",
         "tasks[0](load).resources.cpu",
-        "tasks[0](load).resources.pids",
         "tasks[1](nothing).batch");
     assertThat(e.problems()).filteredOn(p -> p.where().equals("tasks[0](load).batch")).extracting(SpecProblem::message)
         .containsExactly("give jobDefinition or image, not both: with image Weft registers the definition itself");
