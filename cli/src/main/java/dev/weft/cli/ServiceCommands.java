@@ -5,6 +5,8 @@ import dev.weft.coordinator.CoordinatorConfig;
 import dev.weft.executor.ExecutorConfig;
 import dev.weft.devstack.ExecutorInstance;
 import dev.weft.executor.backend.ExecutorBackend;
+import dev.weft.executor.batch.BatchBackend;
+import dev.weft.executor.batch.BatchSettings;
 import dev.weft.executor.container.ContainerBackend;
 import dev.weft.executor.noop.NoopBackend;
 import dev.weft.executor.process.ProcessBackend;
@@ -17,6 +19,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -29,7 +32,7 @@ final class ServiceCommands {
       "advertised-host", "application-id", "threads", "commit-interval-ms", "replication-factor", "standby-replicas",
       "instance-id", "topic-prefix");
   static final Set<String> EXECUTOR_OPTIONS = Endpoints.optionsWith("instance-id", "max-concurrent", "workdir",
-      "state-dir", "spark-master", "spark-home", "topic-prefix", "cancel-grace");
+      "state-dir", "spark-master", "spark-home", "topic-prefix", "cancel-grace", "job-queue");
   private static final Set<String> WILDCARD_HOSTS = Set.of("0.0.0.0", "::", "[::]");
 
   private ServiceCommands() {}
@@ -65,29 +68,36 @@ final class ServiceCommands {
 
   static int executor(Args a, PrintStream out, PrintStream err) throws InterruptedException {
     a.allow(EXECUTOR_OPTIONS);
-    String name = a.positional(0, "the executor name (process, noop, container, spark)");
+    String name = a.positional(0, "the executor name (process, noop, container, spark, batch)");
     Endpoints e = Endpoints.from(a);
     Path workdir = Path.of(a.option("workdir", null, ".")).toAbsolutePath();
     // The process backend keeps its pid files there too, to kill leftovers after a crash.
     Path stateDir = Path.of(a.option("state-dir", null, ".weft/" + name + "-executor"));
-    ExecutorBackend backend = switch (name) {
+    String jobQueue = a.option("job-queue", "WEFT_BATCH_JOB_QUEUE", null);
+    // The backend is made once the instance id is known: a Batch backend tags its jobs with it, to adopt them after
+    // a restart under the same id.
+    Function<String, ExecutorBackend> backendFor = instanceId -> switch (name) {
       case "process" -> new ProcessBackend(workdir, stateDir);
       case "noop" -> new NoopBackend();
       case "container" -> new ContainerBackend();
       case "spark" -> sparkBackend(a, workdir);
-      default -> throw new Args.UsageException("unknown executor '" + name + "'; one of process, noop, container, spark");
+      case "batch" -> new BatchBackend(BatchSettings.defaults(jobQueue, instanceId));
+      default -> throw new Args.UsageException("unknown executor '" + name + "'; one of process, noop, container, spark, batch");
     };
+    // Batch jobs run in AWS, not in this process: a stopping instance leaves them to its successor (same id).
+    boolean leavesWorkToSuccessor = name.equals("batch");
     WeftSerdes serdes = new WeftSerdes(e.registry());
     Topics topics = topics(a);
     ExecutorConfig.Builder config = ExecutorConfig.builder(e.bootstrap(), serdes.taskCommand(), serdes.taskEvent())
         .topics(topics).maxConcurrent(a.intOption("max-concurrent", ExecutorConfig.DEFAULT_MAX_CONCURRENT))
         .cancelGrace(duration(a, "cancel-grace", ExecutorInstance.SERVICE_CANCEL_GRACE));
+    if (leavesWorkToSuccessor) config.cancelRunningOnClose(false);
     // Weft's own prefix keeps the group name it always had; another prefix is another Weft, with groups of its own.
     if (!topics.equals(Topics.DEFAULT)) config.groupId(topics.prefix() + "executor-" + name);
     String id = a.option("instance-id", "WEFT_INSTANCE_ID", null);
     ExecutorInstance instance;
     try {
-      instance = ExecutorInstance.start(config, backend, stateDir, id);
+      instance = ExecutorInstance.start(config, name, backendFor, stateDir, id);
     } catch (IllegalArgumentException ex) {
       throw new Args.UsageException(ex.getMessage());
     }

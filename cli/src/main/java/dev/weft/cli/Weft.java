@@ -41,7 +41,8 @@ public final class Weft {
                                                   run one coordinator instance (service; SIGTERM stops it)
         executor NAME [--instance-id I] [--state-dir D] [--max-concurrent N] [--workdir W] [--cancel-grace 5s]
                       [--topic-prefix P]
-                                                  run one executor instance (process, noop, container, spark)
+                                                  run one executor instance (process, noop, container, spark,
+                                                  batch [--job-queue Q])
         bench [--quick] [--json] [--rate 200,1000]  measure throughput, dispatch latency, a large run, replay and
                                                   the Kafka Streams limit on an embedded broker (docs/performance.md)
 

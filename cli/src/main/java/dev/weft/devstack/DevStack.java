@@ -7,6 +7,8 @@ import dev.weft.embedded.EmbeddedRegistry;
 import dev.weft.executor.ExecutorConfig;
 import dev.weft.executor.ExecutorRuntime;
 import dev.weft.executor.backend.ExecutorBackend;
+import dev.weft.executor.batch.BatchBackend;
+import dev.weft.executor.batch.BatchSettings;
 import dev.weft.executor.container.ContainerBackend;
 import dev.weft.executor.noop.NoopBackend;
 import dev.weft.executor.process.ProcessBackend;
@@ -31,7 +33,8 @@ import java.util.function.Consumer;
 /**
  * Weft on one machine: a real KRaft broker and a real schema registry as child processes, the coordinator, and
  * every executor that can run here (process and noop always; container when a Docker engine answers; spark when
- * Spark's classpath was built). The same classes run against a real cluster when given its addresses instead.
+ * Spark's classpath was built; batch when an AWS region or endpoint is configured). The same classes run against a
+ * real cluster when given its addresses instead.
  */
 public final class DevStack implements AutoCloseable {
   /**
@@ -148,16 +151,32 @@ public final class DevStack implements AutoCloseable {
     } else {
       notes.add("spark executor not started: no SPARK_HOME and Spark's classpath was not built (run `mvn install`)");
     }
+    // Batch runs where AWS is configured the AWS way (a region, or an endpoint such as a local moto).
+    Optional<String> noBatch = BatchSettings.whyNotConfigured();
+    try {
+      if (noBatch.isPresent()) notes.add("batch executor not started: " + noBatch.get());
+      // Tagged with the stable instance id, so that a restarted stack adopts its jobs; they run on while it is down.
+      else startExecutor(BatchBackend.NAME, id -> new BatchBackend(
+          BatchSettings.defaults(System.getenv("WEFT_BATCH_JOB_QUEUE"), id)), false);
+    } catch (RuntimeException e) {
+      notes.add("batch executor not started: " + e.getMessage());
+    }
     progress.accept("executors running: " + String.join(", ", executors.keySet()));
     notes.forEach(progress);
   }
 
   /** Each executor keeps its instance id in {@code <data dir>/<name>-executor}, so a restarted stack is the same member. */
   private void startExecutor(ExecutorBackend backend) {
+    startExecutor(backend.name(), id -> backend, true);
+  }
+
+  private void startExecutor(String name, java.util.function.Function<String, ExecutorBackend> backendFor,
+      boolean cancelRunningOnClose) {
     ExecutorConfig.Builder config = ExecutorConfig.builder(kafka.bootstrapServers(), serdes.taskCommand(),
-        serdes.taskEvent()).topics(topics).cancelGrace(ExecutorInstance.SERVICE_CANCEL_GRACE);
-    executors.put(backend.name(), ExecutorInstance.start(config, backend,
-        options.dataDir().resolve(backend.name() + "-executor"), null));
+        serdes.taskEvent()).topics(topics).cancelGrace(ExecutorInstance.SERVICE_CANCEL_GRACE)
+        .cancelRunningOnClose(cancelRunningOnClose);
+    executors.put(name, ExecutorInstance.start(config, name, backendFor, options.dataDir().resolve(name + "-executor"),
+        null));
   }
 
   public String bootstrapServers() {

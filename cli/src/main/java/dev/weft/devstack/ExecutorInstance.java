@@ -65,8 +65,18 @@ public final class ExecutorInstance implements AutoCloseable {
    */
   public static ExecutorInstance start(ExecutorConfig.Builder config, ExecutorBackend backend, Path stateDir,
       String givenId) {
-    StableInstanceId identity = StableInstanceId.claim(stateDir, givenId, backend.name() + "-executor");
+    return start(config, backend.name(), id -> backend, stateDir, givenId);
+  }
+
+  /**
+   * Like {@link #start(ExecutorConfig.Builder, ExecutorBackend, Path, String)}, with the backend made once the
+   * instance id is known (a backend that names its work by instance, to adopt it after a restart, needs it).
+   */
+  public static ExecutorInstance start(ExecutorConfig.Builder config, String name,
+      java.util.function.Function<String, ExecutorBackend> backendFor, Path stateDir, String givenId) {
+    StableInstanceId identity = StableInstanceId.claim(stateDir, givenId, name + "-executor");
     try {
+      ExecutorBackend backend = backendFor.apply(identity.id());
       ExecutorConfig c = config.instanceId(identity.id())
           .clientProperty("consumer." + ConsumerConfig.GROUP_INSTANCE_ID_CONFIG,
               identity.id())

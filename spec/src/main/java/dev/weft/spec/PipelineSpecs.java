@@ -152,6 +152,7 @@ public final class PipelineSpecs {
       problems.add(new SpecProblem(at + ".process.argv", "required: the command and its arguments, e.g. "
           + "[\"sh\", \"-c\", \"echo hello\"]"));
     }
+    if ("batch".equals(t.executor()) && t.batch() != null) problems.addAll(BatchBlock.problems(t.batch(), t.resources(), at + ".batch"));
     for (int d = 0; d < t.dependsOn().size(); d++) {
       String dep = t.dependsOn().get(d);
       if (dep == null || !ids.containsKey(dep)) {

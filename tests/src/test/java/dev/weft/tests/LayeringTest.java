@@ -45,6 +45,7 @@ class LayeringTest {
     assertThat(names).contains("dev.weft.coordinator.decide.RunRequestDecider",
         "dev.weft.coordinator.apply.EventApplier", "dev.weft.coordinator.topology.FoldProcessor",
         "dev.weft.executor.backend.ExecutorBackend", "dev.weft.executor.container.ContainerBackend",
+        "dev.weft.executor.batch.BatchBackend",
         "dev.weft.spec.PipelineSpecs", "dev.weft.cli.Weft");
   }
 
@@ -117,6 +118,18 @@ class LayeringTest {
     noClasses().that().resideOutsideOfPackage("dev.weft.executor.container..")
         .should().dependOnClassesThat().resideInAPackage(DOCKER)
         .because("docker-java is wrapped by the container backend (STYLE.md: adapter boundary)")
+        .check(classes);
+  }
+
+  @Test
+  void awsSdkShouldStayInsideTheBatchBackend() {
+    // The rule must see the SDK where it is used, or it would pass because nothing depends on it at all.
+    assertThat(classes.get("dev.weft.executor.batch.BatchBackend").getDirectDependenciesFromSelf())
+        .anyMatch(d -> d.getTargetClass().getPackageName().startsWith("software.amazon.awssdk"));
+    noClasses().that().resideOutsideOfPackage("dev.weft.executor.batch..")
+        .should().dependOnClassesThat().resideInAPackage(AWS)
+        .because("the AWS SDK is wrapped by the batch backend (STYLE.md: adapter boundary); the CLI and the dev stack"
+            + " configure it through BatchSettings")
         .check(classes);
   }
 
