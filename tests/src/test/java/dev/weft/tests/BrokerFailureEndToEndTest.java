@@ -79,7 +79,8 @@ class BrokerFailureEndToEndTest {
    */
   static final Duration CLIENT_SESSION_TIMEOUT = Duration.ofSeconds(45);
   static final Duration PAUSE = CLIENT_SESSION_TIMEOUT.plusSeconds(5);
-  static final Duration RECOVERY_TIMEOUT = Duration.ofMinutes(2);
+  /** Generous: after a kill the coordinator went on in 12–14 s in most trials but needed about 100 s in some. */
+  static final Duration RECOVERY_TIMEOUT = Duration.ofMinutes(3);
 
   @TempDir
   Path tmp;
