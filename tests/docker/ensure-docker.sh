@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Makes a Docker engine answer on this machine and provides the test image weft-test/busybox:1.
+# Makes a Docker engine answer on this machine and provides the test images: weft-test/busybox:1 (also tagged
+# alpine:3.17, the helper image Testcontainers asks for) and weft-test/kafka:<kafka.version> (build-kafka-image.sh).
 # Idempotent: every step checks first. Run as root. No image registry is reachable here, so images are
-# built locally from Debian's busybox-static and never pulled.
+# built locally from Debian packages and Maven Central and never pulled.
 set -euo pipefail
 
 IMAGE="${WEFT_TEST_IMAGE:-weft-test/busybox:1}"
@@ -33,9 +34,12 @@ if ! engine_answers; then
   fi
   command -v docker >/dev/null 2>&1 || die "docker client not found after installing docker.io"
   say "starting dockerd (log: $LOG)"
-  # vfs: works on any filesystem (overlay-in-overlay fails in many sandboxes); no iptables/bridge: tests run
-  # their containers with network none and this sandbox may not allow netfilter changes.
-  nohup dockerd --storage-driver=vfs --iptables=false --bridge=none >"$LOG" 2>&1 &
+  # vfs: works on any filesystem (overlay-in-overlay fails in many sandboxes). No iptables: this sandbox may not
+  # allow netfilter changes, and nothing needs them: task containers run with network none, and the broker
+  # containers of the Testcontainers tests talk over a bridge network, with their ports published by docker-proxy.
+  # The default bridge stays on for that (with --bridge=none -p publishes nothing), and --ip makes every published
+  # port listen on loopback only.
+  nohup dockerd --storage-driver=vfs --iptables=false --ip=127.0.0.1 >"$LOG" 2>&1 &
   deadline=$((SECONDS + WAIT_SECONDS))
   until engine_answers; do
     if [ $SECONDS -ge $deadline ]; then
@@ -68,4 +72,16 @@ if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
   tar -C "$root" -c . | docker import --change 'ENV PATH=/bin' - "$IMAGE" >/dev/null \
     || die "docker import of $IMAGE failed"
 fi
-say "ready: $(docker version --format '{{.Server.Version}}') with $IMAGE"
+
+# Testcontainers checks for published ports and bridge networks; an engine started elsewhere with --bridge=none
+# would fail those tests later and less clearly.
+docker network inspect bridge >/dev/null 2>&1 \
+  || die "the running engine has no bridge network (started with --bridge=none?); restart dockerd without it"
+
+# Testcontainers (1.20) still asks for alpine:3.17 for its helper containers; busybox answers the same commands.
+if ! docker image inspect alpine:3.17 >/dev/null 2>&1; then
+  docker tag "$IMAGE" alpine:3.17 || die "docker tag $IMAGE alpine:3.17 failed"
+fi
+
+bash "$(dirname "${BASH_SOURCE[0]}")/build-kafka-image.sh"
+say "ready: $(docker version --format '{{.Server.Version}}') with $IMAGE, alpine:3.17 and the Kafka test image"
