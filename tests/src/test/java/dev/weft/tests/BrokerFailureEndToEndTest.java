@@ -15,7 +15,6 @@ import dev.weft.client.TaskResult;
 import dev.weft.client.WeftClient;
 import dev.weft.coordinator.Coordinator;
 import dev.weft.coordinator.CoordinatorConfig;
-import dev.weft.coordinator.topology.CoordinatorOptions;
 import dev.weft.executor.ExecutorConfig;
 import dev.weft.executor.ExecutorRuntime;
 import dev.weft.executor.backend.ExecutorBackend;
@@ -100,9 +99,9 @@ class BrokerFailureEndToEndTest {
       say("cluster of %d up at %s", KafkaCluster.NODES, cluster.bootstrapServers());
       cluster.createTopics(topics.all(PipelineSpecs.EXECUTORS.stream().sorted().toList()), PARTITIONS);
 
-      CoordinatorConfig config = new CoordinatorConfig(cluster.bootstrapServers(), topics, appId,
-          tmp.resolve("coordinator"), 1, CoordinatorConfig.DEFAULT_COMMIT_INTERVAL_MS, (short) KafkaCluster.NODES,
-          "127.0.0.1", 0, CoordinatorOptions.DEFAULT);
+      CoordinatorConfig config = CoordinatorConfig.defaults(cluster.bootstrapServers(), tmp.resolve("coordinator"))
+          .withTopics(topics).withApplicationId(appId).withApiPort(0)
+          .withReplicationFactor((short) KafkaCluster.NODES);
       List<Supervised> executors = new ArrayList<>();
       try (Coordinator coordinator = Coordinator.start(config, serdes, Duration.ofMinutes(2));
           WeftClient client = new WeftClient(cluster.bootstrapServers(), serdes, topics);
