@@ -103,7 +103,9 @@ final class ServiceCommands {
     }
     err.println("weft: " + name + " executor " + instance.instanceId() + " running in group "
         + instance.runtime().groupId());
-    return untilStopped(instance, err);
+    return untilStopped(instance, err, () -> instance.runtime().state() == dev.weft.executor.ExecutorRuntime.State.FAILED
+        ? "executor " + instance.instanceId() + " stopped on an error it cannot recover from: "
+            + instance.runtime().failure() : null);
   }
 
   private static Duration duration(Args a, String option, Duration dflt) {
@@ -137,6 +139,16 @@ final class ServiceCommands {
 
   /** Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), then closes the service and says how long that took. */
   static int untilStopped(AutoCloseable service, PrintStream err) throws InterruptedException {
+    return untilStopped(service, err, () -> null);
+  }
+
+  /**
+   * Blocks until the JVM is asked to stop, or until {@code failure} says why the service cannot go on: it then exits
+   * with {@link Weft#SERVICE_FAILED}, so that a supervisor (systemd, Kubernetes) starts it again, rather than living
+   * on around a service that does nothing.
+   */
+  static int untilStopped(AutoCloseable service, PrintStream err, java.util.function.Supplier<String> failure)
+      throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       long t0 = System.nanoTime();
@@ -149,7 +161,13 @@ final class ServiceCommands {
       err.println("weft: stopped in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
       stopped.countDown();
     }, "weft-stop"));
-    stopped.await();
+    while (!stopped.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+      String why = failure.get();
+      if (why != null) {
+        err.println("weft: " + why + "; exiting so that it is started again");
+        return Weft.SERVICE_FAILED;
+      }
+    }
     return Weft.OK;
   }
 }

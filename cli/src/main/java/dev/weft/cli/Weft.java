@@ -18,6 +18,8 @@ public final class Weft {
   static final int NOT_FOUND = 3;
   static final int UNAVAILABLE = 69;
   static final int TIMED_OUT = 4;
+  /** A service stopped on an error it cannot recover from (sysexits' EX_SOFTWARE): start it again. */
+  static final int SERVICE_FAILED = 70;
   static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
   static final String USAGE_TEXT = """

@@ -18,6 +18,8 @@ public final class ExecutorCounters {
   final AtomicLong events = new AtomicLong();
   final AtomicLong transactions = new AtomicLong();
   final AtomicLong abortedTransactions = new AtomicLong();
+  /** Producers replaced after an error state or a commit of unknown outcome. */
+  final AtomicLong producersRenewed = new AtomicLong();
   final AtomicLong fenced = new AtomicLong();
   final AtomicLong registryWaits = new AtomicLong();
   final AtomicLong unwatchedStops = new AtomicLong();
@@ -88,6 +90,10 @@ public final class ExecutorCounters {
   }
 
   /** Aborted transactions (their commands are read again). */
+  public long producersRenewed() {
+    return producersRenewed.get();
+  }
+
   public long abortedTransactions() {
     return abortedTransactions.get();
   }

@@ -103,10 +103,11 @@ class ConfluentAvroSerdeTest {
 
   @Test
   void shouldApplyReaderDefaultsForFieldsTheWriterLacked() throws Exception {
-    // An older TaskCommand contract, before timeoutMs and heartbeatIntervalMs existed.
+    // An older TaskCommand contract, before timeoutMs, heartbeatIntervalMs and heartbeatTimeoutMs existed.
     Schema old = editSchema(TaskCommand.getClassSchema(), fields -> {
       removeField(fields, "timeoutMs");
       removeField(fields, "heartbeatIntervalMs");
+      removeField(fields, "heartbeatTimeoutMs");
     });
     registry.put(3, old);
     GenericRecord rec = new GenericData.Record(old);
@@ -123,6 +124,7 @@ class ConfluentAvroSerdeTest {
 
     assertThat(read.getHeartbeatIntervalMs()).isEqualTo(5000L);
     assertThat(read.getTimeoutMs()).isZero();
+    assertThat(read.getHeartbeatTimeoutMs()).as("unknown: the executor assumes one from the interval").isZero();
     assertThat(read.getIssuedAtMs()).isEqualTo(9L);
   }
 

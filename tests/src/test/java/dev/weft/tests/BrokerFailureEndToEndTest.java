@@ -176,7 +176,12 @@ class BrokerFailureEndToEndTest {
         say("all %d runs SUCCEEDED %s after the start", runs.size(), since(t0));
         for (Supervised e : executors) {
           assertThat(e.current.state()).as("executor %s", e.current.transactionalId()).isEqualTo(ExecutorRuntime.State.RUNNING);
-          if (!e.restarts.isEmpty()) say("executor %s was restarted after it stopped: %s", e.current.transactionalId(), e.restarts);
+          // The supervisor is only a net, so that a regression still lets the runs finish and be counted: an executor
+          // must ride out the outage itself, renewing its producer if the broker timed its transaction out.
+          say("executor %s renewed its producer %d times", e.current.transactionalId(),
+              e.current.counters().producersRenewed());
+          assertThat(e.restarts).as("executor %s stopped during the outage and had to be restarted",
+              e.current.transactionalId()).isEmpty();
         }
 
         assertNothingLostNothingTwice(cluster, topics, serdes, results, tagOf, marks);
