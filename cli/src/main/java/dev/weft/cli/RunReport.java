@@ -107,12 +107,15 @@ final class RunReport {
     if (r.cancelReason() != null) out.println("cancel reason: " + r.cancelReason());
     int w = 4;
     for (TaskView t : r.tasks()) w = Math.max(w, t.id().length());
-    String fmt = "%-" + w + "s  %-15s  %-9s  %-8s  %s%n";
+    String fmt = "%-" + w + "s  %-17s  %-9s  %-8s  %s%n";
     out.printf(fmt, "TASK", "STATUS", "EXECUTOR", "ATTEMPTS", "DETAIL");
     for (TaskView t : r.tasks()) {
       String detail = t.trackingUrl() != null ? t.trackingUrl() : "";
       if (t.lastFailure() != null) detail = (detail.isEmpty() ? "" : detail + "  ") + t.lastFailure();
-      out.printf(fmt, t.id(), t.status(), t.executor(), t.attempts(), detail);
+      // A Batch job waiting for capacity is RUNNING to Weft (its executor started it) but not yet running anywhere.
+      String status = t.phase() == null || t.phase().equals(t.status()) ? t.status()
+          : t.status() + " (" + t.phase().toLowerCase() + ")";
+      out.printf(fmt, t.id(), status, t.executor(), t.attempts(), detail);
       if (t.failures() != null && t.failures().size() > 1) {
         for (TaskView.FailureView f : t.failures()) {
           out.printf("%-" + w + "s    attempt %d failed (%s%s): %s%n", "", f.attempt(), f.kind(),

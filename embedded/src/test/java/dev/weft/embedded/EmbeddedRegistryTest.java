@@ -84,8 +84,9 @@ class EmbeddedRegistryTest {
 
   @Test
   void shouldReadRecordsOfAnOlderWriterSchemaWithTheCurrentReader() throws Exception {
-    // TaskCommand as it was before timeoutMs and heartbeatIntervalMs, registered as version 1 of its own subject.
-    Schema old = withoutFields(TaskCommand.getClassSchema(), "timeoutMs", "heartbeatIntervalMs");
+    // TaskCommand as it was before timeoutMs, heartbeatIntervalMs and heartbeatTimeoutMs, registered as version 1 of
+    // its own subject.
+    Schema old = withoutFields(TaskCommand.getClassSchema(), "timeoutMs", "heartbeatIntervalMs", "heartbeatTimeoutMs");
     SchemaRegistryClient writerClient = new SchemaRegistryClient(registry.url());
     int oldId = writerClient.register("evolution-test-value", old);
     GenericRecord rec = new GenericData.Record(old);

@@ -527,7 +527,7 @@ public final class ExecutorRuntime implements AutoCloseable {
         if (!a.finishSignalled) leases.hold(id, a, p.startedAtMs, p.heartbeatTimeoutMs);
         a.nextHeartbeatAt = now + a.heartbeatMs;
         // An attempt that finished inside launch (noop) needs no heartbeat: its outcome is already queued.
-        if (!a.finishSignalled) outbox.add(Outgoing.event(event(TaskEventKind.HEARTBEAT, id, now).setHandle(a.running.handle()).build()));
+        if (!a.finishSignalled) outbox.add(Outgoing.event(event(TaskEventKind.HEARTBEAT, id, now).setHandle(a.running.handle()).setPhase(a.running.phase()).build()));
       } catch (LaunchException e) {
         active.remove(id);
         counters.launchFailures.incrementAndGet();
@@ -565,7 +565,7 @@ public final class ExecutorRuntime implements AutoCloseable {
         if (!a.finishSignalled) leases.hold(id, a, now, a.heartbeatTimeoutMs);
         counters.adopted.incrementAndGet();
         log.info("executor {}: adopted attempt {} ({})", transactionalId, id, running.handle());
-        if (!a.finishSignalled) outbox.add(Outgoing.event(event(TaskEventKind.HEARTBEAT, id, now).setHandle(running.handle()).build()));
+        if (!a.finishSignalled) outbox.add(Outgoing.event(event(TaskEventKind.HEARTBEAT, id, now).setHandle(running.handle()).setPhase(running.phase()).build()));
       } catch (RuntimeException e) {
         active.remove(id);
         log.warn("executor {}: adopting attempt {} failed: {}", transactionalId, id, e.toString(), e);
@@ -633,7 +633,7 @@ public final class ExecutorRuntime implements AutoCloseable {
     for (Active a : active.values()) {
       if (a.running != null && !a.finishSignalled && a.fencedAfterMs == 0 && now >= a.nextHeartbeatAt) {
         a.nextHeartbeatAt = now + a.heartbeatMs;
-        outbox.add(Outgoing.event(event(TaskEventKind.HEARTBEAT, a.id, now).setHandle(a.running.handle()).build()));
+        outbox.add(Outgoing.event(event(TaskEventKind.HEARTBEAT, a.id, now).setHandle(a.running.handle()).setPhase(a.running.phase()).build()));
       }
     }
   }

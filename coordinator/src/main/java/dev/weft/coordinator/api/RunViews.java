@@ -24,6 +24,7 @@ public final class RunViews {
         t.getFailures().stream().map(f -> new TaskView.FailureView(f.getAttempt(), f.getAtMs(), f.getKind(),
             f.getExitCode(), f.getReason())).toList(),
         t.getTrackingUrl(), t.getHandle(), t.getStartedAtMs() == 0 ? null : t.getStartedAtMs(),
-        t.getFinishedAtMs() == 0 ? null : t.getFinishedAtMs(), t.getLogTail());
+        t.getFinishedAtMs() == 0 ? null : t.getFinishedAtMs(), t.getLogTail(),
+        "RUNNING".equals(t.getStatus()) ? t.getPhase() : null);
   }
 }

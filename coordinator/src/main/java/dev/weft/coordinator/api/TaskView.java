@@ -3,7 +3,10 @@ package dev.weft.coordinator.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
-/** One task as the query API and {@code weft status --json} show it. */
+/**
+ * One task as the query API and {@code weft status --json} show it. {@code phase} is where a RUNNING task's work
+ * is, when its executor says: QUEUED (accepted by its backend, waiting for capacity) or RUNNING.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TaskView(
     String id,
@@ -18,7 +21,8 @@ public record TaskView(
     String handle,
     Long startedAtMs,
     Long finishedAtMs,
-    String logTail) {
+    String logTail,
+    String phase) {
 
   /** One failed attempt. */
   public record FailureView(int attempt, long atMs, String kind, Integer exitCode, String reason) {}

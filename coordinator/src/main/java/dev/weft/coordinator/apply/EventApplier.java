@@ -114,6 +114,7 @@ public final class EventApplier {
     t.setStartedAtMs(0L);
     t.setHandle(null);
     t.setTrackingUrl(null);
+    t.setPhase(null);
     if (t.getQueueTimeoutMs() > 0) {
       t.setQueueTimeoutAtMs(e.atMs() + t.getQueueTimeoutMs());
       state.putTimer(timer(t, "QUEUE_TIMED_OUT", t.getQueueTimeoutAtMs()));
@@ -140,6 +141,7 @@ public final class EventApplier {
     t.setLastSeenAtMs(e.atMs());
     if (e.handle() != null) t.setHandle(e.handle());
     if (e.trackingUrl() != null) t.setTrackingUrl(e.trackingUrl());
+    if (e.phase() != null) t.setPhase(e.phase());
     if (t.getLostAtMs() > 0) {
       state.deleteTimer(timer(t, "ATTEMPT_LOST", t.getLostAtMs()));
       t.setLostAtMs(e.atMs() + t.getHeartbeatTimeoutMs());

@@ -63,7 +63,8 @@ public final class TaskEventDecider {
       }
       case HEARTBEAT, TRACKING_URL -> {
         if (TaskStatuses.isLive(s)) {
-          d.record(new AttemptSeen(e.getRunId(), e.getTaskId(), e.getAttempt(), at, e.getHandle(), e.getTrackingUrl()));
+          d.record(new AttemptSeen(e.getRunId(), e.getTaskId(), e.getAttempt(), at, e.getHandle(), e.getTrackingUrl(),
+              e.getPhase()));
         } else {
           d.ignored(e.getKind() + " for a task that is " + s, e);
         }

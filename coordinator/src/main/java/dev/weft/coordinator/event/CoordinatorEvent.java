@@ -26,9 +26,12 @@ public sealed interface CoordinatorEvent {
 
   record AttemptStarted(String runId, String taskId, int attempt, long atMs) implements CoordinatorEvent {}
 
-  /** A heartbeat or tracking URL from the current attempt: it is alive. */
-  record AttemptSeen(String runId, String taskId, int attempt, long atMs, String handle, String trackingUrl)
-      implements CoordinatorEvent {}
+  /**
+   * A heartbeat or tracking URL from the current attempt: it is alive. {@code phase} (QUEUED, RUNNING) is where its
+   * work is, when the backend knows; null leaves the last one.
+   */
+  record AttemptSeen(String runId, String taskId, int attempt, long atMs, String handle, String trackingUrl,
+      String phase) implements CoordinatorEvent {}
 
   /** SUCCEEDED, or SKIPPED because the task's output already existed. */
   record TaskCompleted(String runId, String taskId, TaskStatus status, long atMs, Integer exitCode, String logTail)

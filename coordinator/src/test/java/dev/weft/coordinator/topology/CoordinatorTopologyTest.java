@@ -70,6 +70,31 @@ class CoordinatorTopologyTest {
   }
 
   @Test
+  void shouldShowWhereARunningAttemptsWorkIsAsItsExecutorSays() throws Exception {
+    h.submit("r1", """
+        pipeline: queued
+        tasks:
+          - {id: a, executor: batch, batch: {image: x}}
+        """);
+    TaskCommand a = h.drainRuns().get(0);
+    h.pipe(h.event(TaskEventKind.STARTED, a));
+    dev.weft.avro.TaskEvent queued = h.event(TaskEventKind.HEARTBEAT, a);
+    queued.setPhase("QUEUED");
+    h.pipe(queued);
+    assertThat(dev.weft.coordinator.api.RunViews.task(h.task("r1", "a")).phase()).isEqualTo("QUEUED");
+
+    h.pipe(h.event(TaskEventKind.HEARTBEAT, a)); // no phase: the last one stands
+    assertThat(h.task("r1", "a").getPhase()).isEqualTo("QUEUED");
+    dev.weft.avro.TaskEvent running = h.event(TaskEventKind.HEARTBEAT, a);
+    running.setPhase("RUNNING");
+    h.pipe(running);
+    assertThat(dev.weft.coordinator.api.RunViews.task(h.task("r1", "a")).phase()).isEqualTo("RUNNING");
+
+    h.pipe(h.event(TaskEventKind.SUCCEEDED, a));
+    assertThat(dev.weft.coordinator.api.RunViews.task(h.task("r1", "a")).phase()).as("only while running").isNull();
+  }
+
+  @Test
   void shouldCountADependencyNamedTwiceOnce() throws Exception {
     h.submit("r1", """
         pipeline: twice

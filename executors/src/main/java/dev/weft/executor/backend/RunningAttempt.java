@@ -13,6 +13,14 @@ public interface RunningAttempt {
    */
   void cancel(Duration grace, String reason);
 
+  /**
+   * Where the work is, when the backend can tell a queue from a run (a Batch job waiting for capacity): {@code
+   * QUEUED} or {@code RUNNING}, sent with each heartbeat and shown by {@code weft status}; null when it cannot tell.
+   */
+  default String phase() {
+    return null;
+  }
+
   /** Bounded tail of the output so far, for heartbeats and failure reports; may be empty. */
   default String logTail() {
     return "";

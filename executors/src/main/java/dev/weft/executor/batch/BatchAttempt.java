@@ -97,8 +97,15 @@ final class BatchAttempt implements RunningAttempt {
     return batchStatus;
   }
 
-  BatchJobStatus.Phase phase() {
+  BatchJobStatus.Phase jobPhase() {
     return phase;
+  }
+
+  /** QUEUED while Batch holds the job for capacity or its container, then RUNNING; null once it ended. */
+  @Override
+  public String phase() {
+    BatchJobStatus.Phase p = phase;
+    return p == BatchJobStatus.Phase.ENDED ? null : p.name();
   }
 
   boolean isDone() {

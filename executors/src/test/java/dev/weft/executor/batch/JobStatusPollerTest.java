@@ -65,6 +65,14 @@ class JobStatusPollerTest {
       (a, job) -> ended.add(a.jobId() + " " + job.statusAsString()), (a, why) -> lost.add(a.jobId()), a -> {});
 
   @Test
+  void shouldReportAJobWaitingForCapacityAsQueuedUntilItRuns() {
+    List<BatchAttempt> attempts = watch(1, JobStatus.RUNNABLE);
+    poller.poll();
+    assertThat(attempts.get(0).phase()).isEqualTo("QUEUED");
+    assertThat(ended).isEmpty();
+  }
+
+  @Test
   void shouldDescribeEveryLiveJobInCallsOfAtMostOneHundred() {
     List<BatchAttempt> attempts = watch(250, JobStatus.RUNNING);
 
@@ -72,7 +80,8 @@ class JobStatusPollerTest {
 
     assertThat(batch.describeSizes).containsExactly(100, 100, 50);
     assertThat(poller.describeCalls()).isEqualTo(3);
-    assertThat(attempts).allSatisfy(a -> assertThat(a.phase()).isEqualTo(BatchJobStatus.Phase.RUNNING));
+    assertThat(attempts).allSatisfy(a -> assertThat(a.jobPhase()).isEqualTo(BatchJobStatus.Phase.RUNNING));
+    assertThat(attempts).allSatisfy(a -> assertThat(a.phase()).as("sent with heartbeats").isEqualTo("RUNNING"));
     assertThat(ended).isEmpty();
   }
 
