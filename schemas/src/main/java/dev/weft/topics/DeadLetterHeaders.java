@@ -52,11 +52,17 @@ public final class DeadLetterHeaders {
   /** The reason cut to {@link #MAX_REASON_BYTES} UTF-8 bytes at a character boundary, marked with "…" when cut. */
   static String cap(String reason) {
     String r = reason == null ? "(no reason given)" : reason;
-    byte[] bytes = r.getBytes(StandardCharsets.UTF_8);
-    if (bytes.length <= MAX_REASON_BYTES) return r;
-    int end = Math.min(r.length(), MAX_REASON_BYTES - 3);
-    while (end > 0 && r.substring(0, end).getBytes(StandardCharsets.UTF_8).length > MAX_REASON_BYTES - 3) end--;
-    if (end > 0 && Character.isHighSurrogate(r.charAt(end - 1))) end--;
+    if (r.getBytes(StandardCharsets.UTF_8).length <= MAX_REASON_BYTES) return r;
+    int budget = MAX_REASON_BYTES - "…".getBytes(StandardCharsets.UTF_8).length;
+    int bytes = 0;
+    int end = 0;
+    while (end < r.length()) {
+      int cp = r.codePointAt(end);
+      int len = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+      if (bytes + len > budget) break;
+      bytes += len;
+      end += Character.charCount(cp);
+    }
     return r.substring(0, end) + "…";
   }
 }
