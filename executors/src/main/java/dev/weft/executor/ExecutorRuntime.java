@@ -48,6 +48,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
@@ -680,10 +681,19 @@ public final class ExecutorRuntime implements AutoCloseable {
       for (ProducerRecord<byte[], byte[]> rec : records) producer.send(rec);
       if (!batch.offsets.isEmpty()) producer.sendOffsetsToTransaction(batch.offsets, consumer.groupMetadata());
       commitTransaction();
-    } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException | UnsupportedVersionException e) {
+    } catch (OutOfOrderSequenceException | AuthorizationException | UnsupportedVersionException e) {
       throw new Fatal(e);
     } catch (Fatal e) {
       throw e;
+    } catch (ProducerFencedException | InvalidProducerEpochException e) {
+      // A newer epoch of our transactional id: the broker aborted our transaction because it outlived its timeout
+      // (a broker hang of a minute does that), or another process runs under our instance id. Kafka Streams takes
+      // both as "the task migrated": a new producer, and read on from what the group committed. A process that
+      // really is a zombie is told so by the group next (its consumer is fenced, which stops the runtime).
+      renewProducer(e);
+      counters.abortedTransactions.incrementAndGet();
+      seekToCommitted(batch);
+      return false;
     } catch (UnknownOutcome e) {
       // The commit may or may not have happened: only the group's committed offsets can say which.
       renewProducer(e.getCause());
