@@ -76,6 +76,19 @@ class QueueTimeoutTest {
   }
 
   @Test
+  void shouldWaitForeverWithAQueueTimeoutOfZero() throws Exception {
+    h.submit("r1", """
+        pipeline: patient
+        tasks:
+          - {id: a, executor: noop, queueTimeout: 0s}
+        """);
+    h.drainRuns();
+    h.advance(Duration.ofDays(3));
+    assertThat(h.task("r1", "a").getStatus()).isEqualTo(TaskStatus.DISPATCHED.name());
+    assertThat(h.dump(CoordinatorTopology.TIMERS_STORE)).isEmpty();
+  }
+
+  @Test
   void shouldWaitOneHourByDefault() throws Exception {
     h.submit("r1", """
         pipeline: default
