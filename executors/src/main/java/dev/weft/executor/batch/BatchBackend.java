@@ -2,6 +2,7 @@ package dev.weft.executor.batch;
 
 import dev.weft.avro.FailureKind;
 import dev.weft.executor.backend.AttemptId;
+import dev.weft.executor.backend.BackendThreads;
 import dev.weft.executor.backend.AttemptListener;
 import dev.weft.executor.backend.AttemptOutcome;
 import dev.weft.executor.backend.AttemptRequest;
@@ -198,13 +199,7 @@ public final class BatchBackend implements ExecutorBackend {
   public void close() {
     if (closed) return;
     closed = true;
-    scheduler.shutdown();
-    try {
-      if (!scheduler.awaitTermination(5, TimeUnit.SECONDS)) scheduler.shutdownNow();
-    } catch (InterruptedException e) {
-      scheduler.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    BackendThreads.stop(scheduler, Duration.ofSeconds(5));
     batch.close();
     submitter.close();
     logs.close();

@@ -23,6 +23,7 @@ import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import dev.weft.avro.FailureKind;
 import dev.weft.executor.backend.AttemptId;
+import dev.weft.executor.backend.BackendThreads;
 import dev.weft.executor.backend.AttemptListener;
 import dev.weft.executor.backend.AttemptRequest;
 import dev.weft.executor.backend.ExecutorBackend;
@@ -332,15 +333,7 @@ public final class ContainerBackend implements ExecutorBackend {
   public void close() {
     if (closed) return;
     closed = true;
-    // No interrupt first: an interrupted engine call is retried by the HTTP client and logged; a poll in flight
-    // takes milliseconds and sees the closed flag afterwards.
-    scheduler.shutdown();
-    try {
-      if (!scheduler.awaitTermination(5, TimeUnit.SECONDS)) scheduler.shutdownNow();
-    } catch (InterruptedException e) {
-      scheduler.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    BackendThreads.stop(scheduler, Duration.ofSeconds(5));
     watched.clear();
     closeQuietly();
   }
