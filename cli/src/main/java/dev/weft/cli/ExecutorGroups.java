@@ -1,5 +1,6 @@
 package dev.weft.cli;
 
+import dev.weft.topics.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -25,9 +26,9 @@ final class ExecutorGroups {
 
   private ExecutorGroups() {}
 
-  /** The group of executor {@code name}, as {@code ExecutorConfig} names it by default. */
+  /** The group of executor {@code name}, as executors name it by default. */
   static String groupId(String executor) {
-    return "weft-executor-" + executor;
+    return Topics.executorGroup(executor);
   }
 
   /**

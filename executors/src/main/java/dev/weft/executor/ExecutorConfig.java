@@ -68,7 +68,7 @@ public record ExecutorConfig(
 
   /** The consumer group of an executor named {@code executorName}, unless {@link #groupId} overrides it. */
   public String groupIdFor(String executorName) {
-    return groupId != null ? groupId : "weft-executor-" + executorName;
+    return groupId != null ? groupId : Topics.executorGroup(executorName);
   }
 
   public static Builder builder(String bootstrapServers, Serde<TaskCommand> commandSerde, Serde<TaskEvent> eventSerde) {

@@ -1,6 +1,5 @@
 package dev.weft.executor;
 
-import dev.weft.topics.DeadLetterHeaders;
 import static dev.weft.avro.TaskEventKind.CANCELLED;
 import static dev.weft.avro.TaskEventKind.FAILED;
 import static dev.weft.avro.TaskEventKind.HEARTBEAT;
@@ -20,6 +19,7 @@ import dev.weft.executor.noop.NoopBackend;
 import dev.weft.executor.process.ProcessBackend;
 import dev.weft.serde.WeftSerdes;
 import dev.weft.spec.TaskSpec;
+import dev.weft.topics.DeadLetterHeaders;
 import dev.weft.topics.Topics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -39,6 +39,14 @@ public record Topics(String prefix) {
     return base;
   }
 
+  /**
+   * The consumer group of executor {@code name}'s instances by default ({@code weft-executor-<name>}): the executors
+   * join it, the coordinator names it when a task waits in its queue too long, the CLI asks whether it has members.
+   */
+  public static String executorGroup(String name) {
+    return "weft-executor-" + name;
+  }
+
   /** The key of a command: runId/taskId (task ids cannot contain '/'). */
   public static String commandKey(String runId, String taskId) {
     return runId + "/" + taskId;

@@ -1,6 +1,5 @@
 package dev.weft.tests;
 
-import dev.weft.topics.DeadLetterHeaders;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.avro.RequestKind;
@@ -9,6 +8,7 @@ import dev.weft.client.RunResult;
 import dev.weft.client.SubmittedRun;
 import dev.weft.executor.noop.NoopBackend;
 import dev.weft.spec.PipelineSpecs;
+import dev.weft.topics.DeadLetterHeaders;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -9,6 +9,7 @@ import dev.weft.avro.TaskCommand;
 import dev.weft.avro.TaskStatus;
 import dev.weft.coordinator.state.RunState;
 import dev.weft.coordinator.state.TaskState;
+import dev.weft.topics.Topics;
 import java.util.HashMap;
 
 /** Builds the records the coordinator publishes, from state. */
@@ -45,7 +46,7 @@ final class Outputs {
 
   /** Why a task that no executor started failed: which group was expected to start it, and what to do. */
   static String queueTimeoutReason(TaskState task) {
-    String group = "weft-executor-" + task.getExecutor();
+    String group = Topics.executorGroup(task.getExecutor());
     return "no executor started attempt " + task.getAttempt() + " within its queue timeout of "
         + java.time.Duration.ofMillis(task.getQueueTimeoutMs()).toString().substring(2).toLowerCase()
         + "; the executor group '" + group + "' (topic commands." + task.getExecutor() + ") has no member or a "

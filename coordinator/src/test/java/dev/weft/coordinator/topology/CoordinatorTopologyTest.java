@@ -1,6 +1,5 @@
 package dev.weft.coordinator.topology;
 
-import dev.weft.topics.DeadLetterHeaders;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.avro.CommandKind;
@@ -11,6 +10,7 @@ import dev.weft.avro.RunStatus;
 import dev.weft.avro.TaskCommand;
 import dev.weft.avro.TaskEventKind;
 import dev.weft.avro.TaskStatus;
+import dev.weft.topics.DeadLetterHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
