@@ -9,6 +9,7 @@ import dev.weft.executor.batch.BatchBackend;
 import dev.weft.executor.batch.BatchSettings;
 import dev.weft.executor.container.ContainerBackend;
 import dev.weft.executor.noop.NoopBackend;
+import dev.weft.executor.policy.ExecutorPolicy;
 import dev.weft.executor.process.ProcessBackend;
 import dev.weft.executor.spark.SparkBackend;
 import dev.weft.executor.spark.SparkBackendConfig;
@@ -32,7 +33,7 @@ final class ServiceCommands {
       "advertised-host", "application-id", "threads", "commit-interval-ms", "replication-factor", "standby-replicas",
       "instance-id", "topic-prefix");
   static final Set<String> EXECUTOR_OPTIONS = Endpoints.optionsWith("instance-id", "max-concurrent", "workdir",
-      "state-dir", "spark-master", "spark-home", "topic-prefix", "cancel-grace", "job-queue");
+      "state-dir", "spark-master", "spark-home", "topic-prefix", "cancel-grace", "job-queue", "policy");
   private static final Set<String> WILDCARD_HOSTS = Set.of("0.0.0.0", "::", "[::]");
 
   private ServiceCommands() {}
@@ -74,12 +75,19 @@ final class ServiceCommands {
     // The process backend keeps its pid files there too, to kill leftovers after a crash.
     Path stateDir = Path.of(a.option("state-dir", null, ".weft/" + name + "-executor"));
     String jobQueue = a.option("job-queue", "WEFT_BATCH_JOB_QUEUE", null);
+    String policyFile = a.option("policy", "WEFT_EXECUTOR_POLICY", null);
+    ExecutorPolicy policy;
+    try {
+      policy = policyFile == null ? ExecutorPolicy.localDefault() : ExecutorPolicy.load(Path.of(policyFile));
+    } catch (IllegalArgumentException ex) {
+      throw new Args.UsageException(ex.getMessage());
+    }
     // The backend is made once the instance id is known: a Batch backend tags its jobs with it, to adopt them after
     // a restart under the same id.
     Function<String, ExecutorBackend> backendFor = instanceId -> switch (name) {
-      case "process" -> new ProcessBackend(workdir, stateDir);
+      case "process" -> new ProcessBackend(workdir, stateDir, policy.process());
       case "noop" -> new NoopBackend();
-      case "container" -> new ContainerBackend();
+      case "container" -> new ContainerBackend(ContainerBackend.Settings.defaults().withPolicy(policy.container()));
       case "spark" -> sparkBackend(a, workdir);
       case "batch" -> new BatchBackend(BatchSettings.defaults(jobQueue, instanceId));
       default -> throw new Args.UsageException("unknown executor '" + name + "'; one of process, noop, container, spark, batch");

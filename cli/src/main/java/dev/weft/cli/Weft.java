@@ -42,9 +42,10 @@ public final class Weft {
                     [--commit-interval-ms N] [--topic-prefix P]
                                                   run one coordinator instance (service; SIGTERM stops it)
         executor NAME [--instance-id I] [--state-dir D] [--max-concurrent N] [--workdir W] [--cancel-grace 5s]
-                      [--topic-prefix P]
+                      [--topic-prefix P] [--policy FILE]
                                                   run one executor instance (process, noop, container, spark,
-                                                  batch [--job-queue Q])
+                                                  batch [--job-queue Q]); --policy: what requests may ask for
+                                                  (docs/executors/policy.md)
         bench [--quick] [--json] [--rate 200,1000]  measure throughput, dispatch latency, a large run, replay and
                                                   the Kafka Streams limit on an embedded broker (docs/performance.md)
 

@@ -143,6 +143,45 @@ class ContainerEndToEndTest {
   }
 
   @Test
+  void shouldRefuseRootTheHostRootAndTheEngineSocketUnderTheDefaultPolicyAtOnceWithoutRetrying() throws Exception {
+    // Each of these hands the requester the host; the default policy refuses them before the engine sees them.
+    String yaml = """
+        pipeline: container-policy
+        defaults: {retry: {maxAttempts: 3, backoff: 1s}}
+        tasks:
+          - id: as-root
+            executor: container
+            container: {image: %1$s, user: "0", command: ["id"]}
+          - id: host-root
+            executor: container
+            container: {image: %1$s, command: ["ls", "/host"], mounts: [{source: /, target: /host, readOnly: true}]}
+          - id: engine-socket
+            executor: container
+            container:
+              image: %1$s
+              command: ["ls", "/run"]
+              mounts: [{source: /var/run, target: /var/run}]
+          - id: allowed
+            executor: container
+            container: {image: %1$s, command: ["true"]}
+        """.formatted(IMAGE);
+
+    RunResult result = weft.run(yaml, Map.of(), RUN_TIMEOUT);
+
+    assertThat(result.status()).as("run %s", result).isEqualTo("FAILED");
+    assertThat(result.tasks()).extracting(TaskResult::id, TaskResult::status, TaskResult::failureKind, TaskResult::attempts)
+        .containsExactlyInAnyOrder(
+            tuple("as-root", "FAILED", "INVALID_SPEC", 1),
+            tuple("host-root", "FAILED", "INVALID_SPEC", 1),
+            tuple("engine-socket", "FAILED", "INVALID_SPEC", 1),
+            tuple("allowed", "SUCCEEDED", null, 1));
+    assertThat(task(result, "as-root").lastFailure()).contains("rule container.allowRoot");
+    assertThat(task(result, "host-root").lastFailure()).contains("rule container.mountSources").contains("root directory");
+    assertThat(task(result, "engine-socket").lastFailure()).contains("rule container.mountSources").contains("socket");
+    assertThat(containersLabelled(ContainerBackend.LABEL_RUN, result.runId())).as("containers left behind").isEmpty();
+  }
+
+  @Test
   void shouldShowTheExitCodeAndLogTailOfAFailedContainerInTheResultAndInStatus() throws Exception {
     String yaml = """
         pipeline: container-exit

@@ -112,29 +112,34 @@ public final class ContainerBackend implements ExecutorBackend {
    *     turn never adopts a scoped container
    */
   public record Settings(String dockerHost, Duration pullTimeout, Duration pollInterval, Duration timeoutGrace,
-      String scope) {
+      String scope, ContainerPolicy policy) {
     public static Settings defaults() {
-      return new Settings(null, Duration.ofMinutes(5), Duration.ofMillis(250), Duration.ofSeconds(10), null);
+      return new Settings(null, Duration.ofMinutes(5), Duration.ofMillis(250), Duration.ofSeconds(10), null,
+          ContainerPolicy.localDefault());
     }
 
     public Settings withScope(String s) {
-      return new Settings(dockerHost, pullTimeout, pollInterval, timeoutGrace, s);
+      return new Settings(dockerHost, pullTimeout, pollInterval, timeoutGrace, s, policy);
     }
 
     public Settings withDockerHost(String host) {
-      return new Settings(host, pullTimeout, pollInterval, timeoutGrace, scope);
+      return new Settings(host, pullTimeout, pollInterval, timeoutGrace, scope, policy);
     }
 
     public Settings withPullTimeout(Duration timeout) {
-      return new Settings(dockerHost, timeout, pollInterval, timeoutGrace, scope);
+      return new Settings(dockerHost, timeout, pollInterval, timeoutGrace, scope, policy);
     }
 
     public Settings withPollInterval(Duration interval) {
-      return new Settings(dockerHost, pullTimeout, interval, timeoutGrace, scope);
+      return new Settings(dockerHost, pullTimeout, interval, timeoutGrace, scope, policy);
     }
 
     public Settings withTimeoutGrace(Duration grace) {
-      return new Settings(dockerHost, pullTimeout, pollInterval, grace, scope);
+      return new Settings(dockerHost, pullTimeout, pollInterval, grace, scope, policy);
+    }
+
+    public Settings withPolicy(ContainerPolicy p) {
+      return new Settings(dockerHost, pullTimeout, pollInterval, timeoutGrace, scope, p);
     }
   }
 
@@ -212,13 +217,14 @@ public final class ContainerBackend implements ExecutorBackend {
   /**
    * Creates and starts the attempt's container, or adopts the one an earlier launch of the same attempt created.
    *
-   * @throws LaunchException INVALID_SPEC for a bad block or one the engine refuses, IMAGE_MISSING when the image is
+   * @throws LaunchException INVALID_SPEC for a bad block, one the policy refuses or one the engine refuses, IMAGE_MISSING when the image is
    *     not there and cannot be pulled, LAUNCH_ERROR when the container cannot start; nothing is left behind
    */
   @Override
   public RunningAttempt launch(AttemptRequest request, AttemptListener listener) throws LaunchException {
     ensureOpen();
     ContainerSpec spec = ContainerSpec.parse(request.block());
+    settings.policy().check(spec);
     Limits limits = Limits.of(spec.effectiveResources(request.task().resources()));
     AttemptId id = request.id();
     String name = containerName(id);

@@ -93,12 +93,28 @@ public final class ChildLauncher {
    * @throws IOException as {@link ProcessBuilder#start()} would, including for a program that is not found
    */
   public static Process start(ProcessBuilder builder) throws IOException {
+    return start(builder, Optional.empty());
+  }
+
+  /**
+   * Starts {@code builder}'s command guarded, as {@code user} when given: {@code setpriv} switches to it (and drops
+   * every supplementary group) before the guard runs, and sets the death signal after the switch, which would
+   * otherwise clear it.
+   *
+   * @throws IOException also when a user is asked for and {@code setpriv} is missing: the task must not run as the
+   *     executor's user instead
+   */
+  public static Process start(ProcessBuilder builder, Optional<ProcessPolicy.UnixUser> user) throws IOException {
     ProcessBuilder toStart = builder;
+    if (user.isPresent() && TOOLS.isEmpty()) {
+      throw new IOException("the executor's policy runs tasks as uid " + user.get().uid() + ", which needs setpriv "
+          + "(util-linux) on PATH");
+    }
     if (TOOLS.isPresent()) {
       List<String> argv = builder.command();
       // The guard always starts; a missing program would only show as exit code 127. Fail as the JDK would instead.
       requireExecutable(argv.get(0), builder.directory());
-      List<String> guarded = new ArrayList<>(TOOLS.get().prefix());
+      List<String> guarded = new ArrayList<>(TOOLS.get().prefix(user));
       guarded.add(Long.toString(ProcessHandle.current().pid()));
       guarded.addAll(argv);
       toStart = copy(builder, guarded);
@@ -171,9 +187,11 @@ public final class ChildLauncher {
       return Optional.of(new Tools(setpriv.get(), setsid.get(), sh.get()));
     }
 
-    List<String> prefix() {
-      return List.of(setpriv.toString(), "--pdeathsig", DEATH_SIGNAL, "--", sh.toString(), "-c",
-          GUARD.replace("%SETSID%", setsid.toString()), "weft-guard");
+    List<String> prefix(Optional<ProcessPolicy.UnixUser> user) {
+      List<String> prefix = new ArrayList<>(List.of(setpriv.toString(), "--pdeathsig", DEATH_SIGNAL));
+      user.ifPresent(u -> prefix.addAll(List.of("--reuid=" + u.uid(), "--regid=" + u.gid(), "--clear-groups")));
+      prefix.addAll(List.of("--", sh.toString(), "-c", GUARD.replace("%SETSID%", setsid.toString()), "weft-guard"));
+      return prefix;
     }
 
     private static Optional<Path> onPath(String name) {

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutorService;
@@ -67,6 +68,8 @@ public final class ProcessBackend implements ExecutorBackend {
   private static final AtomicInteger THREADS = new AtomicInteger();
 
   private final Path baseDir;
+  private final ProcessPolicy policy;
+  private final Optional<ProcessPolicy.UnixUser> user;
   private final PidFiles pidFiles;
   private final ScheduledExecutorService killer = Executors.newSingleThreadScheduledExecutor(daemon("weft-process-killer"));
   private final ExecutorService finisher = Executors.newCachedThreadPool(daemon("weft-process-finish"));
@@ -83,6 +86,16 @@ public final class ProcessBackend implements ExecutorBackend {
    * @throws IllegalArgumentException when the state directory cannot be created
    */
   public ProcessBackend(Path baseDir, Path stateDir) {
+    this(baseDir, stateDir, ProcessPolicy.localDefault());
+  }
+
+  /**
+   * @param policy what requests may ask of this executor (see {@link ProcessPolicy})
+   * @throws IllegalArgumentException also when the policy's {@code runAs} names no user of this host
+   */
+  public ProcessBackend(Path baseDir, Path stateDir, ProcessPolicy policy) {
+    this.policy = policy;
+    this.user = policy.user();
     this.baseDir = baseDir.toAbsolutePath().normalize();
     try {
       this.pidFiles = stateDir == null ? null : new PidFiles(stateDir);
@@ -109,13 +122,14 @@ public final class ProcessBackend implements ExecutorBackend {
       throw new LaunchException(FailureKind.INVALID_SPEC,
           "task '" + request.task().id() + "': process.workdir " + workdir + " is not an existing directory");
     }
+    policy.checkWorkdir(workdir);
     ProcessBuilder pb = new ProcessBuilder(spec.argv()).directory(workdir.toFile());
     pb.environment().putAll(TaskEnvironment.over(spec.env(), request.id()));
     // No stdin: a task that reads it sees end-of-file at once instead of hanging on a pipe nobody writes.
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     Process process;
     try {
-      process = ChildLauncher.start(pb);
+      process = ChildLauncher.start(pb, user);
     } catch (IOException e) {
       throw new LaunchException(FailureKind.LAUNCH_ERROR,
           "cannot start '" + spec.argv().get(0) + "' in " + workdir + ": " + startFailure(e), e);
