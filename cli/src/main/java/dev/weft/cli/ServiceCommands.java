@@ -15,6 +15,9 @@ import dev.weft.executor.spark.SparkBackend;
 import dev.weft.executor.spark.SparkBackendConfig;
 import dev.weft.executor.spark.SparkClasspath;
 import dev.weft.serde.WeftSerdes;
+import dev.weft.coordinator.telemetry.Telemetry;
+import dev.weft.telemetry.MetricsServer;
+import dev.weft.telemetry.PrometheusTelemetry;
 import dev.weft.topics.Topics;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -33,7 +36,8 @@ final class ServiceCommands {
       "advertised-host", "application-id", "threads", "commit-interval-ms", "replication-factor", "standby-replicas",
       "instance-id", "topic-prefix");
   static final Set<String> EXECUTOR_OPTIONS = Endpoints.optionsWith("instance-id", "max-concurrent", "workdir",
-      "state-dir", "spark-master", "spark-home", "topic-prefix", "cancel-grace", "job-queue", "policy");
+      "state-dir", "spark-master", "spark-home", "topic-prefix", "cancel-grace", "job-queue", "policy", "metrics-port",
+      "metrics-host");
   private static final Set<String> WILDCARD_HOSTS = Set.of("0.0.0.0", "::", "[::]");
 
   private ServiceCommands() {}
@@ -62,8 +66,10 @@ final class ServiceCommands {
     } catch (IllegalArgumentException ex) {
       throw new Args.UsageException(ex.getMessage());
     }
-    Coordinator coordinator = Coordinator.start(c, new WeftSerdes(e.registry()), Duration.ofMinutes(5));
-    err.println("weft: coordinator " + coordinator.instanceId() + " running; API on port " + coordinator.apiPort());
+    Coordinator coordinator = Coordinator.start(c, new WeftSerdes(e.registry()), Duration.ofMinutes(5),
+        PrometheusTelemetry.create("coordinator"));
+    err.println("weft: coordinator " + coordinator.instanceId() + " running; API and /metrics on port "
+        + coordinator.apiPort());
     return untilStopped(coordinator, err);
   }
 
@@ -100,20 +106,40 @@ final class ServiceCommands {
         .topics(topics).maxConcurrent(a.intOption("max-concurrent", ExecutorConfig.DEFAULT_MAX_CONCURRENT))
         .cancelGrace(duration(a, "cancel-grace", ExecutorInstance.SERVICE_CANCEL_GRACE));
     if (leavesWorkToSuccessor) config.cancelRunningOnClose(false);
-    // Weft's own prefix keeps the group name it always had; another prefix is another Weft, with groups of its own.
-    if (!topics.equals(Topics.DEFAULT)) config.groupId(topics.prefix() + "executor-" + name);
+    config.groupId(topics.executorGroupOf(name));
     String id = a.option("instance-id", "WEFT_INSTANCE_ID", null);
+    Integer metricsPort = port(a, "metrics-port", "WEFT_METRICS_PORT");
+    Telemetry telemetry = PrometheusTelemetry.create("executor");
     ExecutorInstance instance;
     try {
-      instance = ExecutorInstance.start(config, name, backendFor, stateDir, id);
+      instance = ExecutorInstance.start(config, name, backendFor, stateDir, id, telemetry.registry());
     } catch (IllegalArgumentException ex) {
       throw new Args.UsageException(ex.getMessage());
     }
+    MetricsServer metrics = metricsPort == null ? null : new MetricsServer(a.option("metrics-host", null, "127.0.0.1"),
+        metricsPort, telemetry,
+        () -> instance.runtime().state() == dev.weft.executor.ExecutorRuntime.State.RUNNING);
     err.println("weft: " + name + " executor " + instance.instanceId() + " running in group "
-        + instance.runtime().groupId());
-    return untilStopped(instance, err, () -> instance.runtime().state() == dev.weft.executor.ExecutorRuntime.State.FAILED
+        + instance.runtime().groupId() + (metrics == null ? "" : "; /metrics and /health on port " + metrics.port()));
+    return untilStopped(() -> {
+      if (metrics != null) metrics.close();
+      instance.close();
+    }, err, () -> instance.runtime().state() == dev.weft.executor.ExecutorRuntime.State.FAILED
         ? "executor " + instance.instanceId() + " stopped on an error it cannot recover from: "
             + instance.runtime().failure() : null);
+  }
+
+  /** A port option (0: any free port), or null when neither the option nor its environment variable is given. */
+  private static Integer port(Args a, String option, String envVar) {
+    String v = a.option(option, envVar, null);
+    if (v == null) return null;
+    try {
+      int port = Integer.parseInt(v);
+      if (port < 0 || port > 65535) throw new NumberFormatException();
+      return port;
+    } catch (NumberFormatException e) {
+      throw new Args.UsageException("--" + option + " takes a port number (0 for any free one), not '" + v + "'");
+    }
   }
 
   private static Duration duration(Args a, String option, Duration dflt) {

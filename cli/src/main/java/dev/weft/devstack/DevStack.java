@@ -2,6 +2,7 @@ package dev.weft.devstack;
 
 import dev.weft.coordinator.Coordinator;
 import dev.weft.coordinator.CoordinatorConfig;
+import dev.weft.coordinator.telemetry.Telemetry;
 import dev.weft.embedded.EmbeddedKafka;
 import dev.weft.embedded.EmbeddedRegistry;
 import dev.weft.executor.ExecutorConfig;
@@ -16,6 +17,7 @@ import dev.weft.executor.spark.SparkBackend;
 import dev.weft.executor.spark.SparkBackendConfig;
 import dev.weft.serde.WeftSerdes;
 import dev.weft.spec.PipelineSpecs;
+import dev.weft.telemetry.PrometheusTelemetry;
 import dev.weft.topics.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,6 +100,8 @@ public final class DevStack implements AutoCloseable {
   private Coordinator coordinator;
   private final Map<String, ExecutorInstance> executors = new LinkedHashMap<>();
   private final List<String> notes = new ArrayList<>();
+  /** One registry for every service of the stack, served at the coordinator's {@code /metrics}. */
+  private final Telemetry telemetry = PrometheusTelemetry.create("dev");
 
   private DevStack(Options options) {
     this.options = options;
@@ -132,7 +136,7 @@ public final class DevStack implements AutoCloseable {
   private void startCoordinator(Consumer<String> progress) {
     CoordinatorConfig cc = CoordinatorConfig.defaults(kafka.bootstrapServers(), options.dataDir().resolve("coordinator"))
         .withApiPort(options.apiPort());
-    coordinator = Coordinator.start(cc, serdes, Duration.ofSeconds(90));
+    coordinator = Coordinator.start(cc, serdes, Duration.ofSeconds(90), telemetry);
     progress.accept("coordinator running" + (coordinator.apiPort() > 0 ? ", UI and API at " + apiUrl() : ""));
   }
 
@@ -176,7 +180,7 @@ public final class DevStack implements AutoCloseable {
         serdes.taskEvent()).topics(topics).cancelGrace(ExecutorInstance.SERVICE_CANCEL_GRACE)
         .cancelRunningOnClose(cancelRunningOnClose);
     executors.put(name, ExecutorInstance.start(config, name, backendFor, options.dataDir().resolve(name + "-executor"),
-        null));
+        null, telemetry.registry()));
   }
 
   public String bootstrapServers() {

@@ -4,6 +4,8 @@ import dev.weft.coordinator.StableInstanceId;
 import dev.weft.executor.ExecutorConfig;
 import dev.weft.executor.ExecutorRuntime;
 import dev.weft.executor.backend.ExecutorBackend;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -74,6 +76,13 @@ public final class ExecutorInstance implements AutoCloseable {
    */
   public static ExecutorInstance start(ExecutorConfig.Builder config, String name,
       java.util.function.Function<String, ExecutorBackend> backendFor, Path stateDir, String givenId) {
+    return start(config, name, backendFor, stateDir, givenId, new CompositeMeterRegistry());
+  }
+
+  /** As above, with the runtime's metrics in {@code registry}. */
+  public static ExecutorInstance start(ExecutorConfig.Builder config, String name,
+      java.util.function.Function<String, ExecutorBackend> backendFor, Path stateDir, String givenId,
+      MeterRegistry registry) {
     StableInstanceId identity = StableInstanceId.claim(stateDir, givenId, name + "-executor");
     try {
       ExecutorBackend backend = backendFor.apply(identity.id());
@@ -85,7 +94,7 @@ public final class ExecutorInstance implements AutoCloseable {
           .clientProperty("consumer." + ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
               HEARTBEAT_INTERVAL_MS)
           .build();
-      ExecutorRuntime runtime = new ExecutorRuntime(c, backend);
+      ExecutorRuntime runtime = new ExecutorRuntime(c, backend, registry);
       runtime.start();
       return new ExecutorInstance(identity, runtime, c.bootstrapServers());
     } catch (RuntimeException e) {

@@ -8,7 +8,11 @@ import dev.weft.coordinator.state.RunState;
 import dev.weft.coordinator.state.StateKeys;
 import dev.weft.coordinator.state.TaskState;
 import dev.weft.coordinator.topology.CoordinatorTopology;
+import dev.weft.coordinator.telemetry.CommandBacklog;
+import dev.weft.coordinator.telemetry.StateGauges;
+import dev.weft.coordinator.telemetry.Telemetry;
 import dev.weft.coordinator.topology.FoldStats;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import dev.weft.serde.WeftSerdes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,15 +55,20 @@ public final class Coordinator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
   private final CoordinatorConfig config;
   private final KafkaStreams streams;
-  private final FoldStats stats = new FoldStats();
+  private final FoldStats stats;
   private final QueryApi api;
+  private final Telemetry telemetry;
+  private final CommandBacklog backlog;
+  private final KafkaStreamsMetrics streamsMetrics;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final StableInstanceId identity;
   /** What this instance advertises in {@code application.server}, or null without an API. */
   private final HostInfo self;
 
-  private Coordinator(CoordinatorConfig config, WeftSerdes serdes) {
+  private Coordinator(CoordinatorConfig config, WeftSerdes serdes, Telemetry telemetry) {
     this.config = config;
+    this.telemetry = telemetry;
+    this.stats = new FoldStats(telemetry.registry());
     // Beside Streams' own files for this application (its process id, which names its transactional producers, is
     // kept there too), so a restart on the same state directory is the same member under the same transactional ids.
     this.identity = StableInstanceId.claim(config.stateDir().resolve(config.applicationId()), config.instanceId(),
@@ -67,7 +76,7 @@ public final class Coordinator implements AutoCloseable {
     // The API opens first: with port 0 its real port is known only once bound, and Streams must advertise it.
     try {
       this.api = config.apiPort() < 0 ? null : new QueryApi(config.apiHost(), config.apiPort(), new StreamsLookup(),
-          this::statsView);
+          this::statsView, telemetry.scrape());
     } catch (IOException e) {
       identity.close();
       throw new UncheckedIOException("cannot open the query API on " + config.apiHost() + ":" + config.apiPort()
@@ -82,6 +91,11 @@ public final class Coordinator implements AutoCloseable {
       identity.close();
       throw e;
     }
+    this.streamsMetrics = new KafkaStreamsMetrics(streams);
+    streamsMetrics.bindTo(telemetry.registry());
+    new StateGauges(this::forEachLocalRun, telemetry.registry());
+    this.backlog = new CommandBacklog(config.bootstrapServers(), Map.of(), config.topics(),
+        config.topics()::executorGroupOf, telemetry.registry());
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("coordinator stream thread failed; replacing it (state is restored from the changelog)", e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -90,7 +104,16 @@ public final class Coordinator implements AutoCloseable {
 
   /** Starts and waits until the instance processes (state restored, partitions assigned). */
   public static Coordinator start(CoordinatorConfig config, WeftSerdes serdes, Duration readyTimeout) {
-    Coordinator c = new Coordinator(config, serdes);
+    return start(config, serdes, readyTimeout, Telemetry.none());
+  }
+
+  /**
+   * Starts with its metrics in {@code telemetry}'s registry, served at {@code /metrics} of the query API when the
+   * telemetry can be scraped.
+   */
+  public static Coordinator start(CoordinatorConfig config, WeftSerdes serdes, Duration readyTimeout,
+      Telemetry telemetry) {
+    Coordinator c = new Coordinator(config, serdes, telemetry);
     c.streams.start();
     long deadline = System.nanoTime() + readyTimeout.toNanos();
     while (c.streams.state() != KafkaStreams.State.RUNNING) {
@@ -198,6 +221,15 @@ public final class Coordinator implements AutoCloseable {
     return m;
   }
 
+  /** Every run header of this instance's own stores (not forwarded): what its state gauges count. */
+  private void forEachLocalRun(java.util.function.Consumer<RunState> action) {
+    ReadOnlyKeyValueStore<String, RunState> runs = streams.store(StoreQueryParameters.fromNameAndType(
+        CoordinatorTopology.RUNS_STORE, QueryableStoreTypes.keyValueStore()));
+    try (KeyValueIterator<String, RunState> it = runs.all()) {
+      it.forEachRemaining(kv -> action.accept(kv.value));
+    }
+  }
+
   /** Interactive queries over the stores, forwarding to the owning instance when it is another one. */
   private final class StreamsLookup implements RunLookup {
     @Override
@@ -266,6 +298,8 @@ public final class Coordinator implements AutoCloseable {
   @Override
   public void close() {
     if (api != null) api.close();
+    backlog.close();
+    streamsMetrics.close();
     try {
       streams.close(new KafkaStreams.CloseOptions().timeout(CLOSE_TIMEOUT).leaveGroup(true));
     } finally {

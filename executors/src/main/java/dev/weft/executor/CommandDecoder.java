@@ -3,6 +3,7 @@ package dev.weft.executor;
 import dev.weft.avro.CommandKind;
 import dev.weft.avro.TaskCommand;
 import dev.weft.serde.SchemaRegistryException;
+import dev.weft.topics.DeadLetterReason;
 import dev.weft.topics.Topics;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -26,7 +27,8 @@ final class CommandDecoder {
 
   record Command(TaskCommand command) implements Result {}
 
-  record Bad(String reason) implements Result {}
+  /** @param category the reason in a word, for the dead-letter metric */
+  record Bad(DeadLetterReason category, String reason) implements Result {}
 
   record RegistryUnavailable(String reason) implements Result {}
 
@@ -37,23 +39,23 @@ final class CommandDecoder {
   }
 
   Result decode(ConsumerRecord<byte[], byte[]> r) {
-    if (r.value() == null) return new Bad("empty record (null value) on a command topic");
+    if (r.value() == null) return new Bad(DeadLetterReason.UNDECODABLE, "empty record (null value) on a command topic");
     TaskCommand command;
     try {
       command = deserializer.deserialize(r.topic(), r.headers(), r.value());
     } catch (SchemaRegistryException e) {
       return new RegistryUnavailable(describe(e));
     } catch (RuntimeException e) {
-      return new Bad("not a TaskCommand: " + describe(e));
+      return new Bad(DeadLetterReason.UNDECODABLE, "not a TaskCommand: " + describe(e));
     }
     if (command == null || command.getKind() == null || command.getKind() == CommandKind.UNKNOWN) {
-      return new Bad("unknown command kind" + (command == null ? "" : " " + command.getKind())
+      return new Bad(DeadLetterReason.INVALID_COMMAND, "unknown command kind" + (command == null ? "" : " " + command.getKind())
           + "; this executor understands RUN and CANCEL (is it older than the coordinator?)");
     }
     String expected = Topics.commandKey(command.getRunId(), command.getTaskId());
     String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
     if (!expected.equals(key)) {
-      return new Bad(command.getKind() + " command for " + expected + "#" + command.getAttempt() + " has key "
+      return new Bad(DeadLetterReason.MIS_KEYED, command.getKind() + " command for " + expected + "#" + command.getAttempt() + " has key "
           + (key == null ? "null" : "'" + key + "'") + "; commands must be keyed runId/taskId ('" + expected
           + "') so that a CANCEL follows its RUN on one partition. Not acted on, and nothing reported for the attempt "
           + "(the coordinator writes every command under its right key, so this one came from elsewhere): fix the "

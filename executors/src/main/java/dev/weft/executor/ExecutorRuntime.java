@@ -15,6 +15,9 @@ import dev.weft.executor.backend.RunningAttempt;
 import dev.weft.spec.SpecJson;
 import dev.weft.spec.TaskSpec;
 import dev.weft.topics.DeadLetterHeaders;
+import dev.weft.topics.DeadLetterReason;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -128,6 +131,7 @@ public final class ExecutorRuntime implements AutoCloseable {
   /** Fences attempts whose lease ran out, on its own thread: the loop may be blocked in a Kafka call. */
   private final ScheduledExecutorService watchdog;
   private final CompletableFuture<Void> started = new CompletableFuture<>();
+  private final ExecutorMetrics metrics;
 
   // Loop thread only.
   private final Map<AttemptId, Active> active = new HashMap<>();
@@ -150,8 +154,14 @@ public final class ExecutorRuntime implements AutoCloseable {
   private Thread loop;
 
   public ExecutorRuntime(ExecutorConfig config, ExecutorBackend backend) {
+    this(config, backend, new CompositeMeterRegistry());
+  }
+
+  /** @param registry where its metrics go ({@link ExecutorMetrics}), Kafka clients' own included */
+  public ExecutorRuntime(ExecutorConfig config, ExecutorBackend backend, MeterRegistry registry) {
     this.config = config;
     this.backend = backend;
+    this.metrics = new ExecutorMetrics(this, backend.name(), registry);
     this.groupId = config.groupIdFor(backend.name());
     this.commandTopic = config.topics().commands(backend.name());
     this.transactionalId = groupId + "-" + config.instanceId();
@@ -288,7 +298,9 @@ public final class ExecutorRuntime implements AutoCloseable {
     try {
       producer = new KafkaProducer<>(producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
       producer.initTransactions();
+      metrics.bindProducer(producer);
       consumer = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      metrics.bindConsumer(consumer);
       consumer.subscribe(List.of(commandTopic), new Rebalance());
       adoptRunning();
       long tick = AttemptLeases.CHECK_INTERVAL.toMillis();
@@ -365,7 +377,7 @@ public final class ExecutorRuntime implements AutoCloseable {
       } catch (RuntimeException e) {
         // A bug or an unexpected input in one record must not stop the loop for every other one.
         log.error("executor {}: cannot handle {}-{}@{}: {}", transactionalId, r.topic(), r.partition(), r.offset(), e.toString(), e);
-        deadLetter(r, batch, "executor error: " + e);
+        deadLetter(r, batch, DeadLetterReason.INTERNAL_ERROR, "executor error: " + e);
         handled = true;
       }
       if (!handled) {
@@ -389,7 +401,7 @@ public final class ExecutorRuntime implements AutoCloseable {
     if (decoded instanceof CommandDecoder.Bad bad) {
       counters.commands.incrementAndGet();
       log.warn("executor {}: {}-{}@{} dead-lettered: {}", transactionalId, r.topic(), r.partition(), r.offset(), bad.reason());
-      deadLetter(r, batch, bad.reason());
+      deadLetter(r, batch, bad.category(), bad.reason());
       return true;
     }
     if (decoded instanceof CommandDecoder.RegistryUnavailable down) {
@@ -780,6 +792,7 @@ public final class ExecutorRuntime implements AutoCloseable {
     for (int i = 1; ; i++) {
       try {
         producer.initTransactions();
+        metrics.bindProducer(producer);
         counters.producersRenewed.incrementAndGet();
         return;
       } catch (org.apache.kafka.common.errors.TimeoutException e) {
@@ -821,7 +834,8 @@ public final class ExecutorRuntime implements AutoCloseable {
     return new ProducerRecord<>(topic, o.event.getRunId().getBytes(StandardCharsets.UTF_8), value);
   }
 
-  private void deadLetter(ConsumerRecord<byte[], byte[]> r, Batch batch, String reason) {
+  private void deadLetter(ConsumerRecord<byte[], byte[]> r, Batch batch, DeadLetterReason category, String reason) {
+    metrics.deadLettered(category);
     Headers headers = DeadLetterHeaders.of(r.headers(), reason, r.topic(), r.partition(), r.offset(),
         "executor/" + backend.name() + "/" + config.instanceId());
     batch.out.add(new Outgoing(config.topics().deadLetter(), r.key(), r.value(), headers, null));
@@ -866,6 +880,7 @@ public final class ExecutorRuntime implements AutoCloseable {
     } catch (RuntimeException e) {
       log.warn("executor {}: closing the producer: {}", transactionalId, e.toString());
     }
+    metrics.unbindClients();
     state = State.CLOSED;
     log.info("executor {} closed: {}", transactionalId, counters);
   }
@@ -883,6 +898,7 @@ public final class ExecutorRuntime implements AutoCloseable {
   }
 
   private void abandon() {
+    metrics.unbindClients();
     if (producer != null) {
       try {
         producer.close(Duration.ZERO);

@@ -47,6 +47,15 @@ public record Topics(String prefix) {
     return "weft-executor-" + name;
   }
 
+  /**
+   * The consumer group of executor {@code name}'s instances under these topics: {@link #executorGroup} for Weft's own
+   * prefix (the name it always had), and {@code <prefix>executor-<name>} for another prefix, which is another Weft
+   * with groups of its own.
+   */
+  public String executorGroupOf(String name) {
+    return equals(DEFAULT) ? executorGroup(name) : prefix + "executor-" + name;
+  }
+
   /** The key of a command: runId/taskId (task ids cannot contain '/'). */
   public static String commandKey(String runId, String taskId) {
     return runId + "/" + taskId;

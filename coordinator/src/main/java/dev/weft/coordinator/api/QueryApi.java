@@ -24,11 +24,21 @@ import org.slf4j.LoggerFactory;
 public final class QueryApi implements AutoCloseable {
   public static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
   private static final Logger LOG = LoggerFactory.getLogger(QueryApi.class);
+  /** Prometheus' text exposition format, version 0.0.4: what every Prometheus scrapes. */
+  static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4";
   private final HttpServer server;
   private final RunLookup lookup;
   private final Supplier<Map<String, Object>> stats;
 
   public QueryApi(String host, int port, RunLookup lookup, Supplier<Map<String, Object>> stats) throws IOException {
+    this(host, port, lookup, stats, null);
+  }
+
+  /**
+   * @param metrics the Prometheus exposition of the service's metrics, served at {@code /metrics}; null for none
+   */
+  public QueryApi(String host, int port, RunLookup lookup, Supplier<Map<String, Object>> stats, Supplier<String> metrics)
+      throws IOException {
     this.lookup = lookup;
     this.stats = stats;
     this.server = HttpServer.create(new InetSocketAddress(host, port), 0);
@@ -39,6 +49,9 @@ public final class QueryApi implements AutoCloseable {
     }));
     server.createContext("/api/runs", this::apiRuns);
     server.createContext("/api/stats", ex -> send(ex, 200, "application/json", JSON.writeValueAsString(stats.get())));
+    if (metrics != null) {
+      server.createContext("/metrics", ex -> send(ex, 200, PROMETHEUS_TEXT, metrics.get()));
+    }
     server.createContext("/runs/", this::htmlRun);
     server.createContext("/", this::htmlIndex);
     server.start();

@@ -1,6 +1,7 @@
 package dev.weft.coordinator.topology;
 
 import dev.weft.serde.SchemaRegistryException;
+import dev.weft.topics.DeadLetterReason;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
@@ -46,13 +47,13 @@ final class DecodeProcessor<T extends SpecificRecord> implements Processor<byte[
       // dead-lettering good records for as long as the outage lasts.
       throw e;
     } catch (RuntimeException e) {
-      deadLetter(record, "cannot decode a record of " + topic + ": " + e.getMessage());
+      deadLetter(record, DeadLetterReason.UNDECODABLE, "cannot decode a record of " + topic + ": " + e.getMessage());
       return;
     }
     String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
     String runId = runIdOf.apply(value);
     if (!runId.equals(key)) {
-      deadLetter(record, "the record's key " + (key == null ? "is missing" : "'" + key + "'") + " but its runId is '"
+      deadLetter(record, DeadLetterReason.MIS_KEYED, "the record's key " + (key == null ? "is missing" : "'" + key + "'") + " but its runId is '"
           + runId + "'; key every record of " + topic + " by its runId so a run stays in one partition");
       return;
     }
@@ -60,8 +61,9 @@ final class DecodeProcessor<T extends SpecificRecord> implements Processor<byte[
         CoordinatorTopology.FOLD);
   }
 
-  private void deadLetter(Record<byte[], byte[]> record, String reason) {
+  private void deadLetter(Record<byte[], byte[]> record, DeadLetterReason category, String reason) {
     stats.deadLettered.incrementAndGet();
+    stats.metrics.deadLettered(category);
     LOG.warn("dead-lettering input: {}", reason);
     ctx.forward(DeadLetters.record(ctx, record.key(), record.value(), reason, record.timestamp()),
         CoordinatorTopology.DEAD_LETTER_SINK);

@@ -1,5 +1,6 @@
 package dev.weft.coordinator.topology;
 
+import dev.weft.avro.RunRequest;
 import dev.weft.coordinator.apply.EventApplier;
 import dev.weft.coordinator.decide.Decision;
 import dev.weft.coordinator.decide.DecisionBuilder;
@@ -10,6 +11,7 @@ import dev.weft.coordinator.state.RunState;
 import dev.weft.coordinator.state.StagedCoordinatorState;
 import dev.weft.coordinator.state.TaskState;
 import dev.weft.coordinator.state.TimerEntry;
+import dev.weft.topics.DeadLetterReason;
 import dev.weft.topics.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -44,6 +46,8 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
   private FoldDecider decider;
   private EventApplier applier;
   private StagedCoordinatorState staged;
+  /** Whether the last decider call threw: its dead letter is then a bug of Weft's, not bad input. */
+  private boolean decisionFailed;
 
   FoldProcessor(CoordinatorOptions options, FoldStats stats) {
     this.options = options;
@@ -72,6 +76,7 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
     Decision decision = decide(d -> decider.decide(input.value(), d), publishing, "deciding on "
         + input.value().getClass().getSimpleName() + " for run " + record.key());
     forward(decision, record, publishing);
+    if (publishing) stats.metrics.decided(decision, record.timestamp(), ctx.currentSystemTimeMs(), staged);
   }
 
   private void fireTimers(long now) {
@@ -81,6 +86,7 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
         "firing timers due by " + now);
     stats.timersFired.addAndGet(fired[0]);
     forward(decision, null, true);
+    stats.metrics.decided(decision, 0, now, staged);
   }
 
   /**
@@ -91,6 +97,7 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
    *     restarts the task cleanly; the staged changes are discarded first
    */
   private Decision decide(Consumer<Decisions> decide, boolean publishing, String what) {
+    decisionFailed = false;
     DecisionBuilder d = new DecisionBuilder(applier::apply, publishing);
     try {
       decide.accept(d);
@@ -99,6 +106,7 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
       throw e;
     } catch (RuntimeException e) {
       staged.discard();
+      decisionFailed = true;
       // A bug must not stop every other run: say so loudly, keep nothing of the decision, dead-letter the input.
       LOG.error("internal error {}; nothing of the decision is kept and the input goes to dead-letter", what, e);
       return new Decision(List.of(), List.of(new Decision.DeadLetter("internal error in the coordinator " + what
@@ -131,6 +139,9 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
       } else if (o instanceof Decision.DeadLetter dl) {
         if (input == null || !publishing) continue;
         stats.deadLettered.incrementAndGet();
+        stats.metrics.deadLettered(decisionFailed ? DeadLetterReason.INTERNAL_ERROR
+            : input.value().value() instanceof RunRequest ? DeadLetterReason.INVALID_REQUEST
+            : DeadLetterReason.UNKNOWN_TARGET);
         byte[] key = input.key() == null ? null : input.key().getBytes(StandardCharsets.UTF_8);
         ctx.forward(DeadLetters.record(ctx, key, input.value().raw(), dl.reason(), input.timestamp()),
             CoordinatorTopology.DEAD_LETTER_SINK);

@@ -1,10 +1,16 @@
 package dev.weft.coordinator.topology;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Counters of the fold, readable by tests, the benchmark and the query API. */
+/**
+ * Counters of the fold, readable by tests, the benchmark and the query API, and published as metrics (with
+ * {@link FoldMetrics}' histograms) to the registry it was made with.
+ */
 public final class FoldStats {
   final AtomicLong processed = new AtomicLong();
   final AtomicLong deadLettered = new AtomicLong();
@@ -12,6 +18,24 @@ public final class FoldStats {
   final AtomicLong timersFired = new AtomicLong();
   final AtomicLong suppressedCommands = new AtomicLong();
   final Map<String, AtomicLong> ignored = new ConcurrentHashMap<>();
+  final FoldMetrics metrics;
+
+  /** Counters only: the metrics go to a registry nobody reads. */
+  public FoldStats() {
+    this(new CompositeMeterRegistry());
+  }
+
+  public FoldStats(MeterRegistry registry) {
+    this.metrics = new FoldMetrics(registry);
+    FunctionCounter.builder("weft.coordinator.inputs", processed, AtomicLong::get)
+        .description("Requests and task events the fold decided on").register(registry);
+    FunctionCounter.builder("weft.coordinator.commands", commands, AtomicLong::get)
+        .description("Commands sent to executors").register(registry);
+    FunctionCounter.builder("weft.coordinator.timers.fired", timersFired, AtomicLong::get)
+        .description("Timers that came due (retries, timeouts, lost attempts)").register(registry);
+    FunctionCounter.builder("weft.coordinator.ignored", this, FoldStats::ignoredTotal)
+        .description("Well-formed inputs not acted on: duplicates and late events").register(registry);
+  }
 
   /** Adds another fold's counters to these: a replay's live phase carries on its catch-up phase's. */
   public void add(FoldStats other) {
