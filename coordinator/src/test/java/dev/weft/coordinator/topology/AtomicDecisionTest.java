@@ -41,7 +41,7 @@ class AtomicDecisionTest {
   /** When armed, fails every decision on a SUCCEEDED, and every timer firing, after the production decider made it. */
   private final AtomicBoolean armed = new AtomicBoolean();
   private final CoordinatorHarness h = new CoordinatorHarness(CoordinatorOptions.DEFAULT.withDeciders(
-      (state, limits) -> new FailingAfterDeciding(FoldDecider.PRODUCTION.create(state, limits), armed)));
+      (state, settings) -> new FailingAfterDeciding(FoldDecider.PRODUCTION.create(state, settings), armed)));
 
   @AfterEach
   void close() {
