@@ -510,7 +510,7 @@ public final class BenchCommand {
     row(sb, r, "expiry_store_bytes_before", "");
     row(sb, r, "expiry_store_bytes_after", "(RocksDB keeps tombstones until compaction)");
     row(sb, r, "expiry_heap_before_gc_bytes", "");
-    row(sb, r, "expiry_heap_after_gc_bytes", "back near the section's baseline");
+    row(sb, r, "expiry_heap_after_gc_bytes", "back near expiry_heap_idle_bytes");
     sb.append(String.format("total %s s; load average at the end %s%n", s.get("total_s"), s.get("load_average_at_end")));
     return sb.toString();
   }
@@ -520,7 +520,7 @@ public final class BenchCommand {
     sb.append(String.format("%-28s %14s   %s%n", key, r.get(key), target));
   }
 
-  private static long directoryBytes(Path dir) {
+  static long directoryBytes(Path dir) {
     if (!Files.exists(dir)) return 0;
     try (Stream<Path> s = Files.walk(dir)) {
       return s.filter(Files::isRegularFile).mapToLong(p -> {

@@ -6,10 +6,7 @@ import dev.weft.coordinator.topology.CoordinatorTopology;
 import dev.weft.executor.ExecutorRuntime;
 import dev.weft.spec.PipelineSpecs;
 import dev.weft.topics.Topics;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
@@ -29,8 +25,9 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * measures its state store (bytes on disk and live keys) and this JVM's heap after a full collection once they have
  * all finished, and again once they have all expired.
  *
- * <p>On disk, RocksDB keeps the deleted keys as tombstones until a compaction drops them, so the bytes after expiry
- * are not the live data; the key counts are.
+ * <p>Store bytes are RocksDB's own (its memtables and SST files, from the metrics Kafka Streams records per store)
+ * and the state directory's files. RocksDB keeps a deleted key as a tombstone until a compaction drops it, so bytes
+ * after expiry are not live data; the key counts are.
  */
 final class ExpiryBench {
   private static final Duration TIMEOUT = Duration.ofMinutes(15);
@@ -58,6 +55,8 @@ final class ExpiryBench {
         CoordinatorOptions.DEFAULT.withRetainFinished(retain));
     ExecutorRuntime executor = cluster.startNoopExecutor(topics, "bench-expiry-noop");
     RunWatcher watcher = new RunWatcher(cluster.bootstrap, cluster.serdes, topics);
+    boolean watcherOpen = true;
+    m.put("expiry_heap_idle_bytes", heapAfterGc());
     try {
       say.accept("expiry: " + o.expiryRuns() + " runs of 2 noop tasks, kept " + retain.toSeconds()
           + " s after they finish; store and heap once all finished, then once all expired");
@@ -68,13 +67,16 @@ final class ExpiryBench {
       for (String id : ids) cluster.submit(topics, id, json);
       cluster.flush();
       watcher.awaitAll(ids, TIMEOUT);
+      watcherOpen = false;
+      watcher.close(); // it holds every run it saw finish, which is not the coordinator's memory
       m.put("expiry_all_finished_s", BenchCommand.round((System.nanoTime() - t0) / 1e9));
       // Values reach RocksDB at each commit; wait one so that the store holds what the fold holds.
       Thread.sleep(Math.max(100, 3 * o.commitIntervalMs()));
       m.put("expiry_expired_before", coordinator.stats().runsExpired());
       m.put("expiry_live_runs_before", count(coordinator, CoordinatorTopology.RUNS_STORE));
       m.put("expiry_live_tasks_before", count(coordinator, CoordinatorTopology.TASKS_STORE));
-      m.put("expiry_store_bytes_before", directoryBytes(stateDir));
+      m.put("expiry_store_bytes_before", rocksDbBytes(coordinator));
+      m.put("expiry_store_dir_bytes_before", BenchCommand.directoryBytes(stateDir));
       m.put("expiry_heap_before_gc_bytes", heapAfterGc());
       long deadline = System.nanoTime() + TIMEOUT.toNanos();
       while (coordinator.stats().runsExpired() < o.expiryRuns()) {
@@ -90,19 +92,20 @@ final class ExpiryBench {
       m.put("expiry_live_tasks_after", count(coordinator, CoordinatorTopology.TASKS_STORE));
       m.put("expiry_live_index_entries_after", count(coordinator, CoordinatorTopology.RUN_INDEX_STORE));
       m.put("expiry_live_timers_after", count(coordinator, CoordinatorTopology.TIMERS_STORE));
-      m.put("expiry_store_bytes_after", directoryBytes(stateDir));
+      m.put("expiry_store_bytes_after", rocksDbBytes(coordinator));
+      m.put("expiry_store_dir_bytes_after", BenchCommand.directoryBytes(stateDir));
       m.put("expiry_heap_after_gc_bytes", heapAfterGc());
     } finally {
-      watcher.close();
+      if (watcherOpen) watcher.close();
       executor.close();
       coordinator.close();
     }
     say.accept(String.format("  finished in %s s, expired by %s s; runs held %s -> %s; store %.1f -> %.1f MB; heap "
-        + "after GC %.1f -> %.1f MB (%.1f MB before the section)", m.get("expiry_all_finished_s"),
+        + "after GC %.1f -> %.1f MB (%.1f MB with the coordinator idle)", m.get("expiry_all_finished_s"),
         m.get("expiry_all_expired_s"), m.get("expiry_live_runs_before"), m.get("expiry_live_runs_after"),
         mb(m.get("expiry_store_bytes_before")), mb(m.get("expiry_store_bytes_after")),
         mb(m.get("expiry_heap_before_gc_bytes")), mb(m.get("expiry_heap_after_gc_bytes")),
-        mb(m.get("expiry_heap_baseline_bytes"))));
+        mb(m.get("expiry_heap_idle_bytes"))));
     return m;
   }
 
@@ -120,6 +123,20 @@ final class ExpiryBench {
     return n;
   }
 
+  /** RocksDB's memtables and SST files over the coordinator's stores, as Kafka Streams' state metrics report them. */
+  private static long rocksDbBytes(Coordinator c) {
+    double bytes = 0;
+    for (var e : c.streams().metrics().entrySet()) {
+      String name = e.getKey().name();
+      if (e.getKey().group().equals("stream-state-metrics")
+          && (name.equals("size-all-mem-tables") || name.equals("total-sst-files-size"))
+          && e.getValue().metricValue() instanceof Number n) {
+        bytes += n.doubleValue();
+      }
+    }
+    return (long) bytes;
+  }
+
   /** Heap in use right after full collections: close to the live data of this JVM. */
   private static long heapAfterGc() throws InterruptedException {
     for (int i = 0; i < 3; i++) {
@@ -131,19 +148,5 @@ final class ExpiryBench {
 
   private static double mb(Object bytes) {
     return ((Number) bytes).longValue() / (1024.0 * 1024.0);
-  }
-
-  private static long directoryBytes(Path dir) {
-    try (Stream<Path> s = Files.walk(dir)) {
-      return s.filter(Files::isRegularFile).mapToLong(p -> {
-        try {
-          return Files.size(p);
-        } catch (IOException e) {
-          return 0; // a RocksDB file deleted by compaction while walking
-        }
-      }).sum();
-    } catch (IOException | UncheckedIOException e) {
-      return 0;
-    }
   }
 }

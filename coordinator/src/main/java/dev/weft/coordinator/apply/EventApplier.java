@@ -41,7 +41,7 @@ import java.util.Map;
 public final class EventApplier {
   static final int MAX_FAILURES_KEPT = 10;
   /** The kind of a run's expiry timer; it fires the RUN_EXPIRED task event. */
-  public static final String RUN_EXPIRED_TIMER = "RUN_EXPIRED";
+  private static final String RUN_EXPIRED_TIMER = "RUN_EXPIRED";
   private final MutableCoordinatorState state;
 
   public EventApplier(MutableCoordinatorState state) {
