@@ -22,8 +22,9 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 /**
  * The {@code expiry} section: does the coordinator's memory stay bounded once runs finish? A coordinator with a
  * short {@code retainFinished} runs {@code expiryRuns} small runs (2 noop tasks each) to their end; the section
- * measures its state store (bytes on disk and live keys) and this JVM's heap after a full collection once they have
- * all finished, and again once they have all expired.
+ * measures its state store (bytes and live keys) and this JVM's heap after a full collection once they have all
+ * finished, and again once they have all expired; then it does the same with a second batch, and reports the heap
+ * after each batch expired.
  *
  * <p>Store bytes are RocksDB's own (its memtables and SST files, from the metrics Kafka Streams records per store)
  * and the state directory's files. RocksDB keeps a deleted key as a tombstone until a compaction drops it, so bytes
@@ -31,6 +32,11 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  */
 final class ExpiryBench {
   private static final Duration TIMEOUT = Duration.ofMinutes(15);
+  /**
+   * Two batches, one after the other's expiry: the heap after the second is what tells a plateau from a leak (after
+   * the first it still holds what warming up allocated for good, such as grown client buffers).
+   */
+  static final int BATCHES = 2;
   private final BenchCluster cluster;
   private final BenchOptions o;
   private final Consumer<String> say;
@@ -54,58 +60,64 @@ final class ExpiryBench {
     Coordinator coordinator = cluster.startCoordinator(topics, topics.prefix() + "coordinator", stateDir,
         CoordinatorOptions.DEFAULT.withRetainFinished(retain));
     ExecutorRuntime executor = cluster.startNoopExecutor(topics, "bench-expiry-noop");
-    RunWatcher watcher = new RunWatcher(cluster.bootstrap, cluster.serdes, topics);
-    boolean watcherOpen = true;
     m.put("expiry_heap_idle_bytes", heapAfterGc());
+    List<Long> heapAfterByBatch = new ArrayList<>();
     try {
-      say.accept("expiry: " + o.expiryRuns() + " runs of 2 noop tasks, kept " + retain.toSeconds()
-          + " s after they finish; store and heap once all finished, then once all expired");
+      say.accept("expiry: " + BATCHES + " batches of " + o.expiryRuns() + " runs of 2 noop tasks, kept "
+          + retain.toSeconds() + " s after they finish; store and heap once the first batch finished, then once "
+          + "each batch expired");
       String json = PipelineSpecs.toJson(Shapes.layered("bench-expiry", 2, 1));
-      List<String> ids = new ArrayList<>();
-      for (int i = 0; i < o.expiryRuns(); i++) ids.add("exp-" + i + "-" + cluster.id);
-      long t0 = System.nanoTime();
-      for (String id : ids) cluster.submit(topics, id, json);
-      cluster.flush();
-      watcher.awaitAll(ids, TIMEOUT);
-      watcherOpen = false;
-      watcher.close(); // it holds every run it saw finish, which is not the coordinator's memory
-      m.put("expiry_all_finished_s", BenchCommand.round((System.nanoTime() - t0) / 1e9));
-      // Values reach RocksDB at each commit; wait one so that the store holds what the fold holds.
-      Thread.sleep(Math.max(100, 3 * o.commitIntervalMs()));
-      m.put("expiry_expired_before", coordinator.stats().runsExpired());
-      m.put("expiry_live_runs_before", count(coordinator, CoordinatorTopology.RUNS_STORE));
-      m.put("expiry_live_tasks_before", count(coordinator, CoordinatorTopology.TASKS_STORE));
-      m.put("expiry_store_bytes_before", rocksDbBytes(coordinator));
-      m.put("expiry_store_dir_bytes_before", BenchCommand.directoryBytes(stateDir));
-      m.put("expiry_heap_before_gc_bytes", heapAfterGc());
-      long deadline = System.nanoTime() + TIMEOUT.toNanos();
-      while (coordinator.stats().runsExpired() < o.expiryRuns()) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("only " + coordinator.stats().runsExpired() + " of " + o.expiryRuns()
-              + " runs expired within " + TIMEOUT);
+      for (int batch = 1; batch <= BATCHES; batch++) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < o.expiryRuns(); i++) ids.add("exp" + batch + "-" + i + "-" + cluster.id);
+        long t0 = System.nanoTime();
+        // A watcher per batch: it holds every run it saw finish, which is not the coordinator's memory.
+        try (RunWatcher watcher = new RunWatcher(cluster.bootstrap, cluster.serdes, topics)) {
+          for (String id : ids) cluster.submit(topics, id, json);
+          cluster.flush();
+          watcher.awaitAll(ids, TIMEOUT);
         }
-        Thread.sleep(50);
+        // Values reach RocksDB at each commit; wait a few so that the store holds what the fold holds.
+        Thread.sleep(Math.max(100, 3 * o.commitIntervalMs()));
+        if (batch == 1) {
+          m.put("expiry_all_finished_s", BenchCommand.round((System.nanoTime() - t0) / 1e9));
+          m.put("expiry_expired_before", coordinator.stats().runsExpired());
+          m.put("expiry_live_runs_before", count(coordinator, CoordinatorTopology.RUNS_STORE));
+          m.put("expiry_live_tasks_before", count(coordinator, CoordinatorTopology.TASKS_STORE));
+          m.put("expiry_store_bytes_before", rocksDbBytes(coordinator));
+          m.put("expiry_store_dir_bytes_before", BenchCommand.directoryBytes(stateDir));
+          m.put("expiry_heap_before_gc_bytes", heapAfterGc());
+        }
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (coordinator.stats().runsExpired() < (long) batch * o.expiryRuns()) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("only " + coordinator.stats().runsExpired() + " of "
+                + (long) batch * o.expiryRuns() + " runs expired within " + TIMEOUT);
+          }
+          Thread.sleep(50);
+        }
+        if (batch == 1) m.put("expiry_all_expired_s", BenchCommand.round((System.nanoTime() - t0) / 1e9));
+        Thread.sleep(Math.max(100, 3 * o.commitIntervalMs()));
+        heapAfterByBatch.add(heapAfterGc());
       }
-      m.put("expiry_all_expired_s", BenchCommand.round((System.nanoTime() - t0) / 1e9));
-      Thread.sleep(Math.max(100, 3 * o.commitIntervalMs()));
       m.put("expiry_live_runs_after", count(coordinator, CoordinatorTopology.RUNS_STORE));
       m.put("expiry_live_tasks_after", count(coordinator, CoordinatorTopology.TASKS_STORE));
       m.put("expiry_live_index_entries_after", count(coordinator, CoordinatorTopology.RUN_INDEX_STORE));
       m.put("expiry_live_timers_after", count(coordinator, CoordinatorTopology.TIMERS_STORE));
       m.put("expiry_store_bytes_after", rocksDbBytes(coordinator));
       m.put("expiry_store_dir_bytes_after", BenchCommand.directoryBytes(stateDir));
-      m.put("expiry_heap_after_gc_bytes", heapAfterGc());
+      m.put("expiry_heap_after_gc_bytes", heapAfterByBatch.get(heapAfterByBatch.size() - 1));
+      m.put("expiry_heap_after_gc_bytes_by_batch", heapAfterByBatch);
     } finally {
-      if (watcherOpen) watcher.close();
       executor.close();
       coordinator.close();
     }
-    say.accept(String.format("  finished in %s s, expired by %s s; runs held %s -> %s; store %.1f -> %.1f MB; heap "
-        + "after GC %.1f -> %.1f MB (%.1f MB with the coordinator idle)", m.get("expiry_all_finished_s"),
-        m.get("expiry_all_expired_s"), m.get("expiry_live_runs_before"), m.get("expiry_live_runs_after"),
-        mb(m.get("expiry_store_bytes_before")), mb(m.get("expiry_store_bytes_after")),
-        mb(m.get("expiry_heap_before_gc_bytes")), mb(m.get("expiry_heap_after_gc_bytes")),
-        mb(m.get("expiry_heap_idle_bytes"))));
+    say.accept(String.format("  first batch finished in %s s, expired by %s s; runs held %s -> %s; RocksDB %.1f -> "
+        + "%.1f MB; heap after GC %.1f MB idle, %.1f MB with a batch held, %s MB after each batch expired",
+        m.get("expiry_all_finished_s"), m.get("expiry_all_expired_s"), m.get("expiry_live_runs_before"),
+        m.get("expiry_live_runs_after"), mb(m.get("expiry_store_bytes_before")), mb(m.get("expiry_store_bytes_after")),
+        mb(m.get("expiry_heap_idle_bytes")), mb(m.get("expiry_heap_before_gc_bytes")),
+        heapAfterByBatch.stream().map(b -> String.format("%.1f", mb(b))).toList()));
     return m;
   }
 
