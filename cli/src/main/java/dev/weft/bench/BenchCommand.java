@@ -34,8 +34,9 @@ import org.apache.kafka.common.MetricName;
  * {@code weft bench}: measures Weft's orchestration on the embedded broker, through the real topics, the real
  * coordinator and a real noop executor group. Sections, in order: throughput of many layered runs; one large run
  * as a fan-out/fan-in and as a layered DAG (time, heap, state store, cost per task against a 1,000-task run);
- * replay of the log those runs left into empty stores; dispatch latency at fixed offered loads; and the limit,
- * a Kafka Streams passthrough that moves the same records per task and decides nothing.
+ * replay of the log those runs left into empty stores; dispatch latency at fixed offered loads; the limit,
+ * a Kafka Streams passthrough that moves the same records per task and decides nothing; and expiry, the
+ * coordinator's store and heap once many runs have finished and once they have expired ({@link ExpiryBench}).
  *
  * <p>The coordinator and executors run in this JVM, so the heap figures are this JVM's (coordinator, executor and
  * the benchmark's own small clients). Progress goes to stderr; stdout carries the table or, with {@code --json},
@@ -47,10 +48,11 @@ public final class BenchCommand {
                         [--large-tasks N] [--baseline-tasks N] [--replay-events N] [--dispatch-seconds S]
                         [--partitions P] [--commit-interval-ms MS] [--threads T] [--warmup-rounds N] [--rounds N]
                         [--data-dir D] [--bootstrap B --registry URL]
-                        [--sections throughput,large,replay,dispatch,limit]
+                        [--expiry-runs N] [--expiry-retain-seconds S]
+                        [--sections throughput,large,replay,dispatch,limit,expiry]
       """;
   /** Every section, in the order they run; {@code --sections} picks some (the limit needs the throughput section). */
-  static final List<String> SECTIONS = List.of("throughput", "large", "replay", "dispatch", "limit");
+  static final List<String> SECTIONS = List.of("throughput", "large", "replay", "dispatch", "limit", "expiry");
   private static final Set<String> FLAGS = Set.of("quick", "tiny", "full", "json");
   private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(15);
@@ -127,6 +129,10 @@ public final class BenchCommand {
     say("mode " + o.mode() + "; starting " + (o.bootstrap() == null ? "an embedded broker and registry in " + o.dataDir()
         : "on the broker at " + o.bootstrap()));
     try (BenchCluster cluster = new BenchCluster(o)) {
+      if (sections.equals(Set.of("expiry"))) {
+        r.putAll(new ExpiryBench(cluster, this::say).run());
+        return settings(r, details, startedAt, t0);
+      }
       Topics main = cluster.topics("main");
       cluster.createTopics(main, Map.of());
       Coordinator coordinator = cluster.startCoordinator(main, main.prefix() + "coordinator", cluster.stateDir("main"),
@@ -150,7 +156,13 @@ public final class BenchCommand {
       if (sections.contains("replay")) replays(cluster, main, processedMain, r, details);
       if (sections.contains("dispatch")) dispatch(cluster, r, details);
       if (sections.contains("limit")) limit(cluster, shape, r, details);
+      if (sections.contains("expiry")) r.putAll(new ExpiryBench(cluster, this::say).run());
     }
+    return settings(r, details, startedAt, t0);
+  }
+
+  /** Adds the settings the figures were measured with, and the details, to {@code r}. */
+  private Map<String, Object> settings(Map<String, Object> r, Map<String, Object> details, Instant startedAt, long t0) {
     Map<String, Object> settings = new LinkedHashMap<>();
     settings.put("mode", o.mode());
     settings.put("sections", List.copyOf(sections));
@@ -492,6 +504,13 @@ public final class BenchCommand {
     row(sb, r, "per_task_cost_ratio", "<= 1.5");
     row(sb, r, "state_store_mb", "");
     row(sb, r, "replay_events_per_s", ">= 50,000");
+    row(sb, r, "expiry_runs", "(runs finished, then expired)");
+    row(sb, r, "expiry_live_runs_before", "");
+    row(sb, r, "expiry_live_runs_after", "0");
+    row(sb, r, "expiry_store_bytes_before", "");
+    row(sb, r, "expiry_store_bytes_after", "(RocksDB keeps tombstones until compaction)");
+    row(sb, r, "expiry_heap_before_gc_bytes", "");
+    row(sb, r, "expiry_heap_after_gc_bytes", "back near expiry_heap_idle_bytes");
     sb.append(String.format("total %s s; load average at the end %s%n", s.get("total_s"), s.get("load_average_at_end")));
     return sb.toString();
   }
@@ -501,7 +520,7 @@ public final class BenchCommand {
     sb.append(String.format("%-28s %14s   %s%n", key, r.get(key), target));
   }
 
-  private static long directoryBytes(Path dir) {
+  static long directoryBytes(Path dir) {
     if (!Files.exists(dir)) return 0;
     try (Stream<Path> s = Files.walk(dir)) {
       return s.filter(Files::isRegularFile).mapToLong(p -> {

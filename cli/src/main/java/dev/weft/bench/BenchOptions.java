@@ -28,6 +28,9 @@ import java.util.List;
  * @param bootstrap         an existing broker to use (then {@code registry} too); null starts an embedded one
  * @param registry          the schema registry URL for {@code bootstrap}
  * @param dataDir           where the embedded broker, registry and state stores keep their files
+ * @param expiryRuns        runs the expiry section finishes and then lets expire
+ * @param expiryRetainSeconds the expiry section's retainFinished; long enough that the first run does not expire before
+ *                          the last one finishes, or the "before" figures hold fewer runs (the section reports how many)
  */
 public record BenchOptions(
     String mode,
@@ -46,25 +49,27 @@ public record BenchOptions(
     int rounds,
     String bootstrap,
     String registry,
-    Path dataDir) {
+    Path dataDir,
+    int expiryRuns,
+    int expiryRetainSeconds) {
 
   /** The sizes: 50,000 throughput tasks, a 100,000-task run, a 1,000,000-event replay. */
   public static BenchOptions full(Path dataDir) {
     // Six warm-up rounds: on two cores the rate still climbs through the fourth (JIT), and levels off by the sixth.
     return new BenchOptions("full", 50, 100, 10, List.of(200, 1000), 30, 100_000, 1_000, 1_000_000, 4,
-        CoordinatorConfig.DEFAULT_COMMIT_INTERVAL_MS, 1, 6, 3, null, null, dataDir);
+        CoordinatorConfig.DEFAULT_COMMIT_INTERVAL_MS, 1, 6, 3, null, null, dataDir, 10_000, 60);
   }
 
   /** Under two minutes on a quiet 2-core machine; dispatch latency at the headline load only. */
   public static BenchOptions quick(Path dataDir) {
     return new BenchOptions("quick", 20, 50, 10, List.of(1000), 5, 20_000, 1_000, 200_000, 4,
-        CoordinatorConfig.DEFAULT_COMMIT_INTERVAL_MS, 1, 3, 1, null, null, dataDir);
+        CoordinatorConfig.DEFAULT_COMMIT_INTERVAL_MS, 1, 3, 1, null, null, dataDir, 10_000, 60);
   }
 
   /** Seconds, for the smoke test: every section runs, none of the figures means anything. */
   public static BenchOptions tiny(Path dataDir) {
     return new BenchOptions("tiny", 2, 5, 3, List.of(50), 2, 400, 100, 500, 2, CoordinatorConfig.DEFAULT_COMMIT_INTERVAL_MS,
-        1, 0, 1, null, null, dataDir);
+        1, 0, 1, null, null, dataDir, 20, 3);
   }
 
   /** Tasks in one throughput run. */
@@ -91,6 +96,8 @@ public record BenchOptions(
       case "bootstrap" -> b.bootstrap = value;
       case "registry" -> b.registry = value;
       case "data-dir" -> b.dataDir = Path.of(value).toAbsolutePath();
+      case "expiry-runs" -> b.expiryRuns = Integer.parseInt(value);
+      case "expiry-retain-seconds" -> b.expiryRetainSeconds = Integer.parseInt(value);
       default -> throw new IllegalArgumentException("unknown option --" + key);
     }
     return b.build();
@@ -105,6 +112,9 @@ public record BenchOptions(
     if (threads < 1) throw new IllegalArgumentException("--threads must be at least 1");
     if (warmupRounds < 0) throw new IllegalArgumentException("--warmup-rounds must be 0 or more");
     if (rounds < 1) throw new IllegalArgumentException("--rounds must be at least 1");
+    if (expiryRuns < 1 || expiryRetainSeconds < 1) {
+      throw new IllegalArgumentException("--expiry-runs and --expiry-retain-seconds must be at least 1");
+    }
     if ((bootstrap == null) != (registry == null)) {
       throw new IllegalArgumentException("--bootstrap and --registry go together (an existing broker needs its registry)");
     }
@@ -129,6 +139,8 @@ public record BenchOptions(
     private String bootstrap;
     private String registry;
     private Path dataDir;
+    private int expiryRuns;
+    private int expiryRetainSeconds;
 
     Builder(BenchOptions o) {
       mode = o.mode;
@@ -148,11 +160,14 @@ public record BenchOptions(
       bootstrap = o.bootstrap;
       registry = o.registry;
       dataDir = o.dataDir;
+      expiryRuns = o.expiryRuns;
+      expiryRetainSeconds = o.expiryRetainSeconds;
     }
 
     BenchOptions build() {
       return new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks, baselineTasks, replayEvents,
-          partitions, commitIntervalMs, threads, warmupRounds, rounds, bootstrap, registry, dataDir);
+          partitions, commitIntervalMs, threads, warmupRounds, rounds, bootstrap, registry, dataDir, expiryRuns,
+          expiryRetainSeconds);
     }
   }
 }

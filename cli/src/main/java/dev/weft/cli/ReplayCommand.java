@@ -15,7 +15,8 @@ import java.util.Set;
  * coordinator keeps running and takes over; stop the old one first.
  */
 final class ReplayCommand {
-  static final Set<String> OPTIONS = Endpoints.optionsWith("application-id", "from-application-id", "state-dir", "api-port", "serve", "timeout");
+  static final Set<String> OPTIONS = Endpoints.optionsWith("application-id", "from-application-id", "state-dir", "api-port", "serve", "timeout",
+      "retain-finished");
 
   private ReplayCommand() {}
 
@@ -26,7 +27,10 @@ final class ReplayCommand {
     String previous = a.option("from-application-id", null, "weft-coordinator");
     CoordinatorConfig config = CoordinatorConfig.defaults(e.bootstrap(),
             Path.of(a.option("state-dir", null, ".weft/" + appId)))
-        .withApplicationId(appId).withApiPort(a.intOption("api-port", a.flag("serve") ? 7070 : -1));
+        .withApplicationId(appId).withApiPort(a.intOption("api-port", a.flag("serve") ? 7070 : -1))
+        // The coordinator being replaced's setting: a run's expiry time is decided again when the replay folds its end.
+        .withOptions(dev.weft.coordinator.topology.CoordinatorOptions.DEFAULT
+            .withRetainFinished(ServiceCommands.retainFinished(a)));
     err.println("weft: replaying into application " + appId + " (already published by " + previous + ")");
     CoordinatorReplay.Result r = CoordinatorReplay.replay(config, new WeftSerdes(e.registry()), previous,
         dev.weft.spec.Durations.parse(a.option("timeout", null, "1h")),

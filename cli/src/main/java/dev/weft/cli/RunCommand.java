@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  * broker, real registry, coordinator, executors), then a summary. No setup needed; nothing is left running.
  */
 final class RunCommand {
-  static final Set<String> OPTIONS = Set.of("param", "json", "data-dir", "timeout");
+  static final Set<String> OPTIONS = Set.of("param", "json", "data-dir", "timeout", "retain-finished");
 
   private RunCommand() {}
 
@@ -29,7 +29,8 @@ final class RunCommand {
     String dir = a.option("data-dir", null, null);
     Path dataDir = dir != null ? Path.of(dir) : Files.createTempDirectory("weft-run-");
     long t0 = System.nanoTime();
-    try (DevStack stack = DevStack.start(DevStack.Options.ephemeral(dataDir), m -> err.println("weft: " + m))) {
+    DevStack.Options options = DevStack.Options.ephemeral(dataDir).withRetainFinished(ServiceCommands.retainFinished(a));
+    try (DevStack stack = DevStack.start(options, m -> err.println("weft: " + m))) {
       err.printf("weft: embedded stack ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
       try (WeftClient client = new WeftClient(stack.bootstrapServers(), stack.serdes(), stack.topics())) {
         SubmittedRun run = client.submit(spec, a.params(), null, null);

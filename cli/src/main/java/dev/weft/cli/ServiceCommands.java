@@ -2,6 +2,7 @@ package dev.weft.cli;
 
 import dev.weft.coordinator.Coordinator;
 import dev.weft.coordinator.CoordinatorConfig;
+import dev.weft.coordinator.topology.CoordinatorOptions;
 import dev.weft.executor.ExecutorConfig;
 import dev.weft.devstack.ExecutorInstance;
 import dev.weft.executor.backend.ExecutorBackend;
@@ -34,7 +35,7 @@ import java.util.concurrent.CountDownLatch;
 final class ServiceCommands {
   static final Set<String> COORDINATOR_OPTIONS = Endpoints.optionsWith("state-dir", "api-port", "api-host",
       "advertised-host", "application-id", "threads", "commit-interval-ms", "replication-factor", "standby-replicas",
-      "instance-id", "topic-prefix");
+      "instance-id", "topic-prefix", "retain-finished");
   static final Set<String> EXECUTOR_OPTIONS = Endpoints.optionsWith("instance-id", "max-concurrent", "workdir",
       "state-dir", "spark-master", "spark-home", "topic-prefix", "cancel-grace", "job-queue", "policy", "metrics-port",
       "metrics-host");
@@ -62,7 +63,8 @@ final class ServiceCommands {
           .withStreamThreads(a.intOption("threads", 1))
           .withReplicationFactor((short) a.intOption("replication-factor", 1))
           .withStandbyReplicas(a.intOption("standby-replicas", 0))
-          .withInstanceId(a.option("instance-id", "WEFT_INSTANCE_ID", null));
+          .withInstanceId(a.option("instance-id", "WEFT_INSTANCE_ID", null))
+          .withOptions(CoordinatorOptions.DEFAULT.withRetainFinished(retainFinished(a)));
     } catch (IllegalArgumentException ex) {
       throw new Args.UsageException(ex.getMessage());
     }
@@ -149,6 +151,27 @@ final class ServiceCommands {
     } catch (IllegalArgumentException e) {
       throw new Args.UsageException("--" + option + " takes a duration like 5s, not '" + v + "'");
     }
+  }
+
+  /**
+   * {@code --retain-finished} ({@code WEFT_RETAIN_FINISHED}): how long the coordinator keeps a finished run, as
+   * {@code 7d}, {@code 12h}, {@code 30s} or ISO-8601 ({@code P7D}, {@code PT30S}); {@code 0s} keeps finished runs
+   * forever. Shared by {@code weft coordinator}, {@code dev}, {@code run} and {@code replay}.
+   */
+  static Duration retainFinished(Args a) {
+    String v = a.option("retain-finished", "WEFT_RETAIN_FINISHED", null);
+    if (v == null) return CoordinatorOptions.DEFAULT_RETAIN_FINISHED;
+    Duration d;
+    try {
+      d = dev.weft.spec.Durations.parse(v);
+    } catch (IllegalArgumentException e) {
+      d = null;
+    }
+    if (d == null || d.isNegative()) {
+      throw new Args.UsageException("--retain-finished takes a duration like 7d, 12h, 30s or P7D (0s keeps finished "
+          + "runs forever), not '" + v + "'");
+    }
+    return d;
   }
 
   /** {@code --topic-prefix} ({@code WEFT_TOPIC_PREFIX}): another Weft on the same broker. */

@@ -28,7 +28,7 @@ public final class Weft {
       usage: weft COMMAND [ARGS]
 
         run FILE [--param k=v]... [--json]       run one pipeline on a throwaway embedded stack, print a summary
-        dev [--data-dir D] [--port 9092] [--only broker,registry]
+        dev [--data-dir D] [--port 9092] [--only broker,registry] [--retain-finished 7d]
                                                   keep the embedded stack running (broker, registry, coordinator,
                                                   executors, UI at http://localhost:7070); --only broker,registry
                                                   for services run as their own processes
@@ -39,8 +39,10 @@ public final class Weft {
         replay [--application-id NEW] [--serve]   rebuild coordinator state from the topics; starts no work twice
         coordinator [--state-dir D] [--instance-id I] [--api-host H] [--advertised-host H] [--api-port P]
                     [--application-id A] [--threads N] [--standby-replicas N] [--replication-factor N]
-                    [--commit-interval-ms N] [--topic-prefix P]
-                                                  run one coordinator instance (service; SIGTERM stops it)
+                    [--commit-interval-ms N] [--topic-prefix P] [--retain-finished 7d]
+                                                  run one coordinator instance (service; SIGTERM stops it);
+                                                  a finished run leaves its stores --retain-finished after it
+                                                  finished (7d, 12h, 30s or P7D; 0s keeps runs forever)
         executor NAME [--instance-id I] [--state-dir D] [--max-concurrent N] [--workdir W] [--cancel-grace 5s]
                       [--topic-prefix P] [--policy FILE]
                                                   run one executor instance (process, noop, container, spark,

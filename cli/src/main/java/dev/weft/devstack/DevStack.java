@@ -3,6 +3,7 @@ package dev.weft.devstack;
 import dev.weft.coordinator.Coordinator;
 import dev.weft.coordinator.CoordinatorConfig;
 import dev.weft.coordinator.telemetry.Telemetry;
+import dev.weft.coordinator.topology.CoordinatorOptions;
 import dev.weft.embedded.EmbeddedKafka;
 import dev.weft.embedded.EmbeddedRegistry;
 import dev.weft.executor.ExecutorConfig;
@@ -43,9 +44,10 @@ public final class DevStack implements AutoCloseable {
    * @param kafkaPort 0 for a free port
    * @param apiPort 0 for a free port, -1 for no query API
    * @param workDir where process tasks' relative paths resolve
+   * @param retainFinished how long the coordinator keeps a finished run ({@code CoordinatorOptions.retainFinished})
    */
   public record Options(Path dataDir, int kafkaPort, int registryPort, int apiPort, int partitions, Path workDir,
-      Set<Component> components) {
+      Set<Component> components, Duration retainFinished) {
     public Options {
       components = Set.copyOf(components);
       if (!components.containsAll(Component.INFRASTRUCTURE)) {
@@ -55,15 +57,21 @@ public final class DevStack implements AutoCloseable {
     }
 
     public static Options dev(Path dataDir) {
-      return new Options(dataDir, 9092, 8081, 7070, 4, Path.of("").toAbsolutePath(), Component.ALL);
+      return new Options(dataDir, 9092, 8081, 7070, 4, Path.of("").toAbsolutePath(), Component.ALL,
+          CoordinatorOptions.DEFAULT_RETAIN_FINISHED);
     }
 
     public static Options ephemeral(Path dataDir) {
-      return new Options(dataDir, 0, 0, 0, 4, Path.of("").toAbsolutePath(), Component.ALL);
+      return new Options(dataDir, 0, 0, 0, 4, Path.of("").toAbsolutePath(), Component.ALL,
+          CoordinatorOptions.DEFAULT_RETAIN_FINISHED);
     }
 
     public Options withComponents(Set<Component> only) {
-      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, only);
+      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, only, retainFinished);
+    }
+
+    public Options withRetainFinished(Duration retain) {
+      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retain);
     }
   }
 
@@ -135,7 +143,8 @@ public final class DevStack implements AutoCloseable {
 
   private void startCoordinator(Consumer<String> progress) {
     CoordinatorConfig cc = CoordinatorConfig.defaults(kafka.bootstrapServers(), options.dataDir().resolve("coordinator"))
-        .withApiPort(options.apiPort());
+        .withApiPort(options.apiPort())
+        .withOptions(CoordinatorOptions.DEFAULT.withRetainFinished(options.retainFinished()));
     coordinator = Coordinator.start(cc, serdes, Duration.ofSeconds(90), telemetry);
     progress.accept("coordinator running" + (coordinator.apiPort() > 0 ? ", UI and API at " + apiUrl() : ""));
   }

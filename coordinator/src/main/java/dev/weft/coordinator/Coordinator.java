@@ -2,8 +2,12 @@ package dev.weft.coordinator;
 
 import dev.weft.coordinator.api.QueryApi;
 import dev.weft.coordinator.api.RunLookup;
+import dev.weft.coordinator.api.RunPage;
+import dev.weft.coordinator.api.RunQuery;
 import dev.weft.coordinator.api.RunView;
 import dev.weft.coordinator.api.RunViews;
+import dev.weft.coordinator.state.RunIndexEntry;
+import dev.weft.coordinator.state.RunIndexPages;
 import dev.weft.coordinator.state.RunState;
 import dev.weft.coordinator.state.StateKeys;
 import dev.weft.coordinator.state.TaskState;
@@ -22,7 +26,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -218,6 +221,7 @@ public final class Coordinator implements AutoCloseable {
     m.put("deadLettered", stats.deadLettered());
     m.put("ignored", stats.ignored());
     m.put("suppressedCommands", stats.suppressedCommands());
+    m.put("runsExpired", stats.runsExpired());
     return m;
   }
 
@@ -256,16 +260,39 @@ public final class Coordinator implements AutoCloseable {
       }
     }
 
+    /**
+     * The runs of this instance's partitions (as before the index: a run list does not ask the other instances), one
+     * page of their run indexes merged newest first.
+     */
     @Override
-    public List<RunView> recentRuns(int limit) {
-      List<RunView> out = new ArrayList<>();
-      try (KeyValueIterator<String, RunState> it = runs().all()) {
-        it.forEachRemaining(kv -> out.add(RunViews.of(kv.value, null)));
+    public RunPage runs(RunQuery q) {
+      try {
+        List<ReadOnlyKeyValueStore<String, RunIndexEntry>> partitions = new ArrayList<>();
+        for (int p : activePartitions()) {
+          partitions.add(streams.store(StoreQueryParameters.fromNameAndType(CoordinatorTopology.RUN_INDEX_STORE,
+              QueryableStoreTypes.<String, RunIndexEntry>keyValueStore()).withPartition(p)));
+        }
+        RunIndexPages.Page page = RunIndexPages.newestFirst(partitions, q.before(), q.limit(),
+            e -> (q.pipeline() == null || q.pipeline().equals(e.getPipeline()))
+                && (q.status() == null || q.status().equals(e.getStatus())));
+        ReadOnlyKeyValueStore<String, RunState> runs = runs();
+        List<RunView> out = new ArrayList<>();
+        for (RunIndexEntry e : page.entries()) {
+          RunState run = runs.get(e.getRunId());
+          if (run != null) out.add(RunViews.of(run, null)); // null: expired since the index was read
+        }
+        return new RunPage(out, page.nextBefore());
       } catch (InvalidStateStoreException e) {
         throw new IllegalStateException("the coordinator's state is not queryable right now (" + streams.state() + ")");
       }
-      out.sort(Comparator.comparingLong(RunView::requestedAtMs).reversed());
-      return out.size() > limit ? out.subList(0, limit) : out;
+    }
+
+    /** The input partitions whose stream task this instance runs (each has its own stores). */
+    private java.util.SortedSet<Integer> activePartitions() {
+      java.util.SortedSet<Integer> out = new java.util.TreeSet<>();
+      streams.metadataForLocalThreads().forEach(thread -> thread.activeTasks().forEach(
+          task -> out.add(task.taskId().partition())));
+      return out;
     }
 
     private Optional<RunView> forward(HostInfo host, String runId) {

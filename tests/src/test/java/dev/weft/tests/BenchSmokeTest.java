@@ -23,7 +23,8 @@ class BenchSmokeTest {
   static final List<String> FIELDS = List.of("throughput_tasks_per_s", "dispatch_p50_ms", "dispatch_p99_ms",
       "dispatch_max_ms", "dispatch_floor_p50_ms", "dispatch_floor_p99_ms", "dispatch_idle_hop_p50_ms",
       "large_run_tasks", "large_run_s", "large_run_heap_mb", "per_task_cost_ratio", "replay_events_per_s",
-      "passthrough_tasks_per_s", "limit_ratio");
+      "passthrough_tasks_per_s", "limit_ratio", "expiry_runs", "expiry_live_runs_before", "expiry_store_bytes_before",
+      "expiry_store_bytes_after", "expiry_heap_before_gc_bytes", "expiry_heap_after_gc_bytes");
 
   @Test
   @Timeout(900)
@@ -52,6 +53,7 @@ class BenchSmokeTest {
     assertThat(json.at("/details/replay/rounds")).hasSize(2);
     assertThat(json.at("/details/dispatch_floor/at_load/samples").asInt()).as("the relay's hops at load").isPositive();
     assertThat(json.at("/details/dispatch_floor/one_hop_at_a_time/samples").asInt()).as("the relay's lone hops").isPositive();
+    assertThat(json.get("expiry_live_runs_after").asLong()).as("every finished run expired").isZero();
     for (JsonNode replay : json.at("/details/replay/rounds")) {
       assertThat(replay.get("suppressed_commands").asLong())
           .as("each replay folded the dispatches again without publishing them").isPositive();

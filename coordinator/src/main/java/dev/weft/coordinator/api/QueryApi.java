@@ -20,9 +20,16 @@ import org.slf4j.LoggerFactory;
  * The coordinator's HTTP face: {@code GET /api/runs}, {@code GET /api/runs/{id}}, {@code GET /api/stats} as JSON,
  * and a small web UI at {@code /} (runs, their tasks, tracking URLs, failures), refreshed every two seconds.
  * The JDK's own HTTP server is enough for this; no web framework.
+ *
+ * <p>The run list ({@code /api/runs} and the UI's index) is one page of the time-ordered run index
+ * ({@link RunQuery}: {@code limit}, {@code before}, {@code pipeline}, {@code status}). Its body is the JSON array of
+ * runs it always was; the next page's cursor is in the {@value #NEXT_BEFORE_HEADER} header and a {@code Link} header
+ * with {@code rel="next"}.
  */
 public final class QueryApi implements AutoCloseable {
   public static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+  /** The cursor of the run list's next (older) page; absent on the last page. */
+  public static final String NEXT_BEFORE_HEADER = "X-Weft-Next-Before";
   private static final Logger LOG = LoggerFactory.getLogger(QueryApi.class);
   /** Prometheus' text exposition format, version 0.0.4: what every Prometheus scrapes. */
   static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4";
@@ -66,7 +73,21 @@ public final class QueryApi implements AutoCloseable {
       String path = ex.getRequestURI().getPath();
       String id = path.length() > "/api/runs/".length() ? path.substring("/api/runs/".length()) : null;
       if (id == null) {
-        send(ex, 200, "application/json", JSON.writeValueAsString(lookup.recentRuns(200)));
+        RunQuery query;
+        RunPage page;
+        try {
+          query = RunQuery.parse(ex.getRequestURI().getRawQuery());
+          page = lookup.runs(query);
+        } catch (IllegalArgumentException e) {
+          send(ex, 400, "application/json", JSON.writeValueAsString(Map.of("error", e.getMessage())));
+          return;
+        }
+        if (page.nextBefore() != null) {
+          ex.getResponseHeaders().set(NEXT_BEFORE_HEADER, page.nextBefore());
+          ex.getResponseHeaders().set("Link", "</api/runs?" + query.before(page.nextBefore()).toQueryString()
+              + ">; rel=\"next\"");
+        }
+        send(ex, 200, "application/json", JSON.writeValueAsString(page.runs()));
         return;
       }
       Optional<RunView> run = lookup.run(id);
@@ -86,18 +107,37 @@ public final class QueryApi implements AutoCloseable {
 
   private void htmlIndex(HttpExchange ex) throws IOException {
     StringBuilder rows = new StringBuilder();
+    RunQuery query = RunQuery.NEWEST;
+    String older = "";
     try {
-      for (RunView r : lookup.recentRuns(200)) {
+      query = RunQuery.parse(ex.getRequestURI().getRawQuery());
+      RunPage page = lookup.runs(query);
+      if (page.nextBefore() != null) {
+        older = "<p><a href='/?" + esc(query.before(page.nextBefore()).toQueryString()) + "'>older runs</a></p>";
+      }
+      for (RunView r : page.runs()) {
         rows.append("<tr><td><a href='/runs/").append(esc(r.runId())).append("'>").append(esc(r.runId()))
             .append("</a></td><td>").append(esc(r.pipeline())).append("</td><td class='").append(esc(r.status()))
             .append("'>").append(esc(r.status())).append("</td><td>").append(r.taskCount()).append("</td><td>")
             .append(esc(String.valueOf(r.counts()))).append("</td></tr>");
       }
-    } catch (IllegalStateException e) {
+    } catch (IllegalStateException | IllegalArgumentException e) {
       rows.append("<tr><td colspan=5>").append(esc(e.getMessage())).append("</td></tr>");
     }
-    send(ex, 200, "text/html", page("Weft runs", "<table><tr><th>run</th><th>pipeline</th><th>status</th><th>tasks</th>"
-        + "<th>by status</th></tr>" + rows + "</table>"));
+    send(ex, 200, "text/html", page("Weft runs", filters(query) + "<table><tr><th>run</th><th>pipeline</th>"
+        + "<th>status</th><th>tasks</th><th>by status</th></tr>" + rows + "</table>" + older));
+  }
+
+  /** The run list's filters, as a plain GET form (its fields are {@link RunQuery}'s parameters). */
+  private static String filters(RunQuery q) {
+    StringBuilder options = new StringBuilder("<option value=''>any status</option>");
+    for (dev.weft.avro.RunStatus s : dev.weft.avro.RunStatus.values()) {
+      options.append("<option").append(s.name().equals(q.status()) ? " selected" : "").append(">").append(s.name())
+          .append("</option>");
+    }
+    return "<form method='get' action='/'><input name='pipeline' placeholder='pipeline' value='"
+        + esc(q.pipeline()) + "'> <select name='status'>" + options + "</select> <button>show</button> "
+        + "<a href='/'>newest</a></form><br>";
   }
 
   private void htmlRun(HttpExchange ex) throws IOException {

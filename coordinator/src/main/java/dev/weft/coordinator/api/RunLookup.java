@@ -1,6 +1,5 @@
 package dev.weft.coordinator.api;
 
-import java.util.List;
 import java.util.Optional;
 
 /** Where the query API reads runs from (the local stores of a running coordinator, or wherever a test says). */
@@ -11,6 +10,12 @@ public interface RunLookup {
    */
   Optional<RunView> run(String runId);
 
-  /** The most recent runs, newest first, without their tasks. */
-  List<RunView> recentRuns(int limit);
+  /**
+   * A page of the runs this instance holds, newest first, without their tasks: read from the time-ordered run index,
+   * never a scan of every run.
+   *
+   * @throws IllegalArgumentException when the query's cursor is not one
+   * @throws IllegalStateException when the state is not queryable right now
+   */
+  RunPage runs(RunQuery query);
 }

@@ -9,6 +9,7 @@ import dev.weft.coordinator.event.CoordinatorEvent.AttemptStarted;
 import dev.weft.coordinator.event.CoordinatorEvent.DependencyMet;
 import dev.weft.coordinator.event.CoordinatorEvent.RunAccepted;
 import dev.weft.coordinator.event.CoordinatorEvent.RunCancelRequested;
+import dev.weft.coordinator.event.CoordinatorEvent.RunExpired;
 import dev.weft.coordinator.event.CoordinatorEvent.RunFinished;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskAbandoned;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskCompleted;
@@ -17,6 +18,7 @@ import dev.weft.coordinator.event.CoordinatorEvent.TaskDispatched;
 import dev.weft.coordinator.event.CoordinatorEvent.TimerFired;
 import dev.weft.coordinator.state.AttemptFailure;
 import dev.weft.coordinator.state.MutableCoordinatorState;
+import dev.weft.coordinator.state.RunIndexEntry;
 import dev.weft.coordinator.state.RunState;
 import dev.weft.coordinator.state.TaskState;
 import dev.weft.coordinator.state.TimerEntry;
@@ -38,6 +40,8 @@ import java.util.Map;
  */
 public final class EventApplier {
   static final int MAX_FAILURES_KEPT = 10;
+  /** The kind of a run's expiry timer; it fires the RUN_EXPIRED task event. */
+  private static final String RUN_EXPIRED_TIMER = "RUN_EXPIRED";
   private final MutableCoordinatorState state;
 
   public EventApplier(MutableCoordinatorState state) {
@@ -56,6 +60,7 @@ public final class EventApplier {
     else if (event instanceof TaskAbandoned e) taskAbandoned(e);
     else if (event instanceof RunCancelRequested e) runCancelRequested(e);
     else if (event instanceof RunFinished e) runFinished(e);
+    else if (event instanceof RunExpired e) runExpired(e);
     else if (event instanceof TimerFired e) state.deleteTimer(e.timer());
     else throw new IllegalArgumentException("no applier for " + event.getClass().getSimpleName());
   }
@@ -76,6 +81,7 @@ public final class EventApplier {
         .setUnfinished(e.taskCount())
         .setCounts(counts)
         .build());
+    state.putRunIndex(new RunIndexEntry(e.runId(), e.pipeline(), RunStatus.RUNNING.name(), e.acceptedAtMs()));
   }
 
   private void taskCreated(TaskCreated e) {
@@ -199,13 +205,42 @@ public final class EventApplier {
     r.setStatus(RunStatus.CANCELLING.name());
     r.setCancelReason(e.reason());
     state.putRun(r);
+    state.putRunIndex(indexEntry(r));
   }
 
   private void runFinished(RunFinished e) {
     RunState r = state.runForUpdate(e.runId());
     r.setStatus(e.status().name());
     r.setFinishedAtMs(e.atMs());
+    r.setExpiresAtMs(e.expiresAtMs());
+    if (e.expiresAtMs() > 0) state.putTimer(expiryTimer(r));
     state.putRun(r);
+    state.putRunIndex(indexEntry(r));
+  }
+
+  /**
+   * Removes every key of the run: its tasks (with any timer they still name), its expiry timer (already deleted when
+   * it fired, but not in a replay, which folds the RUN_EXPIRED event without firing anything), its index entry, and
+   * the run, whose idempotency key goes with it.
+   */
+  private void runExpired(RunExpired e) {
+    RunState r = state.run(e.runId());
+    for (TaskState t : state.tasksOf(e.runId())) {
+      TaskState copy = state.taskForUpdate(t.getRunId(), t.getTaskId());
+      clearTimers(copy);
+      state.deleteTask(t.getRunId(), t.getTaskId());
+    }
+    if (r.getExpiresAtMs() > 0) state.deleteTimer(expiryTimer(r));
+    state.deleteRunIndex(indexEntry(r));
+    state.deleteRun(e.runId());
+  }
+
+  private static TimerEntry expiryTimer(RunState r) {
+    return new TimerEntry(RUN_EXPIRED_TIMER, r.getRunId(), "", 0, r.getExpiresAtMs());
+  }
+
+  private static RunIndexEntry indexEntry(RunState r) {
+    return new RunIndexEntry(r.getRunId(), r.getPipeline(), r.getStatus(), r.getAcceptedAtMs());
   }
 
   /** Moves a task to a new status and keeps the run's counters in step with it. */

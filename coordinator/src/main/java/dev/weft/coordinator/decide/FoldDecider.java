@@ -1,7 +1,6 @@
 package dev.weft.coordinator.decide;
 
 import dev.weft.coordinator.state.CoordinatorState;
-import dev.weft.spec.SpecLimits;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -18,7 +17,7 @@ public interface FoldDecider {
   /** Makes the fold's decider over a state view; the topology takes one so that tests can wrap the production one. */
   @FunctionalInterface
   interface Factory {
-    FoldDecider create(CoordinatorState state, SpecLimits limits);
+    FoldDecider create(CoordinatorState state, DeciderSettings settings);
   }
 
   /** The production deciders. */

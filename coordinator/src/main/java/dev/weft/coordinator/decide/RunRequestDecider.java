@@ -17,7 +17,6 @@ import dev.weft.spec.PipelineSpecs;
 import dev.weft.spec.ResolvedPipeline;
 import dev.weft.spec.ResolvedTask;
 import dev.weft.spec.SpecException;
-import dev.weft.spec.SpecLimits;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,12 +31,12 @@ public final class RunRequestDecider {
   static final int MAX_TASK_IDS_IN_EVENT = 10_000;
   private final CoordinatorState state;
   private final TaskOutcomeBehavior outcomes;
-  private final SpecLimits limits;
+  private final DeciderSettings settings;
 
-  public RunRequestDecider(CoordinatorState state, SpecLimits limits) {
+  public RunRequestDecider(CoordinatorState state, DeciderSettings settings) {
     this.state = state;
-    this.outcomes = new TaskOutcomeBehavior(state);
-    this.limits = limits;
+    this.outcomes = new TaskOutcomeBehavior(state, settings);
+    this.settings = settings;
   }
 
   public void decide(RunRequest request, Decisions d) {
@@ -48,6 +47,13 @@ public final class RunRequestDecider {
     }
   }
 
+  /**
+   * A SUBMIT for a run id the coordinator holds is answered with that run when the idempotency key matches. Once a
+   * finished run has expired (retainFinished after it finished) the coordinator holds nothing of it, its idempotency
+   * key included, so the same request published again is a new run and runs the pipeline again. Idempotency keys
+   * guard against a request published twice within the retention (client retries), as Stripe's expire after a day;
+   * remembering every key forever would be the unbounded state that expiry removes.
+   */
   private void submit(RunRequest r, Decisions d) {
     RunState existing = state.run(r.getRunId());
     if (existing != null) {
@@ -64,8 +70,8 @@ public final class RunRequestDecider {
     }
     ResolvedPipeline pipeline;
     try {
-      PipelineSpec spec = PipelineSpecs.parse(r.getSpecJson(), limits);
-      pipeline = PipelineSpecs.resolve(spec, r.getParams(), limits);
+      PipelineSpec spec = PipelineSpecs.parse(r.getSpecJson(), settings.limits());
+      pipeline = PipelineSpecs.resolve(spec, r.getParams(), settings.limits());
     } catch (SpecException e) {
       reject(r, "invalid pipeline spec:\n" + e.getMessage(), d);
       return;
@@ -101,7 +107,8 @@ public final class RunRequestDecider {
     RunState run = state.run(r.getRunId());
     if (run == null) {
       d.ignored("cancel for unknown run", r);
-      d.deadLetter("cancel for unknown run '" + r.getRunId() + "'");
+      d.deadLetter("cancel for unknown run '" + r.getRunId() + "': this coordinator never accepted that run, or it "
+          + "finished and expired from the coordinator's state " + TaskEventDecider.retention(settings));
       return;
     }
     if (!RunStatus.RUNNING.name().equals(run.getStatus()) && !RunStatus.CANCELLING.name().equals(run.getStatus())) {

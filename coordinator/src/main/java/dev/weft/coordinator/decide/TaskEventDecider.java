@@ -20,18 +20,29 @@ import dev.weft.coordinator.state.TaskStatuses;
 public final class TaskEventDecider {
   private final CoordinatorState state;
   private final TaskOutcomeBehavior outcomes;
+  private final DeciderSettings settings;
 
-  public TaskEventDecider(CoordinatorState state) {
+  public TaskEventDecider(CoordinatorState state, DeciderSettings settings) {
     this.state = state;
-    this.outcomes = new TaskOutcomeBehavior(state);
+    this.outcomes = new TaskOutcomeBehavior(state, settings);
+    this.settings = settings;
+  }
+
+  /** How long finished runs are kept, for the reason of a dead-lettered event: the run may have expired. */
+  static String retention(DeciderSettings settings) {
+    return settings.retainFinished().isZero() ? "(finished runs are kept forever here)"
+        : "(finished runs are kept for " + settings.retainFinished().toString().substring(2).toLowerCase()
+            + " after they finish)";
   }
 
   public void decide(TaskEvent e, Decisions d) {
     RunState run = state.run(e.getRunId());
     if (run == null) {
+      // An expired run is unknown too: nothing of it is kept, so a late event for it goes the same way.
       d.ignored("event for unknown run", e);
       d.deadLetter(e.getKind() + " event from '" + e.getSource() + "' for unknown run '" + e.getRunId()
-          + "': this coordinator never accepted that run");
+          + "': this coordinator never accepted that run, or it finished and expired from the coordinator's state "
+          + retention(settings));
       return;
     }
     TaskState t = state.task(e.getRunId(), e.getTaskId());

@@ -25,9 +25,11 @@ import java.util.Set;
  */
 final class TaskOutcomeBehavior {
   private final CoordinatorState state;
+  private final DeciderSettings settings;
 
-  TaskOutcomeBehavior(CoordinatorState state) {
+  TaskOutcomeBehavior(CoordinatorState state, DeciderSettings settings) {
     this.state = state;
+    this.settings = settings;
   }
 
   void dispatch(TaskState task, long atMs, Decisions d) {
@@ -110,7 +112,10 @@ final class TaskOutcomeBehavior {
     }
   }
 
-  /** When no task is left unfinished, the run ends: CANCELLED if asked, FAILED if any task failed, else SUCCEEDED. */
+  /**
+   * When no task is left unfinished, the run ends: CANCELLED if asked, FAILED if any task failed, else SUCCEEDED. Its
+   * expiry time is decided here, from the finish time in the event that finished it and the configured retention.
+   */
   void finishRunIfDone(String runId, long atMs, Decisions d) {
     RunState run = state.run(runId);
     if (run.getUnfinished() > 0) return;
@@ -125,7 +130,7 @@ final class TaskOutcomeBehavior {
     } else {
       outcome = RunStatus.SUCCEEDED;
     }
-    d.record(new RunFinished(runId, outcome, atMs));
+    d.record(new RunFinished(runId, outcome, atMs, settings.expiresAtMs(atMs)));
     d.runEvent(Outputs.runFinished(state.run(runId)));
   }
 

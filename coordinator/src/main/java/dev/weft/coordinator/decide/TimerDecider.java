@@ -8,7 +8,7 @@ import dev.weft.coordinator.state.TimerEntry;
 
 /**
  * The only place wall-clock time enters: due timers become task events written to the log. The decision itself
- * (retry now, attempt timed out, attempt lost) is taken when that event is folded, so a replay takes it again from
+ * (retry now, attempt timed out, attempt lost, queue timed out, finished run expired) is taken when that event is folded, so a replay takes it again from
  * the log, with the same time, and never from a clock.
  */
 public final class TimerDecider {

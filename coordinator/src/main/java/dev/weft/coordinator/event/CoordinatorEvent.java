@@ -53,7 +53,17 @@ public sealed interface CoordinatorEvent {
 
   record RunCancelRequested(String runId, long atMs, String reason) implements CoordinatorEvent {}
 
-  record RunFinished(String runId, RunStatus status, long atMs) implements CoordinatorEvent {}
+  /**
+   * The last task ended. {@code expiresAtMs} is when the run leaves the stores ({@code atMs + retainFinished}, as the
+   * decider was configured); 0 keeps it.
+   */
+  record RunFinished(String runId, RunStatus status, long atMs, long expiresAtMs) implements CoordinatorEvent {}
+
+  /**
+   * A finished run's retention is over: the run, its tasks, its timers and its index entry leave the stores. Decided
+   * when the coordinator's RUN_EXPIRED task event is folded, so a replay of the log expires the same runs.
+   */
+  record RunExpired(String runId, long atMs) implements CoordinatorEvent {}
 
   record TimerFired(TimerEntry timer) implements CoordinatorEvent {
     @Override

@@ -8,7 +8,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Coordinator state over three Kafka Streams key-value stores (RocksDB in production, in-memory in tests).
+ * Coordinator state over four Kafka Streams key-value stores (RocksDB in production, in-memory in tests).
  *
  * <p>The stores are {@link WriteBackStore}s: reads and writes here are of decoded objects, encoded once per key per
  * commit. The fold reaches them through a {@link StagedCoordinatorState}, which holds a decision's changes until the
@@ -19,6 +19,7 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
   private final KeyValueStore<String, RunState> runs;
   private final KeyValueStore<String, TaskState> tasks;
   private final KeyValueStore<String, TimerEntry> timers;
+  private final KeyValueStore<String, RunIndexEntry> runIndex;
   /** The timers' write-back layer (null over plain stores), told which puts are of new keys. */
   private final WriteBackStore<TimerEntry> timersWriteBack;
   /**
@@ -29,11 +30,12 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
    */
   private TreeMap<String, TimerEntry> timerIndex;
 
-  public KeyValueCoordinatorState(
-      KeyValueStore<String, RunState> runs, KeyValueStore<String, TaskState> tasks, KeyValueStore<String, TimerEntry> timers) {
+  public KeyValueCoordinatorState(KeyValueStore<String, RunState> runs, KeyValueStore<String, TaskState> tasks,
+      KeyValueStore<String, TimerEntry> timers, KeyValueStore<String, RunIndexEntry> runIndex) {
     this.runs = runs;
     this.tasks = tasks;
     this.timers = timers;
+    this.runIndex = runIndex;
     this.timersWriteBack = WriteBackStore.of(timers);
   }
 
@@ -113,7 +115,28 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
   @Override
   public void deleteTimer(TimerEntry timer) {
     String key = StateKeys.timer(timer);
-    timerIndex().remove(key);
+    // Not live: nothing to delete (a run's expiry timer is deleted when it fires and again when the run expires).
+    if (timerIndex().remove(key) == null) return;
     timers.put(key, null); // a delete that does not read the old value (a RocksDB get for a timer, never cached)
+  }
+
+  @Override
+  public void putRunIndex(RunIndexEntry entry) {
+    runIndex.put(StateKeys.runIndex(entry.getAcceptedAtMs(), entry.getRunId()), entry);
+  }
+
+  @Override
+  public void deleteRunIndex(RunIndexEntry entry) {
+    runIndex.put(StateKeys.runIndex(entry.getAcceptedAtMs(), entry.getRunId()), null);
+  }
+
+  @Override
+  public void deleteRun(String runId) {
+    runs.put(runId, null);
+  }
+
+  @Override
+  public void deleteTask(String runId, String taskId) {
+    tasks.put(StateKeys.task(runId, taskId), null);
   }
 }

@@ -21,4 +21,13 @@ public interface MutableCoordinatorState extends CoordinatorState {
   void putTimer(TimerEntry timer);
 
   void deleteTimer(TimerEntry timer);
+
+  /** Puts the run's entry in the time-ordered run index (a new one, or its new status). */
+  void putRunIndex(RunIndexEntry entry);
+
+  void deleteRunIndex(RunIndexEntry entry);
+
+  void deleteRun(String runId);
+
+  void deleteTask(String runId, String taskId);
 }

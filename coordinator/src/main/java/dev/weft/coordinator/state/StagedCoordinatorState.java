@@ -2,9 +2,11 @@ package dev.weft.coordinator.state;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -25,6 +27,12 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
   private final KeyValueCoordinatorState stores;
   private final Map<String, RunState> runs = new HashMap<>();
   private final Map<String, TaskState> tasks = new HashMap<>();
+  /** Runs and task keys deleted by this decision (an expiry); a later put of the same key takes it back. */
+  private final Set<String> deletedRuns = new HashSet<>();
+  private final Set<String> deletedTasks = new HashSet<>();
+  /** Run index entries put (value) or deleted (null) by this decision, by store key. */
+  private final Map<String, RunIndexEntry> runIndex = new LinkedHashMap<>();
+  private final Map<String, RunIndexEntry> deletedRunIndex = new LinkedHashMap<>();
   /** Timers put or deleted by this decision, by store key; {@code deleted} marks a delete of a timer the stores hold. */
   private final Map<String, StagedTimer> timers = new LinkedHashMap<>();
 
@@ -37,25 +45,31 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
   @Override
   public RunState run(String runId) {
     RunState staged = runs.get(runId);
-    return staged != null ? staged : stores.run(runId);
+    if (staged != null) return staged;
+    return deletedRuns.contains(runId) ? null : stores.run(runId);
   }
 
   @Override
   public TaskState task(String runId, String taskId) {
-    TaskState staged = tasks.get(StateKeys.task(runId, taskId));
-    return staged != null ? staged : stores.task(runId, taskId);
+    String key = StateKeys.task(runId, taskId);
+    TaskState staged = tasks.get(key);
+    if (staged != null) return staged;
+    return deletedTasks.contains(key) ? null : stores.task(runId, taskId);
   }
 
   @Override
   public RunState runForUpdate(String runId) {
     RunState staged = runs.get(runId);
-    return staged != null ? staged : StateCopies.copy(stores.run(runId));
+    if (staged != null) return staged;
+    return deletedRuns.contains(runId) ? null : StateCopies.copy(stores.run(runId));
   }
 
   @Override
   public TaskState taskForUpdate(String runId, String taskId) {
-    TaskState staged = tasks.get(StateKeys.task(runId, taskId));
-    return staged != null ? staged : StateCopies.copy(stores.task(runId, taskId));
+    String key = StateKeys.task(runId, taskId);
+    TaskState staged = tasks.get(key);
+    if (staged != null) return staged;
+    return deletedTasks.contains(key) ? null : StateCopies.copy(stores.task(runId, taskId));
   }
 
   @Override
@@ -66,6 +80,7 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
     tasks.forEach((k, t) -> {
       if (k.startsWith(prefix)) merged.put(k, t);
     });
+    merged.keySet().removeAll(deletedTasks);
     return new ArrayList<>(merged.values());
   }
 
@@ -83,12 +98,42 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
 
   @Override
   public void putRun(RunState run) {
+    deletedRuns.remove(run.getRunId());
     runs.put(run.getRunId(), run);
   }
 
   @Override
   public void putTask(TaskState task) {
-    tasks.put(StateKeys.task(task.getRunId(), task.getTaskId()), task);
+    String key = StateKeys.task(task.getRunId(), task.getTaskId());
+    deletedTasks.remove(key);
+    tasks.put(key, task);
+  }
+
+  @Override
+  public void deleteRun(String runId) {
+    runs.remove(runId);
+    deletedRuns.add(runId);
+  }
+
+  @Override
+  public void deleteTask(String runId, String taskId) {
+    String key = StateKeys.task(runId, taskId);
+    tasks.remove(key);
+    deletedTasks.add(key);
+  }
+
+  @Override
+  public void putRunIndex(RunIndexEntry entry) {
+    String key = StateKeys.runIndex(entry.getAcceptedAtMs(), entry.getRunId());
+    deletedRunIndex.remove(key);
+    runIndex.put(key, entry);
+  }
+
+  @Override
+  public void deleteRunIndex(RunIndexEntry entry) {
+    String key = StateKeys.runIndex(entry.getAcceptedAtMs(), entry.getRunId());
+    runIndex.remove(key);
+    deletedRunIndex.put(key, entry);
   }
 
   @Override
@@ -107,8 +152,15 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
 
   /** Writes every staged change to the stores, then forgets it. */
   public void commit() {
+    deletedRuns.forEach(stores::deleteRun);
+    deletedTasks.forEach(key -> {
+      int slash = key.lastIndexOf('/'); // task ids cannot contain '/'
+      stores.deleteTask(key.substring(0, slash), key.substring(slash + 1));
+    });
+    deletedRunIndex.values().forEach(stores::deleteRunIndex);
     runs.values().forEach(stores::putRun);
     tasks.values().forEach(stores::putTask);
+    runIndex.values().forEach(stores::putRunIndex);
     timers.values().forEach(s -> {
       if (s.deleted()) stores.deleteTimer(s.timer());
       else stores.putTimer(s.timer());
@@ -120,6 +172,10 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
   public void discard() {
     runs.clear();
     tasks.clear();
+    deletedRuns.clear();
+    deletedTasks.clear();
+    runIndex.clear();
+    deletedRunIndex.clear();
     timers.clear();
   }
 }

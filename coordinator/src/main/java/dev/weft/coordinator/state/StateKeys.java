@@ -3,7 +3,8 @@ package dev.weft.coordinator.state;
 /**
  * Store keys. Task keys are {@code runId/taskId}, so a run's tasks are one prefix scan. Timer keys start with the
  * zero-padded due time, so the store's byte order is time order and firing due timers is a range scan, never a
- * rescan of pending tasks.
+ * rescan of pending tasks. Run index keys start with the zero-padded <em>inverted</em> accepted time, so the store's
+ * byte order is newest first and a page of the run list is the next {@code limit} keys, never a scan of every run.
  */
 public final class StateKeys {
   private StateKeys() {}
@@ -23,7 +24,21 @@ public final class StateKeys {
   /** All timer keys due at or before {@code dueAtMs} sort before {@code timerPrefix(dueAtMs) + "|\uffff"}. */
   public static String timerPrefix(long dueAtMs) {
     // Zero-padded by hand: String.format was a measurable share of the fold (two timer keys per task).
-    String digits = Long.toString(Math.max(0, dueAtMs));
+    return padded(Math.max(0, dueAtMs));
+  }
+
+  /** The run's key in the run index: newest first, then by run id. */
+  public static String runIndex(long acceptedAtMs, String runId) {
+    return padded(Long.MAX_VALUE - Math.max(0, acceptedAtMs)) + "/" + runId;
+  }
+
+  /** The first run index key of runs accepted strictly before {@code acceptedAtMs}. */
+  public static String runIndexBefore(long acceptedAtMs) {
+    return padded(Long.MAX_VALUE - Math.max(1, acceptedAtMs) + 1);
+  }
+
+  private static String padded(long n) {
+    String digits = Long.toString(n);
     return "0".repeat(19 - digits.length()) + digits;
   }
 }

@@ -1,7 +1,9 @@
 package dev.weft.coordinator.topology;
 
+import dev.weft.coordinator.decide.DeciderSettings;
 import dev.weft.coordinator.decide.FoldDecider;
 import dev.weft.spec.SpecLimits;
+import java.time.Duration;
 
 /**
  * Knobs of the fold.
@@ -10,17 +12,39 @@ import dev.weft.spec.SpecLimits;
  * @param maxTimersPerTick bound on work per tick, so a burst of due timers cannot starve input processing
  * @param catchUp for a replay, what was already published; {@link CatchUp#NONE} otherwise
  * @param deciders makes the fold's decider; {@link FoldDecider#PRODUCTION} but in tests that wrap it
+ * @param retainFinished how long a finished run stays in the stores after it finished ({@link #DEFAULT_RETAIN_FINISHED});
+ *     zero keeps finished runs forever
  */
 public record CoordinatorOptions(long timerTickMs, int maxTimersPerTick, SpecLimits limits, CatchUp catchUp,
-    FoldDecider.Factory deciders) {
-  public static final CoordinatorOptions DEFAULT =
-      new CoordinatorOptions(100, 10_000, SpecLimits.DEFAULT, CatchUp.NONE, FoldDecider.PRODUCTION);
+    FoldDecider.Factory deciders, Duration retainFinished) {
+  /**
+   * A week: long enough to look at last week's runs in the UI and with {@code weft status}, and for any client that
+   * retries a submit with the same idempotency key; short enough that the stores hold days of runs, not all of them.
+   */
+  public static final Duration DEFAULT_RETAIN_FINISHED = Duration.ofDays(7);
+  public static final CoordinatorOptions DEFAULT = new CoordinatorOptions(100, 10_000, SpecLimits.DEFAULT,
+      CatchUp.NONE, FoldDecider.PRODUCTION, DEFAULT_RETAIN_FINISHED);
+
+  public CoordinatorOptions {
+    if (retainFinished == null || retainFinished.isNegative()) {
+      throw new IllegalArgumentException("retainFinished must be 0 (keep forever) or more, was " + retainFinished);
+    }
+  }
 
   public CoordinatorOptions withCatchUp(CatchUp c) {
-    return new CoordinatorOptions(timerTickMs, maxTimersPerTick, limits, c, deciders);
+    return new CoordinatorOptions(timerTickMs, maxTimersPerTick, limits, c, deciders, retainFinished);
   }
 
   public CoordinatorOptions withDeciders(FoldDecider.Factory d) {
-    return new CoordinatorOptions(timerTickMs, maxTimersPerTick, limits, catchUp, d);
+    return new CoordinatorOptions(timerTickMs, maxTimersPerTick, limits, catchUp, d, retainFinished);
+  }
+
+  public CoordinatorOptions withRetainFinished(Duration retain) {
+    return new CoordinatorOptions(timerTickMs, maxTimersPerTick, limits, catchUp, deciders, retain);
+  }
+
+  /** What the deciders are configured with. */
+  public DeciderSettings deciderSettings() {
+    return new DeciderSettings(limits, retainFinished);
   }
 }

@@ -5,6 +5,7 @@ import dev.weft.avro.RunRequest;
 import dev.weft.avro.TaskCommand;
 import dev.weft.avro.TaskEvent;
 import dev.weft.coordinator.state.AvroStateSerde;
+import dev.weft.coordinator.state.RunIndexEntry;
 import dev.weft.coordinator.state.RunState;
 import dev.weft.coordinator.state.TaskState;
 import dev.weft.coordinator.state.TimerEntry;
@@ -26,7 +27,7 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  *   pipeline-requests ─► decode-requests ──┐                ┌─► commands.&lt;executor&gt;
  *                                           ├─► fold (stores) ├─► run-events
- *   task-events ──────► decode-task-events ─┘     │  timers   ├─► task-events (RETRY_DUE, ATTEMPT_TIMED_OUT, ATTEMPT_LOST)
+ *   task-events ──────► decode-task-events ─┘     │  timers   ├─► task-events (RETRY_DUE, …, RUN_EXPIRED)
  *                          │                      │           └─► dead-letter
  *                          └──────────────────────┴─────────────► dead-letter
  * </pre>
@@ -48,6 +49,8 @@ public final class CoordinatorTopology {
   public static final String RUNS_STORE = "runs";
   public static final String TASKS_STORE = "tasks";
   public static final String TIMERS_STORE = "timers";
+  /** Every run held, keyed newest first ({@code StateKeys.runIndex}): what the run list pages through. */
+  public static final String RUN_INDEX_STORE = "run-index";
 
   /** Decoded values kept after their commit: the tasks in flight of many runs (a task is 0.3 to a few KB). */
   static final int MAX_CLEAN_TASKS = 20_000;
@@ -82,6 +85,10 @@ public final class CoordinatorTopology {
         Serdes.String(), new AvroStateSerde<>(TaskState.class)), MAX_CLEAN_TASKS), FOLD);
     t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(TIMERS_STORE, persistentStores),
         Serdes.String(), new AvroStateSerde<>(TimerEntry.class)), 0), FOLD);
+    // Written when a run is accepted, changes status and expires; read only by the query API, so nothing is kept
+    // decoded after a commit.
+    t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(RUN_INDEX_STORE, persistentStores),
+        Serdes.String(), new AvroStateSerde<>(RunIndexEntry.class)), 0), FOLD);
 
     StringSerializer keys = new StringSerializer();
     TopicNameExtractor<String, TaskCommand> byExecutor = (key, command, ctx) -> topics.commands(command.getExecutor());

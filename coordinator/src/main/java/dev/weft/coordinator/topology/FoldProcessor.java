@@ -6,7 +6,9 @@ import dev.weft.coordinator.decide.Decision;
 import dev.weft.coordinator.decide.DecisionBuilder;
 import dev.weft.coordinator.decide.Decisions;
 import dev.weft.coordinator.decide.FoldDecider;
+import dev.weft.coordinator.event.CoordinatorEvent;
 import dev.weft.coordinator.state.KeyValueCoordinatorState;
+import dev.weft.coordinator.state.RunIndexEntry;
 import dev.weft.coordinator.state.RunState;
 import dev.weft.coordinator.state.StagedCoordinatorState;
 import dev.weft.coordinator.state.TaskState;
@@ -60,9 +62,10 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
     KeyValueStore<String, RunState> runs = context.getStateStore(CoordinatorTopology.RUNS_STORE);
     KeyValueStore<String, TaskState> tasks = context.getStateStore(CoordinatorTopology.TASKS_STORE);
     KeyValueStore<String, TimerEntry> timerStore = context.getStateStore(CoordinatorTopology.TIMERS_STORE);
-    this.staged = new StagedCoordinatorState(new KeyValueCoordinatorState(runs, tasks, timerStore));
+    KeyValueStore<String, RunIndexEntry> runIndex = context.getStateStore(CoordinatorTopology.RUN_INDEX_STORE);
+    this.staged = new StagedCoordinatorState(new KeyValueCoordinatorState(runs, tasks, timerStore, runIndex));
     this.applier = new EventApplier(staged);
-    this.decider = options.deciders().create(staged, options.limits());
+    this.decider = options.deciders().create(staged, options.deciderSettings());
     context.schedule(Duration.ofMillis(options.timerTickMs()), PunctuationType.WALL_CLOCK_TIME, this::fireTimers);
   }
 
@@ -118,6 +121,9 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
 
   /** Sends a decision's outputs (unless a replay is catching up, when it only counts them). */
   private void forward(Decision decision, Record<String, Input> input, boolean publishing) {
+    for (CoordinatorEvent e : decision.events()) {
+      if (e instanceof CoordinatorEvent.RunExpired) stats.runsExpired.incrementAndGet();
+    }
     long ts = input == null ? ctx.currentSystemTimeMs() : input.timestamp();
     for (Decision.Output o : decision.outputs()) {
       if (o instanceof Decision.SendCommand c) {

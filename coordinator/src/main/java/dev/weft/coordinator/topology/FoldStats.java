@@ -17,6 +17,7 @@ public final class FoldStats {
   final AtomicLong commands = new AtomicLong();
   final AtomicLong timersFired = new AtomicLong();
   final AtomicLong suppressedCommands = new AtomicLong();
+  final AtomicLong runsExpired = new AtomicLong();
   final Map<String, AtomicLong> ignored = new ConcurrentHashMap<>();
   final FoldMetrics metrics;
 
@@ -44,6 +45,7 @@ public final class FoldStats {
     commands.addAndGet(other.commands());
     timersFired.addAndGet(other.timersFired());
     suppressedCommands.addAndGet(other.suppressedCommands());
+    runsExpired.addAndGet(other.runsExpired());
     other.ignored.forEach((k, v) -> ignored.computeIfAbsent(k, x -> new AtomicLong()).addAndGet(v.get()));
   }
 
@@ -66,6 +68,11 @@ public final class FoldStats {
   /** Commands held back while a replay catches up to where the log ended when it started. */
   public long suppressedCommands() {
     return suppressedCommands.get();
+  }
+
+  /** Finished runs removed from the stores once their retention was over. */
+  public long runsExpired() {
+    return runsExpired.get();
   }
 
   public long ignoredTotal() {

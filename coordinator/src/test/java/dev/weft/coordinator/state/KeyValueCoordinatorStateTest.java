@@ -18,7 +18,7 @@ class KeyValueCoordinatorStateTest {
   void setUp() {
     MockProcessorContext<Object, Object> ctx = new MockProcessorContext<>();
     state = new KeyValueCoordinatorState(store("runs", RunState.class, ctx), store("tasks", TaskState.class, ctx),
-        store("timers", TimerEntry.class, ctx));
+        store("timers", TimerEntry.class, ctx), store("run-index", RunIndexEntry.class, ctx));
   }
 
   @Test

@@ -41,7 +41,7 @@ class AtomicDecisionTest {
   /** When armed, fails every decision on a SUCCEEDED, and every timer firing, after the production decider made it. */
   private final AtomicBoolean armed = new AtomicBoolean();
   private final CoordinatorHarness h = new CoordinatorHarness(CoordinatorOptions.DEFAULT.withDeciders(
-      (state, limits) -> new FailingAfterDeciding(FoldDecider.PRODUCTION.create(state, limits), armed)));
+      (state, settings) -> new FailingAfterDeciding(FoldDecider.PRODUCTION.create(state, settings), armed)));
 
   @AfterEach
   void close() {
@@ -129,7 +129,8 @@ class AtomicDecisionTest {
     h.advance(Duration.ofMillis(200));
     assertThat(h.log).filteredOn(o -> o instanceof TaskEvent e && e.getKind() == TaskEventKind.ATTEMPT_LOST)
         .hasSize(1);
-    assertThat(h.dump(CoordinatorTopology.TIMERS_STORE)).isEmpty();
+    assertThat(h.dump(CoordinatorTopology.TIMERS_STORE)).as("the fired timer is gone; the run ended, so only its "
+        + "expiry timer is left").hasSize(1).allSatisfy((k, v) -> assertThat(k).contains("|RUN_EXPIRED|r1/"));
   }
 
   private static Map<String, TaskCommand> byTask(List<TaskCommand> commands) {
