@@ -6,13 +6,15 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * {@code weft dev [--data-dir .weft/dev] [--port 9092] [--registry-port 8081] [--api-port 7070] [--only broker,registry]}:
+ * {@code weft dev [--data-dir .weft/dev] [--port 9092] [--registry-port 8081] [--api-port 7070] [--only broker,registry]
+ * [--history URI]}:
  * the embedded stack, kept running until interrupted. Data stays in the data directory, so a restart keeps topics,
  * runs and schema ids. {@code --only broker,registry} runs the infrastructure alone, for a coordinator and executors
  * run as their own processes ({@code weft coordinator}, {@code weft executor NAME}).
  */
 final class DevCommand {
-  static final Set<String> OPTIONS = Set.of("data-dir", "port", "registry-port", "api-port", "partitions", "only");
+  static final Set<String> OPTIONS = Set.of("data-dir", "port", "registry-port", "api-port", "partitions", "only",
+      "history");
 
   private DevCommand() {}
 
@@ -24,7 +26,8 @@ final class DevCommand {
       o = new DevStack.Options(d.dataDir(), a.intOption("port", d.kafkaPort()),
           a.intOption("registry-port", d.registryPort()), a.intOption("api-port", d.apiPort()),
           a.intOption("partitions", d.partitions()), d.workDir(),
-          a.flag("only") ? DevStack.Component.parse(a.option("only", null, "")) : DevStack.Component.ALL);
+          a.flag("only") ? DevStack.Component.parse(a.option("only", null, "")) : DevStack.Component.ALL,
+          a.option("history", "WEFT_HISTORY", null));
     } catch (IllegalArgumentException e) {
       throw new Args.UsageException("--only: " + e.getMessage());
     }
@@ -35,6 +38,7 @@ final class DevCommand {
     out.println("  schema registry " + stack.registryUrl());
     if (stack.apiUrl() != null) out.println("  UI and API      " + stack.apiUrl());
     if (!stack.executors().isEmpty()) out.println("  executors       " + String.join(", ", stack.executors().keySet()));
+    if (stack.sink() != null) out.println("  history         " + stack.sink().location());
     out.println();
     if (stack.coordinator() == null) {
       out.println("Start the services:  ./weft coordinator --bootstrap " + stack.bootstrapServers() + " --registry "

@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  * broker, real registry, coordinator, executors), then a summary. No setup needed; nothing is left running.
  */
 final class RunCommand {
-  static final Set<String> OPTIONS = Set.of("param", "json", "data-dir", "timeout");
+  static final Set<String> OPTIONS = Set.of("param", "json", "data-dir", "timeout", "history");
 
   private RunCommand() {}
 
@@ -29,7 +29,9 @@ final class RunCommand {
     String dir = a.option("data-dir", null, null);
     Path dataDir = dir != null ? Path.of(dir) : Files.createTempDirectory("weft-run-");
     long t0 = System.nanoTime();
-    try (DevStack stack = DevStack.start(DevStack.Options.ephemeral(dataDir), m -> err.println("weft: " + m))) {
+    String history = a.option("history", "WEFT_HISTORY", null);
+    try (DevStack stack = DevStack.start(DevStack.Options.ephemeral(dataDir).withHistory(history),
+        m -> err.println("weft: " + m))) {
       err.printf("weft: embedded stack ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
       try (WeftClient client = new WeftClient(stack.bootstrapServers(), stack.serdes(), stack.topics())) {
         SubmittedRun run = client.submit(spec, a.params(), null, null);
@@ -37,9 +39,15 @@ final class RunCommand {
             + ")");
         RunResult result = client.await(run, Durations.parse(a.option("timeout", null, "24h")),
             SubmitCommand.progress(err));
+        // The stack stops when this returns: let the sink write the run's history first.
+        if (!stack.sink().awaitCaughtUp(java.time.Duration.ofSeconds(30))) {
+          err.println("weft: the completion sink did not finish writing history to " + stack.sink().location()
+              + " within 30 s; it may be incomplete");
+        }
         return SubmitCommand.report(result, a.flag("json"), out);
       }
     } finally {
+      // A throwaway data dir goes, and its history with it, unless --history or --data-dir says where to keep it.
       if (dir == null) deleteQuietly(dataDir);
     }
   }

@@ -33,6 +33,7 @@ final class ServiceCommands {
       "instance-id", "topic-prefix");
   static final Set<String> EXECUTOR_OPTIONS = Endpoints.optionsWith("instance-id", "max-concurrent", "workdir",
       "state-dir", "spark-master", "spark-home", "topic-prefix", "cancel-grace", "job-queue");
+  static final Set<String> SINK_OPTIONS = Endpoints.optionsWith("history", "instance-id", "topic-prefix");
   private static final Set<String> WILDCARD_HOSTS = Set.of("0.0.0.0", "::", "[::]");
 
   private ServiceCommands() {}
@@ -106,6 +107,29 @@ final class ServiceCommands {
     return untilStopped(instance, err, () -> instance.runtime().state() == dev.weft.executor.ExecutorRuntime.State.FAILED
         ? "executor " + instance.instanceId() + " stopped on an error it cannot recover from: "
             + instance.runtime().failure() : null);
+  }
+
+  /**
+   * {@code weft sink [--history URI] [--instance-id I]}: one member of the completion sink's group, writing run
+   * history to S3 or a directory. With an instance id it is a static member: a restart under the same id takes its
+   * partitions back at once instead of after the session timeout.
+   */
+  static int sink(Args a, PrintStream out, PrintStream err) throws InterruptedException {
+    a.allow(SINK_OPTIONS);
+    Endpoints e = Endpoints.from(a);
+    dev.weft.sink.HistoryStore store;
+    try {
+      store = dev.weft.sink.HistoryStores.open(HistoryCommand.location(a));
+    } catch (IllegalArgumentException ex) {
+      throw new Args.UsageException("--history: " + ex.getMessage());
+    }
+    dev.weft.sink.CompletionSink.Config config = dev.weft.sink.CompletionSink.Config.of(e.bootstrap(),
+        new WeftSerdes(e.registry()).runEvent().deserializer(), topics(a), store)
+        .withInstanceId(a.option("instance-id", "WEFT_INSTANCE_ID", null));
+    dev.weft.sink.CompletionSink sink = dev.weft.sink.CompletionSink.start(config);
+    err.println("weft: completion sink running in group " + config.groupId() + ", writing history to "
+        + sink.location());
+    return untilStopped(sink, err);
   }
 
   private static Duration duration(Args a, String option, Duration dflt) {

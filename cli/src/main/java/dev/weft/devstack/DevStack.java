@@ -15,6 +15,9 @@ import dev.weft.executor.process.ProcessBackend;
 import dev.weft.executor.spark.SparkBackend;
 import dev.weft.executor.spark.SparkBackendConfig;
 import dev.weft.serde.WeftSerdes;
+import dev.weft.sink.CompletionSink;
+import dev.weft.sink.HistoryStore;
+import dev.weft.sink.HistoryStores;
 import dev.weft.spec.PipelineSpecs;
 import dev.weft.topics.Topics;
 import java.nio.file.Path;
@@ -41,9 +44,11 @@ public final class DevStack implements AutoCloseable {
    * @param kafkaPort 0 for a free port
    * @param apiPort 0 for a free port, -1 for no query API
    * @param workDir where process tasks' relative paths resolve
+   * @param history where the completion sink writes history ({@code s3://bucket/prefix} or a directory); null for
+   *     {@code <dataDir>/history}
    */
   public record Options(Path dataDir, int kafkaPort, int registryPort, int apiPort, int partitions, Path workDir,
-      Set<Component> components) {
+      Set<Component> components, String history) {
     public Options {
       components = Set.copyOf(components);
       if (!components.containsAll(Component.INFRASTRUCTURE)) {
@@ -53,15 +58,24 @@ public final class DevStack implements AutoCloseable {
     }
 
     public static Options dev(Path dataDir) {
-      return new Options(dataDir, 9092, 8081, 7070, 4, Path.of("").toAbsolutePath(), Component.ALL);
+      return new Options(dataDir, 9092, 8081, 7070, 4, Path.of("").toAbsolutePath(), Component.ALL, null);
     }
 
     public static Options ephemeral(Path dataDir) {
-      return new Options(dataDir, 0, 0, 0, 4, Path.of("").toAbsolutePath(), Component.ALL);
+      return new Options(dataDir, 0, 0, 0, 4, Path.of("").toAbsolutePath(), Component.ALL, null);
     }
 
     public Options withComponents(Set<Component> only) {
-      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, only);
+      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, only, history);
+    }
+
+    public Options withHistory(String location) {
+      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, location);
+    }
+
+    /** Where the sink writes: {@link #history}, or the data directory's {@code history}. */
+    public String historyLocation() {
+      return history != null ? history : dataDir.resolve("history").toString();
     }
   }
 
@@ -70,7 +84,7 @@ public final class DevStack implements AutoCloseable {
    * infrastructure for services run as their own processes ({@code weft coordinator}, {@code weft executor NAME}).
    */
   public enum Component {
-    BROKER, REGISTRY, COORDINATOR, EXECUTORS;
+    BROKER, REGISTRY, COORDINATOR, EXECUTORS, SINK;
 
     public static final Set<Component> ALL = EnumSet.allOf(Component.class);
     public static final Set<Component> INFRASTRUCTURE = EnumSet.of(BROKER, REGISTRY);
@@ -83,7 +97,7 @@ public final class DevStack implements AutoCloseable {
           out.add(valueOf(name.trim().toUpperCase(Locale.ROOT)));
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException("unknown component '" + name.trim() + "'; one of broker, registry,"
-              + " coordinator, executors");
+              + " coordinator, executors, sink");
         }
       }
       return out;
@@ -96,6 +110,7 @@ public final class DevStack implements AutoCloseable {
   private EmbeddedRegistry registry;
   private WeftSerdes serdes;
   private Coordinator coordinator;
+  private CompletionSink sink;
   private final Map<String, ExecutorInstance> executors = new LinkedHashMap<>();
   private final List<String> notes = new ArrayList<>();
 
@@ -127,6 +142,19 @@ public final class DevStack implements AutoCloseable {
     serdes = new WeftSerdes(registry.url());
     if (options.components().contains(Component.COORDINATOR)) startCoordinator(progress);
     if (options.components().contains(Component.EXECUTORS)) startExecutors(progress);
+    if (options.components().contains(Component.SINK)) startSink(progress);
+  }
+
+  private void startSink(Consumer<String> progress) {
+    HistoryStore store;
+    try {
+      store = HistoryStores.open(options.historyLocation());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--history: " + e.getMessage(), e);
+    }
+    sink = CompletionSink.start(CompletionSink.Config.of(kafka.bootstrapServers(), serdes.runEvent().deserializer(),
+        topics, store));
+    progress.accept("completion sink writing history to " + sink.location());
   }
 
   private void startCoordinator(Consumer<String> progress) {
@@ -204,6 +232,11 @@ public final class DevStack implements AutoCloseable {
     return coordinator;
   }
 
+  /** The completion sink, or null when this stack runs none. */
+  public CompletionSink sink() {
+    return sink;
+  }
+
   /** The executors' runtimes by name (none when this stack runs no executors). */
   public Map<String, ExecutorRuntime> executors() {
     Map<String, ExecutorRuntime> out = new LinkedHashMap<>();
@@ -230,6 +263,9 @@ public final class DevStack implements AutoCloseable {
     executors.clear();
     if (coordinator != null) quietly(coordinator);
     coordinator = null;
+    // After the coordinator: the sink writes what it published last.
+    if (sink != null) quietly(sink);
+    sink = null;
     List<AutoCloseable> infrastructure = new ArrayList<>();
     if (registry != null) infrastructure.add(registry);
     if (kafka != null) infrastructure.add(kafka);

@@ -70,6 +70,23 @@ public final class PipelineSpecs {
     }
   }
 
+  /**
+   * The pipeline name a spec declares, read without validating the rest: a rejected request still has to be filed
+   * under a name (history keys runs by pipeline).
+   *
+   * @return the top-level {@code pipeline} when the text is JSON or YAML and it is a valid name; otherwise null
+   */
+  public static String declaredName(String text) {
+    if (text == null || text.isBlank()) return null;
+    try {
+      JsonNode root = (text.stripLeading().startsWith("{") ? SpecJson.MAPPER : SpecJson.YAML).readTree(text);
+      JsonNode name = root == null ? null : root.get("pipeline");
+      return name != null && name.isTextual() && NAME.matcher(name.asText()).matches() ? name.asText() : null;
+    } catch (JsonProcessingException e) {
+      return null;
+    }
+  }
+
   /** The spec as compact JSON, the form a request carries. */
   public static String toJson(PipelineSpec spec) {
     try {

@@ -75,6 +75,7 @@ public final class EventApplier {
         .setTaskCount(e.taskCount())
         .setUnfinished(e.taskCount())
         .setCounts(counts)
+        .setSpecHash(e.specHash())
         .build());
   }
 
@@ -102,6 +103,8 @@ public final class EventApplier {
     s.setHeartbeatTimeoutMs(t.heartbeatTimeoutMs());
     s.setQueueTimeoutMs(t.queueTimeoutMs());
     s.setFailures(new ArrayList<>());
+    s.setOutput(t.output());
+    s.setDependsOn(new ArrayList<>(t.dependsOn()));
     state.putTask(s);
   }
 
@@ -113,6 +116,7 @@ public final class EventApplier {
     t.setDispatchedAtMs(e.atMs());
     t.setStartedAtMs(0L);
     t.setHandle(null);
+    t.setSource(null);
     t.setTrackingUrl(null);
     t.setPhase(null);
     if (t.getQueueTimeoutMs() > 0) {
@@ -126,6 +130,7 @@ public final class EventApplier {
     TaskState t = task(e.runId(), e.taskId());
     clearQueueTimer(t);
     t.setStartedAtMs(e.atMs());
+    t.setSource(e.source());
     t.setLastSeenAtMs(e.atMs());
     if (t.getTimeoutMs() > 0) {
       t.setTimeoutAtMs(e.atMs() + t.getTimeoutMs());
