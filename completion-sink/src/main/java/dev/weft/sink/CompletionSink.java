@@ -2,6 +2,7 @@ package dev.weft.sink;
 
 import dev.weft.avro.RunEvent;
 import dev.weft.serde.SchemaRegistryException;
+import dev.weft.sink.lineage.LineageEmitter;
 import dev.weft.topics.DeadLetterHeaders;
 import dev.weft.topics.Topics;
 import java.io.IOException;
@@ -57,18 +58,23 @@ public final class CompletionSink implements AutoCloseable {
   /**
    * @param instanceId the static group member id (a restart under the same id takes its partitions back at once), or
    *     null for a dynamic member
+   * @param lineage sends each attempt's OpenLineage event once its history is written, or null for no lineage
    */
   public record Config(String bootstrapServers, Deserializer<RunEvent> deserializer, Topics topics, String groupId,
-      String instanceId, HistoryStore store) {
+      String instanceId, HistoryStore store, LineageEmitter lineage) {
     public static Config of(String bootstrapServers, Deserializer<RunEvent> deserializer, Topics topics,
         HistoryStore store) {
       // Weft's own prefix keeps the plain group name; another prefix is another Weft, with its own group.
       String group = topics.equals(Topics.DEFAULT) ? GROUP : topics.prefix() + "completion-sink";
-      return new Config(bootstrapServers, deserializer, topics, group, null, store);
+      return new Config(bootstrapServers, deserializer, topics, group, null, store, null);
     }
 
     public Config withInstanceId(String id) {
-      return new Config(bootstrapServers, deserializer, topics, groupId, id, store);
+      return new Config(bootstrapServers, deserializer, topics, groupId, id, store, lineage);
+    }
+
+    public Config withLineage(LineageEmitter l) {
+      return new Config(bootstrapServers, deserializer, topics, groupId, instanceId, store, l);
     }
   }
 
@@ -210,6 +216,12 @@ public final class CompletionSink implements AutoCloseable {
             + event.getRunId() + "' (" + where(rec) + ") failed: " + e.getMessage();
       }
     }
+    // After the history, so a history write that fails and is tried again does not send lineage twice.
+    try {
+      if (config.lineage() != null) config.lineage().emit(event);
+    } catch (LineageEmitter.LineageException e) {
+      return e.getMessage() + " (" + where(rec) + ")";
+    }
     return null;
   }
 
@@ -294,6 +306,7 @@ public final class CompletionSink implements AutoCloseable {
     // The loop thread owns the consumer; it has returned (or is stuck in a write, whose record is read again).
     if (!thread.isAlive()) consumer.close(Duration.ofSeconds(2));
     deadLetters.close(Duration.ofSeconds(1));
+    if (config.lineage() != null) config.lineage().close();
     config.store().close();
   }
 }
