@@ -19,7 +19,9 @@ import java.util.stream.Stream;
  * broker, real registry, coordinator, executors), then a summary. No setup needed; nothing is left running.
  */
 final class RunCommand {
-  static final Set<String> OPTIONS = Set.of("param", "json", "data-dir", "timeout", "history");
+  static final Set<String> OPTIONS = Set.of("param", "json", "data-dir", "timeout", "history", "lineage");
+
+  static final Path LINEAGE_FILE = Path.of(".weft", "lineage", "lineage.jsonl");
 
   private RunCommand() {}
 
@@ -30,7 +32,11 @@ final class RunCommand {
     Path dataDir = dir != null ? Path.of(dir) : Files.createTempDirectory("weft-run-");
     long t0 = System.nanoTime();
     String history = a.option("history", "WEFT_HISTORY", null);
-    try (DevStack stack = DevStack.start(DevStack.Options.ephemeral(dataDir).withHistory(history),
+    // Lineage outlives the throwaway stack: by default it is appended to .weft/lineage/lineage.jsonl, beside the
+    // outputs a pipeline keeps under .weft/, unless --data-dir keeps a directory of its own.
+    Path lineageFile = dir != null ? null : LINEAGE_FILE;
+    try (DevStack stack = DevStack.start(DevStack.Options.ephemeral(dataDir).withHistory(history)
+        .withLineage(a.option("lineage", "WEFT_LINEAGE", null), lineageFile),
         m -> err.println("weft: " + m))) {
       err.printf("weft: embedded stack ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
       try (WeftClient client = new WeftClient(stack.bootstrapServers(), stack.serdes(), stack.topics())) {

@@ -33,7 +33,7 @@ final class ServiceCommands {
       "instance-id", "topic-prefix");
   static final Set<String> EXECUTOR_OPTIONS = Endpoints.optionsWith("instance-id", "max-concurrent", "workdir",
       "state-dir", "spark-master", "spark-home", "topic-prefix", "cancel-grace", "job-queue");
-  static final Set<String> SINK_OPTIONS = Endpoints.optionsWith("history", "instance-id", "topic-prefix");
+  static final Set<String> SINK_OPTIONS = Endpoints.optionsWith("history", "instance-id", "topic-prefix", "lineage");
   private static final Set<String> WILDCARD_HOSTS = Set.of("0.0.0.0", "::", "[::]");
 
   private ServiceCommands() {}
@@ -123,12 +123,20 @@ final class ServiceCommands {
     } catch (IllegalArgumentException ex) {
       throw new Args.UsageException("--history: " + ex.getMessage());
     }
+    dev.weft.sink.lineage.LineageEmitter lineage;
+    try {
+      lineage = dev.weft.sink.lineage.LineageEmitter.open(a.option("lineage", "WEFT_LINEAGE", null),
+          RunCommand.LINEAGE_FILE, Path.of("").toAbsolutePath());
+    } catch (IllegalArgumentException ex) {
+      store.close();
+      throw new Args.UsageException("--lineage: " + ex.getMessage());
+    }
     dev.weft.sink.CompletionSink.Config config = dev.weft.sink.CompletionSink.Config.of(e.bootstrap(),
         new WeftSerdes(e.registry()).runEvent().deserializer(), topics(a), store)
-        .withInstanceId(a.option("instance-id", "WEFT_INSTANCE_ID", null));
+        .withInstanceId(a.option("instance-id", "WEFT_INSTANCE_ID", null)).withLineage(lineage);
     dev.weft.sink.CompletionSink sink = dev.weft.sink.CompletionSink.start(config);
     err.println("weft: completion sink running in group " + config.groupId() + ", writing history to "
-        + sink.location());
+        + sink.location() + (lineage == null ? "" : " and lineage to " + lineage.description()));
     return untilStopped(sink, err);
   }
 

@@ -27,9 +27,9 @@ public final class Weft {
 
       usage: weft COMMAND [ARGS]
 
-        run FILE [--param k=v]... [--json] [--history URI]
+        run FILE [--param k=v]... [--json] [--history URI] [--lineage DEST]
                                                   run one pipeline on a throwaway embedded stack, print a summary
-        dev [--data-dir D] [--port 9092] [--only broker,registry] [--history URI]
+        dev [--data-dir D] [--port 9092] [--only broker,registry] [--history URI] [--lineage DEST]
                                                   keep the embedded stack running (broker, registry, coordinator,
                                                   executors, UI at http://localhost:7070); --only broker,registry
                                                   for services run as their own processes
@@ -40,6 +40,9 @@ public final class Weft {
         history [--pipeline P] [--since DATE] [--status S] [--limit N] [--before T] [--json] [--history URI]
                                                   finished runs, newest first, from the completion sink's history
         history RUN [--json] [--history URI]      one run from history, with every task and attempt
+        lineage DATASET [--json] [--pipeline P] [--since DATE] [--history URI]
+                                                  which attempts wrote or read a dataset (s3://bucket/key or a
+                                                  path), from history
         cancel RUN [--task T] [--reason R]        cancel a run, or one task and what depends on it
         replay [--application-id NEW] [--serve]   rebuild coordinator state from the topics; starts no work twice
         coordinator [--state-dir D] [--instance-id I] [--api-host H] [--advertised-host H] [--api-port P]
@@ -50,7 +53,7 @@ public final class Weft {
                       [--topic-prefix P]
                                                   run one executor instance (process, noop, container, spark,
                                                   batch [--job-queue Q])
-        sink [--history URI] [--instance-id I] [--topic-prefix P]
+        sink [--history URI] [--lineage DEST] [--instance-id I] [--topic-prefix P]
                                                   run one completion sink instance (service): writes run history
                                                   to s3://bucket/prefix or a directory
         bench [--quick] [--json] [--rate 200,1000]  measure throughput, dispatch latency, a large run, replay and
@@ -60,6 +63,10 @@ public final class Weft {
       --registry (WEFT_REGISTRY, default http://localhost:8081/apis/ccompat/v7) and
       --api (WEFT_API, default http://localhost:7070). --history (WEFT_HISTORY) is s3://bucket/prefix or a
       directory, by default .weft/dev/history (weft dev's; weft run's is in its own data directory).
+      --lineage (WEFT_LINEAGE) is where OpenLineage events go: http(s)://HOST:PORT, kafka://BOOTSTRAP/TOPIC, an
+      OpenLineage config file (.yml), a file path, or off; by default the OpenLineage client's own configuration
+      (OPENLINEAGE_URL, openlineage.yml, ...) if any, else .weft/dev/lineage/lineage.jsonl (weft dev's) or
+      .weft/lineage/lineage.jsonl (weft run's and weft sink's).
 
       Exit codes: 0 succeeded, 1 run failed or cancelled, 2 request rejected, 3 no such run, 4 timed out,
       64 usage error, 69 Weft unreachable.
@@ -108,6 +115,7 @@ public final class Weft {
         case "executor" -> ServiceCommands.executor(a, out, err);
         case "sink" -> ServiceCommands.sink(a, out, err);
         case "history" -> HistoryCommand.run(a, out, err);
+        case "lineage" -> LineageCommand.run(a, out, err);
         default -> throw new Args.UsageException("unknown command '" + command + "'");
       };
     } catch (Args.UsageException e) {

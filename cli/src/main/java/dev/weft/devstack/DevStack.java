@@ -18,6 +18,7 @@ import dev.weft.serde.WeftSerdes;
 import dev.weft.sink.CompletionSink;
 import dev.weft.sink.HistoryStore;
 import dev.weft.sink.HistoryStores;
+import dev.weft.sink.lineage.LineageEmitter;
 import dev.weft.spec.PipelineSpecs;
 import dev.weft.topics.Topics;
 import java.nio.file.Path;
@@ -46,9 +47,12 @@ public final class DevStack implements AutoCloseable {
    * @param workDir where process tasks' relative paths resolve
    * @param history where the completion sink writes history ({@code s3://bucket/prefix} or a directory); null for
    *     {@code <dataDir>/history}
+   * @param lineage where lineage goes ({@code --lineage}: a URL, a config file, a path or {@code off}); null for the
+   *     OpenLineage client's own configuration if any, else the file {@code lineageFile}
+   * @param lineageFile the default lineage file; null for {@code <dataDir>/lineage/lineage.jsonl}
    */
   public record Options(Path dataDir, int kafkaPort, int registryPort, int apiPort, int partitions, Path workDir,
-      Set<Component> components, String history) {
+      Set<Component> components, String history, String lineage, Path lineageFile) {
     public Options {
       components = Set.copyOf(components);
       if (!components.containsAll(Component.INFRASTRUCTURE)) {
@@ -58,19 +62,32 @@ public final class DevStack implements AutoCloseable {
     }
 
     public static Options dev(Path dataDir) {
-      return new Options(dataDir, 9092, 8081, 7070, 4, Path.of("").toAbsolutePath(), Component.ALL, null);
+      return new Options(dataDir, 9092, 8081, 7070, 4, Path.of("").toAbsolutePath(), Component.ALL, null, null, null);
     }
 
     public static Options ephemeral(Path dataDir) {
-      return new Options(dataDir, 0, 0, 0, 4, Path.of("").toAbsolutePath(), Component.ALL, null);
+      return new Options(dataDir, 0, 0, 0, 4, Path.of("").toAbsolutePath(), Component.ALL, null, null, null);
     }
 
     public Options withComponents(Set<Component> only) {
-      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, only, history);
+      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, only, history, lineage,
+          lineageFile);
     }
 
     public Options withHistory(String location) {
-      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, location);
+      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, location, lineage,
+          lineageFile);
+    }
+
+    /** Lineage to {@code given} ({@code --lineage}, or null), else to {@code defaultFile} (or null for the default). */
+    public Options withLineage(String given, Path defaultFile) {
+      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, history, given,
+          defaultFile);
+    }
+
+    /** The lineage file when nothing else is configured. */
+    public Path lineageFileOrDefault() {
+      return lineageFile != null ? lineageFile : dataDir.resolve("lineage").resolve("lineage.jsonl");
     }
 
     /** Where the sink writes: {@link #history}, or the data directory's {@code history}. */
@@ -152,9 +169,17 @@ public final class DevStack implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--history: " + e.getMessage(), e);
     }
+    LineageEmitter lineage;
+    try {
+      lineage = LineageEmitter.open(options.lineage(), options.lineageFileOrDefault(), options.workDir());
+    } catch (IllegalArgumentException e) {
+      store.close();
+      throw new IllegalArgumentException("--lineage: " + e.getMessage(), e);
+    }
     sink = CompletionSink.start(CompletionSink.Config.of(kafka.bootstrapServers(), serdes.runEvent().deserializer(),
-        topics, store));
-    progress.accept("completion sink writing history to " + sink.location());
+        topics, store).withLineage(lineage));
+    progress.accept("completion sink writing history to " + sink.location()
+        + (lineage == null ? "" : ", lineage to " + lineage.description()));
   }
 
   private void startCoordinator(Consumer<String> progress) {
@@ -230,6 +255,11 @@ public final class DevStack implements AutoCloseable {
 
   public Coordinator coordinator() {
     return coordinator;
+  }
+
+  /** What this stack was started with. */
+  public Options options() {
+    return options;
   }
 
   /** The completion sink, or null when this stack runs none. */

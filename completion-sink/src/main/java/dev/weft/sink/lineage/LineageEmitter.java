@@ -3,6 +3,7 @@ package dev.weft.sink.lineage;
 import dev.weft.avro.RunEvent;
 import io.openlineage.client.OpenLineage;
 import io.openlineage.client.OpenLineageClient;
+import java.nio.file.Path;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +24,22 @@ public final class LineageEmitter implements AutoCloseable {
   private final OpenLineageClient client;
   private final LineageEvents events;
   private final String description;
+
+  /**
+   * The emitter for {@code --lineage} ({@link LineageDestinations}), its jobs in the namespace {@code
+   * OPENLINEAGE_NAMESPACE} names (the variable OpenLineage's integrations read) or {@value LineageEvents#DEFAULT_NAMESPACE}.
+   *
+   * @param baseDir what relative local targets resolve against: the executors' working directory
+   * @return null when lineage is {@code off}
+   * @throws IllegalArgumentException when {@code given} is not a destination
+   */
+  public static LineageEmitter open(String given, Path defaultFile, Path baseDir) {
+    LineageDestinations.Destination d = LineageDestinations.open(given, defaultFile);
+    if (d == null) return null;
+    String ns = System.getenv("OPENLINEAGE_NAMESPACE");
+    return new LineageEmitter(d, new LineageEvents(ns == null || ns.isBlank() ? LineageEvents.DEFAULT_NAMESPACE : ns,
+        baseDir));
+  }
 
   public LineageEmitter(LineageDestinations.Destination destination, LineageEvents events) {
     this.client = destination.client();
