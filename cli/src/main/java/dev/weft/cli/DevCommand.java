@@ -7,14 +7,14 @@ import java.util.Set;
 
 /**
  * {@code weft dev [--data-dir .weft/dev] [--port 9092] [--registry-port 8081] [--api-port 7070] [--only broker,registry]
- * [--retain-finished 7d]}:
+ * [--retain-finished 7d] [--history URI] [--lineage DEST]}:
  * the embedded stack, kept running until interrupted. Data stays in the data directory, so a restart keeps topics,
  * runs and schema ids. {@code --only broker,registry} runs the infrastructure alone, for a coordinator and executors
  * run as their own processes ({@code weft coordinator}, {@code weft executor NAME}).
  */
 final class DevCommand {
   static final Set<String> OPTIONS = Set.of("data-dir", "port", "registry-port", "api-port", "partitions", "only",
-      "retain-finished");
+      "retain-finished", "history", "lineage");
 
   private DevCommand() {}
 
@@ -27,7 +27,8 @@ final class DevCommand {
           a.intOption("registry-port", d.registryPort()), a.intOption("api-port", d.apiPort()),
           a.intOption("partitions", d.partitions()), d.workDir(),
           a.flag("only") ? DevStack.Component.parse(a.option("only", null, "")) : DevStack.Component.ALL,
-          ServiceCommands.retainFinished(a));
+          ServiceCommands.retainFinished(a), a.option("history", "WEFT_HISTORY", null),
+          a.option("lineage", "WEFT_LINEAGE", null), null);
     } catch (IllegalArgumentException e) {
       throw new Args.UsageException("--only: " + e.getMessage());
     }
@@ -38,6 +39,7 @@ final class DevCommand {
     out.println("  schema registry " + stack.registryUrl());
     if (stack.apiUrl() != null) out.println("  UI and API      " + stack.apiUrl());
     if (!stack.executors().isEmpty()) out.println("  executors       " + String.join(", ", stack.executors().keySet()));
+    if (stack.sink() != null) out.println("  history         " + stack.sink().location());
     out.println();
     if (stack.coordinator() == null) {
       out.println("Start the services:  ./weft coordinator --bootstrap " + stack.bootstrapServers() + " --registry "

@@ -39,6 +39,7 @@ final class ServiceCommands {
   static final Set<String> EXECUTOR_OPTIONS = Endpoints.optionsWith("instance-id", "max-concurrent", "workdir",
       "state-dir", "spark-master", "spark-home", "topic-prefix", "cancel-grace", "job-queue", "policy", "metrics-port",
       "metrics-host");
+  static final Set<String> SINK_OPTIONS = Endpoints.optionsWith("history", "instance-id", "topic-prefix", "lineage");
   private static final Set<String> WILDCARD_HOSTS = Set.of("0.0.0.0", "::", "[::]");
 
   private ServiceCommands() {}
@@ -142,6 +143,37 @@ final class ServiceCommands {
     } catch (NumberFormatException e) {
       throw new Args.UsageException("--" + option + " takes a port number (0 for any free one), not '" + v + "'");
     }
+  }
+
+  /**
+   * {@code weft sink [--history URI] [--instance-id I]}: one member of the completion sink's group, writing run
+   * history to S3 or a directory. With an instance id it is a static member: a restart under the same id takes its
+   * partitions back at once instead of after the session timeout.
+   */
+  static int sink(Args a, PrintStream out, PrintStream err) throws InterruptedException {
+    a.allow(SINK_OPTIONS);
+    Endpoints e = Endpoints.from(a);
+    dev.weft.sink.HistoryStore store;
+    try {
+      store = dev.weft.sink.HistoryStores.open(HistoryCommand.location(a));
+    } catch (IllegalArgumentException ex) {
+      throw new Args.UsageException("--history: " + ex.getMessage());
+    }
+    dev.weft.sink.lineage.LineageEmitter lineage;
+    try {
+      lineage = dev.weft.sink.lineage.LineageEmitter.open(a.option("lineage", "WEFT_LINEAGE", null),
+          RunCommand.LINEAGE_FILE, Path.of("").toAbsolutePath());
+    } catch (IllegalArgumentException ex) {
+      store.close();
+      throw new Args.UsageException("--lineage: " + ex.getMessage());
+    }
+    dev.weft.sink.CompletionSink.Config config = dev.weft.sink.CompletionSink.Config.of(e.bootstrap(),
+        new WeftSerdes(e.registry()).runEvent().deserializer(), topics(a), store)
+        .withInstanceId(a.option("instance-id", "WEFT_INSTANCE_ID", null)).withLineage(lineage);
+    dev.weft.sink.CompletionSink sink = dev.weft.sink.CompletionSink.start(config);
+    err.println("weft: completion sink running in group " + config.groupId() + ", writing history to "
+        + sink.location() + (lineage == null ? "" : " and lineage to " + lineage.description()));
+    return untilStopped(sink, err);
   }
 
   private static Duration duration(Args a, String option, Duration dflt) {

@@ -13,9 +13,12 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Set;
 
-/** {@code weft status RUN [--json]}: the run and its tasks, from the coordinator's query API. */
+/**
+ * {@code weft status RUN [--json]}: the run and its tasks, from the coordinator's query API; for a run the
+ * coordinator no longer holds (404), from the completion sink's history ({@code --history}), saying so.
+ */
 final class StatusCommand {
-  static final Set<String> OPTIONS = Endpoints.optionsWith("json");
+  static final Set<String> OPTIONS = Endpoints.optionsWith("json", "history");
 
   private StatusCommand() {}
 
@@ -33,6 +36,7 @@ final class StatusCommand {
           + "running? Point at another one with --api or WEFT_API");
       return Weft.UNAVAILABLE;
     }
+    if (r.statusCode() == 404) return fromHistory(a, runId, r.body(), out, err);
     if (r.statusCode() != 200) {
       JsonNode body = readQuietly(r.body());
       err.println("weft: " + (body != null && body.has("error") ? body.get("error").asText() : r.body()));
@@ -42,6 +46,22 @@ final class StatusCommand {
     if (a.flag("json")) out.println(Weft.JSON.writeValueAsString(run));
     else RunReport.status(run, out);
     return Weft.OK;
+  }
+
+  private static int fromHistory(Args a, String runId, String coordinatorAnswer, PrintStream out, PrintStream err)
+      throws IOException {
+    try (dev.weft.sink.HistoryStore store = HistoryCommand.open(a)) {
+      dev.weft.sink.HistoryReader reader = new dev.weft.sink.HistoryReader(store);
+      if (reader.run(runId).isEmpty()) {
+        JsonNode body = readQuietly(coordinatorAnswer);
+        err.println("weft: " + (body != null && body.has("error") ? body.get("error").asText() : coordinatorAnswer)
+            + "; nor is it in the history at " + store.location());
+        return Weft.NOT_FOUND;
+      }
+      err.println("weft: the coordinator no longer holds run " + runId + "; this is from history (" + store.location()
+          + ")");
+      return HistoryCommand.showRun(reader, store, runId, a.flag("json"), out, err);
+    }
   }
 
   private static JsonNode readQuietly(String s) {

@@ -27,14 +27,23 @@ public final class Weft {
 
       usage: weft COMMAND [ARGS]
 
-        run FILE [--param k=v]... [--json]       run one pipeline on a throwaway embedded stack, print a summary
-        dev [--data-dir D] [--port 9092] [--only broker,registry] [--retain-finished 7d]
+        run FILE [--param k=v]... [--json] [--history URI] [--lineage DEST] [--retain-finished 7d]
+                                                  run one pipeline on a throwaway embedded stack, print a summary
+        dev [--data-dir D] [--port 9092] [--only broker,registry] [--history URI] [--lineage DEST]
+            [--retain-finished 7d]
                                                   keep the embedded stack running (broker, registry, coordinator,
                                                   executors, UI at http://localhost:7070); --only broker,registry
                                                   for services run as their own processes
         submit FILE [--param k=v]... [--wait] [--json] [--run-id ID] [--idempotency-key K] [--timeout 1h]
                                                   publish a pipeline request; --wait follows it and prints a summary
-        status RUN [--json]                       the run's tasks and their states
+        status RUN [--json] [--history URI]       the run's tasks and their states (from history when the
+                                                  coordinator no longer holds the run)
+        history [--pipeline P] [--since DATE] [--status S] [--limit N] [--before T] [--json] [--history URI]
+                                                  finished runs, newest first, from the completion sink's history
+        history RUN [--json] [--history URI]      one run from history, with every task and attempt
+        lineage DATASET [--json] [--pipeline P] [--since DATE] [--history URI]
+                                                  which attempts wrote or read a dataset (s3://bucket/key or a
+                                                  path), from history
         cancel RUN [--task T] [--reason R]        cancel a run, or one task and what depends on it
         replay [--application-id NEW] [--serve]   rebuild coordinator state from the topics; starts no work twice
         coordinator [--state-dir D] [--instance-id I] [--api-host H] [--advertised-host H] [--api-port P]
@@ -48,12 +57,20 @@ public final class Weft {
                                                   run one executor instance (process, noop, container, spark,
                                                   batch [--job-queue Q]); --policy: what requests may ask for
                                                   (docs/executors/policy.md)
+        sink [--history URI] [--lineage DEST] [--instance-id I] [--topic-prefix P]
+                                                  run one completion sink instance (service): writes run history
+                                                  to s3://bucket/prefix or a directory
         bench [--quick] [--json] [--rate 200,1000]  measure throughput, dispatch latency, a large run, replay and
                                                   the Kafka Streams limit on an embedded broker (docs/performance.md)
 
       Every command but run and dev talks to --bootstrap (WEFT_BOOTSTRAP, default localhost:9092),
       --registry (WEFT_REGISTRY, default http://localhost:8081/apis/ccompat/v7) and
-      --api (WEFT_API, default http://localhost:7070).
+      --api (WEFT_API, default http://localhost:7070). --history (WEFT_HISTORY) is s3://bucket/prefix or a
+      directory, by default .weft/dev/history (weft dev's; weft run's is in its own data directory).
+      --lineage (WEFT_LINEAGE) is where OpenLineage events go: http(s)://HOST:PORT, kafka://BOOTSTRAP/TOPIC, an
+      OpenLineage config file (.yml), a file path, or off; by default the OpenLineage client's own configuration
+      (OPENLINEAGE_URL, openlineage.yml, ...) if any, else .weft/dev/lineage/lineage.jsonl (weft dev's) or
+      .weft/lineage/lineage.jsonl (weft run's and weft sink's).
 
       Exit codes: 0 succeeded, 1 run failed or cancelled, 2 request rejected, 3 no such run, 4 timed out,
       64 usage error, 69 Weft unreachable.
@@ -100,6 +117,9 @@ public final class Weft {
         case "replay" -> ReplayCommand.run(a, out, err);
         case "coordinator" -> ServiceCommands.coordinator(a, out, err);
         case "executor" -> ServiceCommands.executor(a, out, err);
+        case "sink" -> ServiceCommands.sink(a, out, err);
+        case "history" -> HistoryCommand.run(a, out, err);
+        case "lineage" -> LineageCommand.run(a, out, err);
         default -> throw new Args.UsageException("unknown command '" + command + "'");
       };
     } catch (Args.UsageException e) {

@@ -17,6 +17,10 @@ import dev.weft.executor.process.ProcessBackend;
 import dev.weft.executor.spark.SparkBackend;
 import dev.weft.executor.spark.SparkBackendConfig;
 import dev.weft.serde.WeftSerdes;
+import dev.weft.sink.CompletionSink;
+import dev.weft.sink.HistoryStore;
+import dev.weft.sink.HistoryStores;
+import dev.weft.sink.lineage.LineageEmitter;
 import dev.weft.spec.PipelineSpecs;
 import dev.weft.telemetry.PrometheusTelemetry;
 import dev.weft.topics.Topics;
@@ -45,9 +49,14 @@ public final class DevStack implements AutoCloseable {
    * @param apiPort 0 for a free port, -1 for no query API
    * @param workDir where process tasks' relative paths resolve
    * @param retainFinished how long the coordinator keeps a finished run ({@code CoordinatorOptions.retainFinished})
+   * @param history where the completion sink writes history ({@code s3://bucket/prefix} or a directory); null for
+   *     {@code <dataDir>/history}
+   * @param lineage where lineage goes ({@code --lineage}: a URL, a config file, a path or {@code off}); null for the
+   *     OpenLineage client's own configuration if any, else the file {@code lineageFile}
+   * @param lineageFile the default lineage file; null for {@code <dataDir>/lineage/lineage.jsonl}
    */
   public record Options(Path dataDir, int kafkaPort, int registryPort, int apiPort, int partitions, Path workDir,
-      Set<Component> components, Duration retainFinished) {
+      Set<Component> components, Duration retainFinished, String history, String lineage, Path lineageFile) {
     public Options {
       components = Set.copyOf(components);
       if (!components.containsAll(Component.INFRASTRUCTURE)) {
@@ -58,20 +67,43 @@ public final class DevStack implements AutoCloseable {
 
     public static Options dev(Path dataDir) {
       return new Options(dataDir, 9092, 8081, 7070, 4, Path.of("").toAbsolutePath(), Component.ALL,
-          CoordinatorOptions.DEFAULT_RETAIN_FINISHED);
+          CoordinatorOptions.DEFAULT_RETAIN_FINISHED, null, null, null);
     }
 
     public static Options ephemeral(Path dataDir) {
       return new Options(dataDir, 0, 0, 0, 4, Path.of("").toAbsolutePath(), Component.ALL,
-          CoordinatorOptions.DEFAULT_RETAIN_FINISHED);
+          CoordinatorOptions.DEFAULT_RETAIN_FINISHED, null, null, null);
     }
 
     public Options withComponents(Set<Component> only) {
-      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, only, retainFinished);
+      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, only, retainFinished, history,
+          lineage, lineageFile);
     }
 
     public Options withRetainFinished(Duration retain) {
-      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retain);
+      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retain, history,
+          lineage, lineageFile);
+    }
+
+    public Options withHistory(String location) {
+      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
+          location, lineage, lineageFile);
+    }
+
+    /** Lineage to {@code given} ({@code --lineage}, or null), else to {@code defaultFile} (or null for the default). */
+    public Options withLineage(String given, Path defaultFile) {
+      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
+          history, given, defaultFile);
+    }
+
+    /** The lineage file when nothing else is configured. */
+    public Path lineageFileOrDefault() {
+      return lineageFile != null ? lineageFile : dataDir.resolve("lineage").resolve("lineage.jsonl");
+    }
+
+    /** Where the sink writes: {@link #history}, or the data directory's {@code history}. */
+    public String historyLocation() {
+      return history != null ? history : dataDir.resolve("history").toString();
     }
   }
 
@@ -80,7 +112,7 @@ public final class DevStack implements AutoCloseable {
    * infrastructure for services run as their own processes ({@code weft coordinator}, {@code weft executor NAME}).
    */
   public enum Component {
-    BROKER, REGISTRY, COORDINATOR, EXECUTORS;
+    BROKER, REGISTRY, COORDINATOR, EXECUTORS, SINK;
 
     public static final Set<Component> ALL = EnumSet.allOf(Component.class);
     public static final Set<Component> INFRASTRUCTURE = EnumSet.of(BROKER, REGISTRY);
@@ -93,7 +125,7 @@ public final class DevStack implements AutoCloseable {
           out.add(valueOf(name.trim().toUpperCase(Locale.ROOT)));
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException("unknown component '" + name.trim() + "'; one of broker, registry,"
-              + " coordinator, executors");
+              + " coordinator, executors, sink");
         }
       }
       return out;
@@ -106,6 +138,7 @@ public final class DevStack implements AutoCloseable {
   private EmbeddedRegistry registry;
   private WeftSerdes serdes;
   private Coordinator coordinator;
+  private CompletionSink sink;
   private final Map<String, ExecutorInstance> executors = new LinkedHashMap<>();
   private final List<String> notes = new ArrayList<>();
   /** One registry for every service of the stack, served at the coordinator's {@code /metrics}. */
@@ -139,6 +172,27 @@ public final class DevStack implements AutoCloseable {
     serdes = new WeftSerdes(registry.url());
     if (options.components().contains(Component.COORDINATOR)) startCoordinator(progress);
     if (options.components().contains(Component.EXECUTORS)) startExecutors(progress);
+    if (options.components().contains(Component.SINK)) startSink(progress);
+  }
+
+  private void startSink(Consumer<String> progress) {
+    HistoryStore store;
+    try {
+      store = HistoryStores.open(options.historyLocation());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--history: " + e.getMessage(), e);
+    }
+    LineageEmitter lineage;
+    try {
+      lineage = LineageEmitter.open(options.lineage(), options.lineageFileOrDefault(), options.workDir());
+    } catch (IllegalArgumentException e) {
+      store.close();
+      throw new IllegalArgumentException("--lineage: " + e.getMessage(), e);
+    }
+    sink = CompletionSink.start(CompletionSink.Config.of(kafka.bootstrapServers(), serdes.runEvent().deserializer(),
+        topics, store).withLineage(lineage));
+    progress.accept("completion sink writing history to " + sink.location()
+        + (lineage == null ? "" : ", lineage to " + lineage.description()));
   }
 
   private void startCoordinator(Consumer<String> progress) {
@@ -217,6 +271,16 @@ public final class DevStack implements AutoCloseable {
     return coordinator;
   }
 
+  /** What this stack was started with. */
+  public Options options() {
+    return options;
+  }
+
+  /** The completion sink, or null when this stack runs none. */
+  public CompletionSink sink() {
+    return sink;
+  }
+
   /** The executors' runtimes by name (none when this stack runs no executors). */
   public Map<String, ExecutorRuntime> executors() {
     Map<String, ExecutorRuntime> out = new LinkedHashMap<>();
@@ -243,6 +307,9 @@ public final class DevStack implements AutoCloseable {
     executors.clear();
     if (coordinator != null) quietly(coordinator);
     coordinator = null;
+    // After the coordinator: the sink writes what it published last.
+    if (sink != null) quietly(sink);
+    sink = null;
     List<AutoCloseable> infrastructure = new ArrayList<>();
     if (registry != null) infrastructure.add(registry);
     if (kafka != null) infrastructure.add(kafka);

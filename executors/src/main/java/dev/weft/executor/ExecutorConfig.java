@@ -2,6 +2,8 @@ package dev.weft.executor;
 
 import dev.weft.avro.TaskCommand;
 import dev.weft.avro.TaskEvent;
+import dev.weft.executor.s3.S3OutputChecker;
+import dev.weft.executor.s3.S3Settings;
 import dev.weft.topics.Topics;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -97,7 +99,9 @@ public record ExecutorConfig(
     private Duration cancelGrace = DEFAULT_CANCEL_GRACE;
     private Duration pollTimeout = DEFAULT_POLL_TIMEOUT;
     private boolean cancelRunningOnClose = true;
-    private OutputChecker outputChecker = new LocalOutputChecker();
+    // Local files against the working directory, S3 through the AWS SDK's own configuration chain (built on first use).
+    private OutputChecker outputChecker = new SchemeOutputChecker(new LocalOutputChecker(),
+        new S3OutputChecker(S3Settings.fromEnvironment()));
     private final Map<String, Object> clientProperties = new LinkedHashMap<>();
 
     private Builder(String bootstrapServers, Serde<TaskCommand> commandSerde, Serde<TaskEvent> eventSerde) {

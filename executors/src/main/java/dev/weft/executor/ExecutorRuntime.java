@@ -453,7 +453,10 @@ public final class ExecutorRuntime implements AutoCloseable {
       } catch (IOException e) {
         counters.commands.incrementAndGet();
         batch.seen.add(id);
-        batch.add(failed(id, now, FailureKind.OTHER, null, "cannot check output " + output + ": " + e, null));
+        // Luigi fails a task whose complete() raises: an output that cannot be seen is neither known present (SKIPPED
+        // could leave it missing) nor absent (running could overwrite it). OTHER is retried while attempts are left.
+        batch.add(failed(id, now, FailureKind.OTHER, null, "cannot check output " + output + ": " + e.getMessage(),
+            null));
         return true;
       }
     }

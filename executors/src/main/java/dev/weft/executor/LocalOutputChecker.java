@@ -1,13 +1,13 @@
 package dev.weft.executor;
 
-import java.net.URI;
-import java.net.URISyntaxException;
+import dev.weft.spec.Target;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * Output targets on the local file system: {@code file:///abs/path} or a plain path (relative paths resolve against
- * the base directory given here). Any other scheme is unsupported.
+ * the base directory given here). Any other target is unsupported here ({@link SchemeOutputChecker} sends S3 targets
+ * elsewhere).
  */
 public final class LocalOutputChecker implements OutputChecker {
   private final Path baseDir;
@@ -28,26 +28,14 @@ public final class LocalOutputChecker implements OutputChecker {
 
   /** The local path a target names. */
   public Path pathOf(String target) {
-    if (target == null || target.isBlank()) throw new UnsupportedOutputException("the output target is empty");
-    String t = target.trim();
-    int colon = t.indexOf(':');
-    int slash = t.indexOf('/');
-    // A scheme is letters before ':' that come before any '/'; "C:"-style drive letters do not occur on this platform.
-    boolean hasScheme = colon > 0 && (slash < 0 || colon < slash) && t.substring(0, colon).matches("[A-Za-z][A-Za-z0-9+.-]*");
-    if (!hasScheme) return baseDir.resolve(t).normalize();
-    String scheme = t.substring(0, colon).toLowerCase(java.util.Locale.ROOT);
-    if (!scheme.equals("file")) {
-      throw new UnsupportedOutputException("output '" + target + "': scheme '" + scheme
-          + "' is not supported by this executor; use file:///absolute/path or a plain path");
-    }
+    Target parsed;
     try {
-      URI uri = new URI(t);
-      if (uri.getPath() == null || !uri.getPath().startsWith("/") || (uri.getAuthority() != null && !uri.getAuthority().isEmpty())) {
-        throw new UnsupportedOutputException("output '" + target + "': write a local file URI as file:///absolute/path");
-      }
-      return Path.of(uri.getPath()).normalize();
-    } catch (URISyntaxException e) {
-      throw new UnsupportedOutputException("output '" + target + "' is not a valid URI: " + e.getMessage());
+      parsed = Target.parse(target);
+    } catch (Target.InvalidTargetException e) {
+      throw new UnsupportedOutputException("output " + e.getMessage());
     }
+    if (parsed instanceof Target.LocalFile f) return baseDir.resolve(f.path()).normalize();
+    throw new UnsupportedOutputException("output '" + target + "': scheme 's3' is not supported by this checker;"
+        + " it checks file:///absolute/path or a plain path");
   }
 }

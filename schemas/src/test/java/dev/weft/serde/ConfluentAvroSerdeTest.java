@@ -197,6 +197,35 @@ class ConfluentAvroSerdeTest {
   }
 
   @Test
+  void shouldKeepRunEventsReadableBothWaysAcrossTheAttemptEventsChange() throws Exception {
+    // RunEvent as released before 2026-12-01: no attempt kinds, none of the fields the history sink needs.
+    String[] added = {"executor", "source", "handle", "retrying", "outputs", "inputs", "runAcceptedAtMs", "params",
+        "requester", "specHash"};
+    Schema old = editSchema(RunEvent.getClassSchema(), fields -> {
+      for (String f : added) removeField(fields, f);
+      ArrayNode symbols = (ArrayNode) fields.get(0).get("type").get("symbols");
+      symbols.remove(symbols.size() - 1);
+      symbols.remove(symbols.size() - 1);
+    });
+    assertThat(org.apache.avro.SchemaCompatibility.checkReaderWriterCompatibility(old, RunEvent.getClassSchema())
+        .getType()).as("an older consumer reads the new events (new kinds as UNKNOWN)")
+        .isEqualTo(org.apache.avro.SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
+
+    registry.put(12, old);
+    GenericRecord rec = new org.apache.avro.generic.GenericRecordBuilder(old) // the builder fills in the defaults
+        .set("kind", new GenericData.EnumSymbol(old.getField("kind").schema(), "TASK_FINISHED"))
+        .set("runId", "r").set("atMs", 12L).set("taskId", "t").build();
+    RunEvent read = serdes.runEvent().deserializer()
+        .deserialize("weft.run-events", WireFormat.encode(12, writeGeneric(old, rec)));
+    assertThat(read.getKind()).isEqualTo(RunEventKind.TASK_FINISHED);
+    assertThat(read.getOutputs()).isEmpty();
+    assertThat(read.getParams()).isEmpty();
+    assertThat(read.getRunAcceptedAtMs()).isZero();
+    assertThat(read.getSpecHash()).isNull();
+    assertThat(read.getRetrying()).isFalse();
+  }
+
+  @Test
   void shouldRejectRecordMissingARequiredField() {
     TaskEvent broken = goldenEvent();
     broken.setRunId(null);

@@ -83,6 +83,7 @@ public final class PipelineBuilder {
     private String workdir;
     private JsonNode block;
     private String output;
+    private final List<String> inputs = new ArrayList<>();
     private RetrySpec retry;
     private String timeout;
     private Resources resources;
@@ -113,6 +114,12 @@ public final class PipelineBuilder {
       return this;
     }
 
+    /** Targets this task reads besides its dependencies' outputs (lineage only). */
+    public Task inputs(String... targets) {
+      inputs.addAll(List.of(targets));
+      return this;
+    }
+
     public Task retry(int maxAttempts, String backoff) {
       retry = new RetrySpec(maxAttempts, backoff, null, null, null, null);
       return this;
@@ -135,7 +142,7 @@ public final class PipelineBuilder {
       JsonNode batch = executor.equals("batch") ? block : null;
       JsonNode noop = executor.equals("noop") ? block : null;
       return new TaskSpec(id, executor, dependsOn, process, container, spark, batch, noop, resources, retry, timeout,
-          null, output);
+          null, null, output, inputs);
     }
   }
 }

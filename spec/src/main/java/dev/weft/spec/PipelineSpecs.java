@@ -70,6 +70,23 @@ public final class PipelineSpecs {
     }
   }
 
+  /**
+   * The pipeline name a spec declares, read without validating the rest: a rejected request still has to be filed
+   * under a name (history keys runs by pipeline).
+   *
+   * @return the top-level {@code pipeline} when the text is JSON or YAML and it is a valid name; otherwise null
+   */
+  public static String declaredName(String text) {
+    if (text == null || text.isBlank()) return null;
+    try {
+      JsonNode root = (text.stripLeading().startsWith("{") ? SpecJson.MAPPER : SpecJson.YAML).readTree(text);
+      JsonNode name = root == null ? null : root.get("pipeline");
+      return name != null && name.isTextual() && NAME.matcher(name.asText()).matches() ? name.asText() : null;
+    } catch (JsonProcessingException e) {
+      return null;
+    }
+  }
+
   /** The spec as compact JSON, the form a request carries. */
   public static String toJson(PipelineSpec spec) {
     try {
@@ -90,7 +107,8 @@ public final class PipelineSpecs {
    * @param paramOverrides values that win over the spec's {@code params} defaults
    * @return the pipeline with every task resolved
    * @throws SpecException listing every problem: duplicate id, unknown dependency, cycle (named), unknown executor,
-   *     missing executor block, missing parameter, bad duration or size, too many tasks
+   *     missing executor block, missing parameter, bad duration or size, a malformed {@code output} or
+   *     {@code inputs} target, too many tasks
    */
   public static ResolvedPipeline resolve(PipelineSpec spec, Map<String, String> paramOverrides, SpecLimits limits)
       throws SpecException {
@@ -161,11 +179,49 @@ public final class PipelineSpecs {
         problems.add(new SpecProblem(at + ".dependsOn[" + d + "]", "a task cannot depend on itself"));
       }
     }
+    checkTargets(t, at, problems);
     checkDuration(t.timeout(), at + ".timeout", problems);
     checkDuration(t.heartbeatTimeout(), at + ".heartbeatTimeout", problems);
     checkDuration(t.queueTimeout(), at + ".queueTimeout", problems);
     checkResources(t.resources(), at + ".resources", problems);
     checkRetry(t.retry(), at + ".retry", problems);
+  }
+
+  /**
+   * Checks {@code output} and each of {@code inputs} as a {@link Target}, except those with a parameter in them: they
+   * are known only once substituted ({@link #checkSubstitutedTargets}). Every other target is checked here, with the
+   * other problems of the spec.
+   */
+  private static void checkTargets(TaskSpec t, String at, List<SpecProblem> problems) {
+    if (t.output() != null && !t.output().contains("${")) checkTarget(t.output(), at + ".output", problems);
+    for (int i = 0; i < t.inputs().size(); i++) {
+      String input = t.inputs().get(i);
+      if (input == null) {
+        problems.add(new SpecProblem(at + ".inputs[" + i + "]", "a target is required, e.g. s3://bucket/key or a path"));
+      } else if (!input.contains("${")) {
+        checkTarget(input, at + ".inputs[" + i + "]", problems);
+      }
+    }
+  }
+
+  /** The targets of {@code written} that had a parameter, checked in their substituted form from {@code resolved}. */
+  private static void checkSubstitutedTargets(TaskSpec written, TaskSpec resolved, String at,
+      List<SpecProblem> problems) {
+    if (written.output() != null && written.output().contains("${")) {
+      checkTarget(resolved.output(), at + ".output", problems);
+    }
+    for (int i = 0; i < written.inputs().size(); i++) {
+      String input = written.inputs().get(i);
+      if (input != null && input.contains("${")) checkTarget(resolved.inputs().get(i), at + ".inputs[" + i + "]", problems);
+    }
+  }
+
+  private static void checkTarget(String text, String at, List<SpecProblem> problems) {
+    try {
+      Target.parse(text);
+    } catch (Target.InvalidTargetException e) {
+      problems.add(new SpecProblem(at, e.getMessage()));
+    }
   }
 
   private static void checkDuration(String text, String at, List<SpecProblem> problems) {
@@ -282,6 +338,7 @@ public final class PipelineSpecs {
       problems.add(new SpecProblem(at, e.getOriginalMessage()));
       return null;
     }
+    checkSubstitutedTargets(t, r, at, problems);
     return resolved(r, tree.toString(), defaults, at, problems);
   }
 
@@ -292,7 +349,7 @@ public final class PipelineSpecs {
     long queueMs = millis(r.queueTimeout(), DEFAULT_QUEUE_TIMEOUT_MS, at + ".queueTimeout", problems);
     RetryPolicy retry = retryPolicy(r.retry(), defaults.retry(), at + ".retry", problems);
     return new ResolvedTask(r.id(), r.executor(), r.dependsOn(), retry, timeoutMs, heartbeatMs, queueMs, r.output(),
-        specJson);
+        r.inputs(), specJson);
   }
 
   /** Task retry fields win one by one over the pipeline's default retry, which wins over {@link RetryPolicy#DEFAULT}. */

@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * A task ready to schedule: parameters substituted, pipeline defaults merged in, durations in milliseconds.
  * {@code specJson} is the resolved {@link TaskSpec} as JSON: what an executor receives in a Run command.
- * {@code queueTimeoutMs} 0 means a task may wait for an executor forever.
+ * {@code queueTimeoutMs} 0 means a task may wait for an executor forever. {@code output} (or null) and {@code inputs}
+ * are {@link Target}s as written, parameters substituted, each one valid.
  */
 public record ResolvedTask(
     String id,
@@ -17,8 +18,10 @@ public record ResolvedTask(
     long heartbeatTimeoutMs,
     long queueTimeoutMs,
     String output,
+    List<String> inputs,
     String specJson) {
   public ResolvedTask {
+    inputs = inputs == null ? List.of() : List.copyOf(inputs);
     // A dependency named twice is one dependency: a task waits for it once, and is its dependant once.
     dependsOn = dependsOn.size() < 2 ? List.copyOf(dependsOn) : List.copyOf(new LinkedHashSet<>(dependsOn));
   }

@@ -6,7 +6,9 @@ import java.util.List;
 
 /**
  * One task: what runs ({@code executor} and its block), after what ({@code dependsOn}), with which limits, and
- * what it produces ({@code output}: when that target already exists the task is SKIPPED, Luigi's complete()).
+ * what it produces ({@code output}: when that target already exists the task is SKIPPED, Luigi's complete()) and
+ * what it reads besides its dependencies' outputs ({@code inputs}: declared for lineage only; Weft neither waits for
+ * nor checks them). Both are {@link Target}s.
  *
  * <p>Executor blocks other than {@code process} are kept as JSON trees here and read by their executor, so a new
  * backend does not change this contract's Java type.
@@ -26,9 +28,20 @@ public record TaskSpec(
     String timeout,
     String heartbeatTimeout,
     String queueTimeout,
-    String output) {
+    String output,
+    List<String> inputs) {
   public TaskSpec {
     dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
+    // Not List.copyOf: validation reports a null entry with its index instead of a parse failure.
+    inputs = inputs == null ? List.of() : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(inputs));
+  }
+
+  /** A task with no declared inputs. */
+  public TaskSpec(String id, String executor, List<String> dependsOn, ProcessSpec process, JsonNode container,
+      JsonNode spark, JsonNode batch, JsonNode noop, Resources resources, RetrySpec retry, String timeout,
+      String heartbeatTimeout, String queueTimeout, String output) {
+    this(id, executor, dependsOn, process, container, spark, batch, noop, resources, retry, timeout, heartbeatTimeout,
+        queueTimeout, output, null);
   }
 
   /** A task with no queue timeout of its own (it takes the pipeline's default, or Weft's). */

@@ -191,4 +191,41 @@ class PipelineSpecsTest {
     assertThat(p.tasks().get(0).output()).isEqualTo("file:///tmp/x-2026-11-22");
     assertThat(p.tasks().get(1).retry().maxAttempts()).isEqualTo(2);
   }
+
+  @Test
+  void shouldResolveDeclaredInputsWithParamsSubstituted() throws Exception {
+    PipelineSpec built = PipelineBuilder.pipeline("lineage").param("date", "2026-12-01")
+        .task(PipelineBuilder.process("report", "true").output("s3://reports/${date}/")
+            .inputs("s3://raw/customers.csv", "/data/rates-${date}.csv"))
+        .build();
+    ResolvedTask report = PipelineSpecs.resolve(PipelineSpecs.parse(PipelineSpecs.toJson(built)), Map.of()).tasks().get(0);
+    assertThat(report.output()).isEqualTo("s3://reports/2026-12-01/");
+    assertThat(report.inputs()).containsExactly("s3://raw/customers.csv", "/data/rates-2026-12-01.csv");
+    assertThat(SpecJson.MAPPER.readValue(report.specJson(), TaskSpec.class).inputs())
+        .containsExactly("s3://raw/customers.csv", "/data/rates-2026-12-01.csv");
+  }
+
+  @Test
+  void shouldReportMalformedTargetsWithTheirLocationBeforeAndAfterSubstitution() throws Exception {
+    String yaml = """
+        pipeline: targets
+        params: {bucket: "Bad_Bucket"}
+        tasks:
+          - {id: a, executor: noop, output: "s3://bucket"}
+          - {id: b, executor: noop, output: "s3://${bucket}/key", inputs: ["s3://ok-bucket/in.csv", "gs://x/y", "s3://${bucket}/z"]}
+          - {id: c, executor: noop, output: "s3://fine-bucket/done/", inputs: ["file://host/x"]}
+        """;
+    assertThatThrownBy(() -> PipelineSpecs.resolve(PipelineSpecs.parse(yaml), Map.of()))
+        .isInstanceOfSatisfying(SpecException.class, e -> assertThat(e.problems()).extracting(SpecProblem::where)
+            .containsExactly("tasks[0](a).output", "tasks[1](b).inputs[1]", "tasks[2](c).inputs[0]"));
+    // Those fixed, the targets with a parameter are checked once it is substituted.
+    String second = yaml.replace("\"s3://bucket\"", "\"s3://bucket/x\"").replace("\"gs://x/y\", ", "")
+        .replace("file://host/x", "file:///x");
+    assertThatThrownBy(() -> PipelineSpecs.resolve(PipelineSpecs.parse(second), Map.of()))
+        .isInstanceOfSatisfying(SpecException.class, e -> {
+          assertThat(e.problems()).extracting(SpecProblem::where)
+              .containsExactly("tasks[1](b).output", "tasks[1](b).inputs[1]");
+          assertThat(e.problems().get(0).message()).contains("'Bad_Bucket' is not a valid S3 bucket name");
+        });
+  }
 }

@@ -122,14 +122,18 @@ class LayeringTest {
   }
 
   @Test
-  void awsSdkShouldStayInsideTheBatchBackend() {
+  void awsSdkShouldStayInsideTheBatchBackendAndTheS3OutputChecker() {
     // The rule must see the SDK where it is used, or it would pass because nothing depends on it at all.
     assertThat(classes.get("dev.weft.executor.batch.BatchBackend").getDirectDependenciesFromSelf())
         .anyMatch(d -> d.getTargetClass().getPackageName().startsWith("software.amazon.awssdk"));
-    noClasses().that().resideOutsideOfPackage("dev.weft.executor.batch..")
+    assertThat(classes.get("dev.weft.executor.s3.S3OutputChecker").getDirectDependenciesFromSelf())
+        .anyMatch(d -> d.getTargetClass().getPackageName().startsWith("software.amazon.awssdk"));
+    // "dev.weft.sink" without "..": the completion sink's S3 history store, not its subpackages (lineage).
+    noClasses().that().resideOutsideOfPackages("dev.weft.executor.batch..", "dev.weft.executor.s3..", "dev.weft.sink")
         .should().dependOnClassesThat().resideInAPackage(AWS)
-        .because("the AWS SDK is wrapped by the batch backend (STYLE.md: adapter boundary); the CLI and the dev stack"
-            + " configure it through BatchSettings")
+        .because("the AWS SDK is wrapped by the batch backend, the S3 output checker and the sink's S3 history store"
+            + " (STYLE.md: adapter boundary); the CLI and the dev stack configure them through BatchSettings,"
+            + " S3Settings and a history location")
         .check(classes);
   }
 

@@ -80,6 +80,7 @@ public final class EventApplier {
         .setTaskCount(e.taskCount())
         .setUnfinished(e.taskCount())
         .setCounts(counts)
+        .setSpecHash(e.specHash())
         .build());
     state.putRunIndex(new RunIndexEntry(e.runId(), e.pipeline(), RunStatus.RUNNING.name(), e.acceptedAtMs()));
   }
@@ -108,6 +109,8 @@ public final class EventApplier {
     s.setHeartbeatTimeoutMs(t.heartbeatTimeoutMs());
     s.setQueueTimeoutMs(t.queueTimeoutMs());
     s.setFailures(new ArrayList<>());
+    s.setOutput(t.output());
+    s.setDependsOn(new ArrayList<>(t.dependsOn()));
     state.putTask(s);
   }
 
@@ -119,6 +122,7 @@ public final class EventApplier {
     t.setDispatchedAtMs(e.atMs());
     t.setStartedAtMs(0L);
     t.setHandle(null);
+    t.setSource(null);
     t.setTrackingUrl(null);
     t.setPhase(null);
     if (t.getQueueTimeoutMs() > 0) {
@@ -132,6 +136,7 @@ public final class EventApplier {
     TaskState t = task(e.runId(), e.taskId());
     clearQueueTimer(t);
     t.setStartedAtMs(e.atMs());
+    t.setSource(e.source());
     t.setLastSeenAtMs(e.atMs());
     if (t.getTimeoutMs() > 0) {
       t.setTimeoutAtMs(e.atMs() + t.getTimeoutMs());

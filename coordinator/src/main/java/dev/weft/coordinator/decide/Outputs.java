@@ -7,6 +7,7 @@ import dev.weft.avro.RunEventKind;
 import dev.weft.avro.RunStatus;
 import dev.weft.avro.TaskCommand;
 import dev.weft.avro.TaskStatus;
+import dev.weft.coordinator.state.CoordinatorState;
 import dev.weft.coordinator.state.RunState;
 import dev.weft.coordinator.state.TaskState;
 import dev.weft.topics.Topics;
@@ -58,9 +59,11 @@ final class Outputs {
     return Math.max(200, Math.min(5_000, heartbeatTimeoutMs / 4));
   }
 
-  static RunEvent taskFinished(RunState run, TaskState task, long atMs) {
-    String tail = task.getLogTail();
-    if (tail != null && tail.length() > MAX_EVENT_LOG_TAIL) tail = tail.substring(tail.length() - MAX_EVENT_LOG_TAIL);
+  static String boundedTail(String tail) {
+    return tail != null && tail.length() > MAX_EVENT_LOG_TAIL ? tail.substring(tail.length() - MAX_EVENT_LOG_TAIL) : tail;
+  }
+
+  static RunEvent taskFinished(CoordinatorState state, RunState run, TaskState task, long atMs) {
     return RunEvent.newBuilder()
         .setKind(RunEventKind.TASK_FINISHED)
         .setRunId(task.getRunId())
@@ -72,10 +75,14 @@ final class Outputs {
         .setExitCode(task.getLastExitCode())
         .setFailureKind(task.getLastFailureKind() == null ? null : FailureKind.valueOf(task.getLastFailureKind()))
         .setReason(task.getLastReason())
-        .setLogTail(tail)
+        .setLogTail(boundedTail(task.getLogTail()))
         .setTrackingUrl(task.getTrackingUrl())
         .setStartedAtMs(task.getStartedAtMs())
         .setFinishedAtMs(task.getFinishedAtMs())
+        .setExecutor(task.getExecutor())
+        .setOutputs(TaskDatasets.outputs(task))
+        .setInputs(TaskDatasets.inputs(state, task))
+        .setRunAcceptedAtMs(run.getAcceptedAtMs())
         .build();
   }
 
@@ -91,6 +98,10 @@ final class Outputs {
         .setReason(run.getCancelReason())
         .setStartedAtMs(run.getAcceptedAtMs())
         .setFinishedAtMs(run.getFinishedAtMs())
+        .setRunAcceptedAtMs(run.getAcceptedAtMs())
+        .setParams(new HashMap<>(run.getParams()))
+        .setRequester(run.getRequester())
+        .setSpecHash(run.getSpecHash())
         .build();
   }
 }

@@ -82,8 +82,9 @@ public final class RunRequestDecider {
   private void accept(RunRequest r, ResolvedPipeline p, Decisions d) {
     String runId = r.getRunId();
     long at = r.getRequestedAtMs();
+    String specHash = SpecHashes.of(r.getSpecJson());
     d.record(new RunAccepted(runId, p.name(), r.getRequester(), r.getIdempotencyKey(), p.params(), at, at,
-        p.tasks().size()));
+        p.tasks().size(), specHash));
     Map<String, List<String>> dependants = new HashMap<>();
     for (ResolvedTask t : p.tasks()) {
       for (String dep : t.dependsOn()) { // each named once (ResolvedTask)
@@ -97,7 +98,8 @@ public final class RunRequestDecider {
     List<String> ids = p.tasks().stream().limit(MAX_TASK_IDS_IN_EVENT).map(ResolvedTask::id).toList();
     d.runEvent(RunEvent.newBuilder().setKind(RunEventKind.RUN_ACCEPTED).setRunId(runId).setAtMs(at)
         .setPipeline(p.name()).setTaskCount(p.tasks().size()).setTaskIds(new ArrayList<>(ids))
-        .setRunStatus(RunStatus.RUNNING).build());
+        .setRunStatus(RunStatus.RUNNING).setRunAcceptedAtMs(at).setParams(new HashMap<>(p.params()))
+        .setRequester(r.getRequester()).setSpecHash(specHash).build());
     for (ResolvedTask t : p.tasks()) {
       if (t.dependsOn().isEmpty()) outcomes.dispatch(state.task(runId, t.id()), at, d);
     }
@@ -147,8 +149,12 @@ public final class RunRequestDecider {
   }
 
   private void reject(RunRequest r, String reason, Decisions d) {
+    // The request's own fields, so that history keeps what was asked for even though no run exists.
     d.runEvent(RunEvent.newBuilder().setKind(RunEventKind.RUN_REJECTED).setRunId(r.getRunId())
-        .setAtMs(r.getRequestedAtMs()).setReason(reason).setRunStatus(RunStatus.REJECTED).build());
+        .setAtMs(r.getRequestedAtMs()).setReason(reason).setRunStatus(RunStatus.REJECTED)
+        .setPipeline(Objects.requireNonNullElse(PipelineSpecs.declaredName(r.getSpecJson()), "")).setRunAcceptedAtMs(r.getRequestedAtMs())
+        .setParams(r.getParams() == null ? new HashMap<>() : new HashMap<>(r.getParams()))
+        .setRequester(r.getRequester()).setSpecHash(SpecHashes.of(r.getSpecJson())).build());
     d.deadLetter(reason);
   }
 }

@@ -69,8 +69,12 @@ public final class TaskEventDecider {
     long at = e.getAtMs();
     switch (e.getKind()) {
       case STARTED -> {
-        if (s == TaskStatus.DISPATCHED) d.record(new AttemptStarted(e.getRunId(), e.getTaskId(), e.getAttempt(), at));
-        else d.ignored("STARTED for a task that is " + s, e);
+        if (s == TaskStatus.DISPATCHED) {
+          d.record(new AttemptStarted(e.getRunId(), e.getTaskId(), e.getAttempt(), at, e.getSource()));
+          outcomes.attemptStarted(e.getRunId(), e.getTaskId(), at, d);
+        } else {
+          d.ignored("STARTED for a task that is " + s, e);
+        }
       }
       case HEARTBEAT, TRACKING_URL -> {
         if (TaskStatuses.isLive(s)) {

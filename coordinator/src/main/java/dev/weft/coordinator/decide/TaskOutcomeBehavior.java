@@ -42,6 +42,7 @@ final class TaskOutcomeBehavior {
   void complete(TaskState task, TaskStatus status, long atMs, Integer exitCode, String logTail, Decisions d) {
     String runId = task.getRunId();
     d.record(new TaskCompleted(runId, task.getTaskId(), status, atMs, exitCode, logTail));
+    attemptEnded(task, new AttemptEvents.End(status, null, exitCode, null, logTail, false), atMs, d);
     finished(runId, task.getTaskId(), atMs, d);
     boolean running = RunStatus.RUNNING.name().equals(state.run(runId).getStatus());
     for (String dependantId : task.getDependants()) {
@@ -66,6 +67,7 @@ final class TaskOutcomeBehavior {
     if (!running) {
       d.record(new AttemptFailed(runId, task.getTaskId(), task.getAttempt(), atMs, kind, exitCode, reason, logTail, 0,
           kind == FailureKind.CANCELLED ? TaskStatus.CANCELLED : TaskStatus.FAILED));
+      attemptEnded(task, attemptFailure(kind, exitCode, reason, logTail, false), atMs, d);
       finished(runId, task.getTaskId(), atMs, d);
       finishRunIfDone(runId, atMs, d);
       return;
@@ -74,6 +76,7 @@ final class TaskOutcomeBehavior {
       long retryAt = atMs + Math.max(1, RetryPolicies.backoffMs(task, task.getAttempt()));
       d.record(new AttemptFailed(runId, task.getTaskId(), task.getAttempt(), atMs, kind, exitCode, reason, logTail,
           retryAt, null));
+      attemptEnded(task, attemptFailure(kind, exitCode, reason, logTail, true), atMs, d);
       return;
     }
     TaskStatus terminal = switch (kind) {
@@ -83,6 +86,7 @@ final class TaskOutcomeBehavior {
     };
     d.record(new AttemptFailed(runId, task.getTaskId(), task.getAttempt(), atMs, kind, exitCode, reason, logTail, 0,
         terminal));
+    attemptEnded(task, attemptFailure(kind, exitCode, reason, logTail, false), atMs, d);
     finished(runId, task.getTaskId(), atMs, d);
     abandonDownstream(task, TaskStatus.UPSTREAM_FAILED, "upstream task '" + task.getTaskId() + "' ended " + terminal,
         atMs, d);
@@ -92,6 +96,11 @@ final class TaskOutcomeBehavior {
   /** Ends a task that will not run (or whose attempt was stopped) as CANCELLED or UPSTREAM_FAILED. */
   void abandon(TaskState task, TaskStatus status, String reason, long atMs, Decisions d) {
     d.record(new TaskAbandoned(task.getRunId(), task.getTaskId(), status, atMs, reason));
+    if (TaskStatuses.isLive(TaskStatus.valueOf(task.getStatus()))) {
+      // Its attempt was out at an executor (dispatched or running), so that attempt ends here too.
+      attemptEnded(task, new AttemptEvents.End(TaskStatus.CANCELLED, FailureKind.CANCELLED, null, reason, null, false),
+          atMs, d);
+    }
     finished(task.getRunId(), task.getTaskId(), atMs, d);
   }
 
@@ -136,7 +145,29 @@ final class TaskOutcomeBehavior {
 
   private void finished(String runId, String taskId, long atMs, Decisions d) {
     // One RunEvent per task is the fold's largest output; a replay drops it unread, so it is not even built then.
-    if (d.publishing()) d.runEvent(Outputs.taskFinished(state.run(runId), state.task(runId, taskId), atMs));
+    if (d.publishing()) d.runEvent(Outputs.taskFinished(state, state.run(runId), state.task(runId, taskId), atMs));
+  }
+
+  /** ATTEMPT_STARTED for the task's current attempt, which the decision just started. */
+  void attemptStarted(String runId, String taskId, long atMs, Decisions d) {
+    if (d.publishing()) d.runEvent(AttemptEvents.started(state, state.run(runId), state.task(runId, taskId), atMs));
+  }
+
+  /** ATTEMPT_ENDED for {@code task}'s current attempt, read after the decision applied its end. */
+  private void attemptEnded(TaskState task, AttemptEvents.End end, long atMs, Decisions d) {
+    if (!d.publishing()) return;
+    String runId = task.getRunId();
+    d.runEvent(AttemptEvents.ended(state, state.run(runId), state.task(runId, task.getTaskId()), end, atMs));
+  }
+
+  private static AttemptEvents.End attemptFailure(FailureKind kind, Integer exitCode, String reason, String logTail,
+      boolean retrying) {
+    TaskStatus outcome = switch (kind) {
+      case TIMED_OUT -> TaskStatus.TIMED_OUT;
+      case CANCELLED -> TaskStatus.CANCELLED;
+      default -> TaskStatus.FAILED;
+    };
+    return new AttemptEvents.End(outcome, kind, exitCode, reason, logTail, retrying);
   }
 
   private static int count(RunState run, TaskStatus s) {

@@ -16,15 +16,17 @@ import java.util.Map;
 public sealed interface CoordinatorEvent {
   String runId();
 
+  /** {@code specHash}: SHA-256 (hex) of the request's spec JSON, so that history can tell which spec a run ran. */
   record RunAccepted(String runId, String pipeline, String requester, String idempotencyKey, Map<String, String> params,
-      long requestedAtMs, long acceptedAtMs, int taskCount) implements CoordinatorEvent {}
+      long requestedAtMs, long acceptedAtMs, int taskCount, String specHash) implements CoordinatorEvent {}
 
   record TaskCreated(String runId, ResolvedTask task, int index, List<String> dependants) implements CoordinatorEvent {}
 
   /** A task whose dependencies are all met got a new attempt and a Run command. */
   record TaskDispatched(String runId, String taskId, int attempt, long atMs) implements CoordinatorEvent {}
 
-  record AttemptStarted(String runId, String taskId, int attempt, long atMs) implements CoordinatorEvent {}
+  /** {@code source}: the executor instance that started it (the STARTED event's source). */
+  record AttemptStarted(String runId, String taskId, int attempt, long atMs, String source) implements CoordinatorEvent {}
 
   /**
    * A heartbeat or tracking URL from the current attempt: it is alive. {@code phase} (QUEUED, RUNNING) is where its

@@ -37,14 +37,15 @@ class AvroStateSerdeTest {
   }
 
   @Test
-  void shouldReadATaskStoredByThePreviousVersionWithItsMark() throws Exception {
-    Schema previous = schema("TaskState-v" + (serde.version() - 1) + ".avsc");
-    assertThat(previous.getField("phase")).as("the previous version predates the backend's phase").isNull();
+  void shouldReadATaskStoredByAnOlderVersionWithItsMark() throws Exception {
+    // Version 2: the last one before the backend's phase (v3) and the attempt's source (v4).
+    Schema previous = schema("TaskState-v2.avsc");
+    assertThat(previous.getField("phase")).as("version 2 predates the backend's phase").isNull();
     GenericRecord old = task(previous);
     old.put("queueTimeoutMs", 3_600_000L);
     old.put("queueTimeoutAtMs", 99L);
 
-    TaskState read = serde.deserializer().deserialize("t", marked(serde.version() - 1, previous, old));
+    TaskState read = serde.deserializer().deserialize("t", marked(2, previous, old));
 
     assertThat(read.getTaskId()).isEqualTo("extract");
     assertThat(read.getAttempt()).isEqualTo(2);

@@ -49,6 +49,8 @@ final class CoordinatorHarness implements AutoCloseable {
   /** Every input piped in, in order: the log a replay folds again. */
   final List<Object> log = new ArrayList<>();
   long now = 1_700_000_000_000L;
+  /** The spec JSON of the last {@link #submit}, as the request carried it. */
+  String lastSpecJson;
 
   CoordinatorHarness() {
     this(CoordinatorOptions.DEFAULT);
@@ -77,8 +79,9 @@ final class CoordinatorHarness implements AutoCloseable {
   }
 
   void submit(String runId, String yaml, Map<String, String> params, String idempotencyKey) throws Exception {
+    lastSpecJson = PipelineSpecs.toJson(PipelineSpecs.parse(yaml));
     RunRequest r = RunRequest.newBuilder().setKind(RequestKind.SUBMIT).setRunId(runId).setRequestedAtMs(now)
-        .setRequester("test").setSpecJson(PipelineSpecs.toJson(PipelineSpecs.parse(yaml))).setParams(params)
+        .setRequester("test").setSpecJson(lastSpecJson).setParams(params)
         .setIdempotencyKey(idempotencyKey).build();
     pipe(r);
   }

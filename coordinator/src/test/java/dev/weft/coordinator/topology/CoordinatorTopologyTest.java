@@ -135,7 +135,8 @@ class CoordinatorTopologyTest {
     RunEvent last = events.get(events.size() - 1);
     assertThat(last.getRunStatus()).isEqualTo(RunStatus.FAILED);
     assertThat(last.getCounts()).isEqualTo(Map.of("FAILED", 1, "UPSTREAM_FAILED", 2, "SUCCEEDED", 2));
-    RunEvent badFinished = events.stream().filter(e -> "bad".equals(e.getTaskId())).findFirst().orElseThrow();
+    RunEvent badFinished = events.stream()
+        .filter(e -> e.getKind() == RunEventKind.TASK_FINISHED && "bad".equals(e.getTaskId())).findFirst().orElseThrow();
     assertThat(badFinished.getExitCode()).isEqualTo(3);
     assertThat(badFinished.getReason()).contains("boom");
     assertThat(badFinished.getLogTail()).contains("boom");
