@@ -122,14 +122,19 @@ class LayeringTest {
   }
 
   @Test
-  void awsSdkShouldStayInsideTheBatchBackend() {
+  void awsSdkShouldStayInsideTheBatchBackendAndTheS3HistoryStore() {
     // The rule must see the SDK where it is used, or it would pass because nothing depends on it at all.
     assertThat(classes.get("dev.weft.executor.batch.BatchBackend").getDirectDependenciesFromSelf())
         .anyMatch(d -> d.getTargetClass().getPackageName().startsWith("software.amazon.awssdk"));
+    assertThat(classes.get("dev.weft.sink.S3HistoryStore").getDirectDependenciesFromSelf())
+        .anyMatch(d -> d.getTargetClass().getPackageName().startsWith("software.amazon.awssdk"));
     noClasses().that().resideOutsideOfPackage("dev.weft.executor.batch..")
+        .and().doNotHaveFullyQualifiedName("dev.weft.sink.S3HistoryStore")
+        .and().doNotHaveFullyQualifiedName("dev.weft.sink.HistoryStores")
         .should().dependOnClassesThat().resideInAPackage(AWS)
-        .because("the AWS SDK is wrapped by the batch backend (STYLE.md: adapter boundary); the CLI and the dev stack"
-            + " configure it through BatchSettings")
+        .because("the AWS SDK is wrapped by the batch backend and, for history, by S3HistoryStore and the factory that"
+            + " builds its client (STYLE.md: adapter boundary); the CLI and the dev stack configure it through"
+            + " BatchSettings and a history URI")
         .check(classes);
   }
 
