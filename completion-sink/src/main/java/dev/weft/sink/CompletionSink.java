@@ -87,6 +87,7 @@ public final class CompletionSink implements AutoCloseable {
   private final Thread thread;
   private volatile boolean running = true;
   private volatile long caughtUpAtNanos = -1;
+  private final Map<TopicPartition, Long> committed = new HashMap<>();
   private final AtomicLong written = new AtomicLong();
   private final AtomicLong alreadyPresent = new AtomicLong();
   private final AtomicLong deadLettered = new AtomicLong();
@@ -149,18 +150,27 @@ public final class CompletionSink implements AutoCloseable {
         Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
         String failure = null;
         for (TopicPartition tp : batch.partitions()) {
+          boolean whole = true;
           for (ConsumerRecord<byte[], byte[]> rec : batch.records(tp)) {
             String why = handle(rec);
             if (why != null) {
               // Read it again after the backoff; the records after it in this partition are read again too.
               consumer.seek(tp, rec.offset());
               failure = why;
+              whole = false;
               break;
             }
             done.put(tp, new OffsetAndMetadata(rec.offset() + 1));
           }
+          // The position is past the transaction markers that follow the last record too, so a caught-up sink
+          // shows no lag to monitoring.
+          if (whole) done.put(tp, new OffsetAndMetadata(consumer.position(tp)));
         }
-        if (!done.isEmpty()) consumer.commitSync(done);
+        if (batch.isEmpty()) positionsPastMarkers(done);
+        if (!done.isEmpty()) {
+          consumer.commitSync(done);
+          done.forEach((tp, o) -> committed.put(tp, o.offset()));
+        }
         if (failure != null) {
           writeFailures.incrementAndGet();
           LOG.warn("{}; trying again in {} ms", failure, backoff.toMillis());
@@ -240,6 +250,19 @@ public final class CompletionSink implements AutoCloseable {
     deadLettered.incrementAndGet();
     LOG.warn("dead-lettered {}: {}", where(rec), reason);
     return null;
+  }
+
+  /**
+   * A transaction's commit marker can arrive after its last record was handled: the position then moves on with no
+   * record to show for it. Committing it too keeps a caught-up sink at zero lag for monitoring. {@code committed}
+   * holds one offset per partition this member committed, only to skip commits that would change nothing.
+   */
+  private void positionsPastMarkers(Map<TopicPartition, OffsetAndMetadata> done) {
+    for (TopicPartition tp : consumer.assignment()) {
+      long position = consumer.position(tp);
+      Long last = committed.get(tp);
+      if (last != null && position > last) done.put(tp, new OffsetAndMetadata(position));
+    }
   }
 
   private boolean isCaughtUp() {

@@ -122,18 +122,21 @@ class LayeringTest {
   }
 
   @Test
-  void awsSdkShouldStayInsideTheBatchBackendAndTheS3OutputChecker() {
+  void awsSdkShouldStayInsideTheBatchBackendTheS3OutputCheckerAndTheS3HistoryStore() {
     // The rule must see the SDK where it is used, or it would pass because nothing depends on it at all.
     assertThat(classes.get("dev.weft.executor.batch.BatchBackend").getDirectDependenciesFromSelf())
         .anyMatch(d -> d.getTargetClass().getPackageName().startsWith("software.amazon.awssdk"));
     assertThat(classes.get("dev.weft.executor.s3.S3OutputChecker").getDirectDependenciesFromSelf())
         .anyMatch(d -> d.getTargetClass().getPackageName().startsWith("software.amazon.awssdk"));
-    // "dev.weft.sink" without "..": the completion sink's S3 history store, not its subpackages (lineage).
-    noClasses().that().resideOutsideOfPackages("dev.weft.executor.batch..", "dev.weft.executor.s3..", "dev.weft.sink")
+    assertThat(classes.get("dev.weft.sink.S3HistoryStore").getDirectDependenciesFromSelf())
+        .anyMatch(d -> d.getTargetClass().getPackageName().startsWith("software.amazon.awssdk"));
+    noClasses().that().resideOutsideOfPackages("dev.weft.executor.batch..", "dev.weft.executor.s3..")
+        .and().doNotHaveFullyQualifiedName("dev.weft.sink.S3HistoryStore")
+        .and().doNotHaveFullyQualifiedName("dev.weft.sink.HistoryStores")
         .should().dependOnClassesThat().resideInAPackage(AWS)
-        .because("the AWS SDK is wrapped by the batch backend, the S3 output checker and the sink's S3 history store"
-            + " (STYLE.md: adapter boundary); the CLI and the dev stack configure them through BatchSettings,"
-            + " S3Settings and a history location")
+        .because("the AWS SDK is wrapped by the batch backend, the S3 output checker and, for history, by"
+            + " S3HistoryStore and the factory that builds its client (STYLE.md: adapter boundary); the CLI and the"
+            + " dev stack configure them through BatchSettings, S3Settings and a history URI")
         .check(classes);
   }
 

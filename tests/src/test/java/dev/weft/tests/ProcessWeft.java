@@ -50,6 +50,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 public final class ProcessWeft implements AutoCloseable {
   private static final Pattern COORDINATOR_READY = Pattern.compile("coordinator (\\S+) running; API on port (\\d+)");
   private static final Pattern EXECUTOR_READY = Pattern.compile("executor (\\S+) running in group");
+  private static final Pattern SINK_READY = Pattern.compile("completion sink running in group");
   /** A JVM start on a loaded two-core machine, a group join and a state restore, with room to spare. */
   public static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
 
@@ -138,7 +139,7 @@ public final class ProcessWeft implements AutoCloseable {
     ServiceProcess p = stopped.restart();
     started.add(p);
     if (p.name().startsWith("coordinator-")) return awaitCoordinator(p);
-    p.awaitLine(EXECUTOR_READY, READY_TIMEOUT);
+    p.awaitLine(p.name().startsWith("sink-") ? SINK_READY : EXECUTOR_READY, READY_TIMEOUT);
     return p;
   }
 
@@ -149,11 +150,27 @@ public final class ProcessWeft implements AutoCloseable {
     return p;
   }
 
+  /**
+   * Starts {@code weft sink --history LOCATION} with instance id {@code instanceId} (a static member, so a restart
+   * takes its partitions back at once), with {@code env} added (AWS endpoint and credentials), and waits until it runs.
+   */
+  public ServiceProcess startSink(String instanceId, String history, Map<String, String> env)
+      throws InterruptedException {
+    ServiceProcess p = launch("sink-" + instanceId, instanceId, List.of("sink", "--instance-id", instanceId,
+        "--history", history), env);
+    p.awaitLine(SINK_READY, READY_TIMEOUT);
+    return p;
+  }
+
   private ServiceProcess launch(String name, String instanceId, List<String> args) {
+    return launch(name, instanceId, args, Map.of());
+  }
+
+  private ServiceProcess launch(String name, String instanceId, List<String> args, Map<String, String> env) {
     List<String> all = new ArrayList<>(args);
     all.addAll(List.of("--bootstrap", bootstrapServers, "--registry", registryUrl,
         "--topic-prefix", prefix));
-    ServiceProcess p = ServiceProcess.start(name, all, dir.resolve(instanceId + ".log"));
+    ServiceProcess p = ServiceProcess.start(name, all, env, dir.resolve(instanceId + ".log"));
     started.add(p);
     return p;
   }

@@ -37,15 +37,18 @@ public final class ServiceProcess {
 
   private final String name;
   private final List<String> args;
+  private final java.util.Map<String, String> env;
   private final Path logFile;
   private final Process process;
   private final Instant startedAt;
   /** Held, never written: the child's watchdog ends it when this closes (or the test JVM dies). */
   private final OutputStream lifeline;
 
-  private ServiceProcess(String name, List<String> args, Path logFile, Process process, Instant startedAt) {
+  private ServiceProcess(String name, List<String> args, java.util.Map<String, String> env, Path logFile,
+      Process process, Instant startedAt) {
     this.name = name;
     this.args = List.copyOf(args);
+    this.env = java.util.Map.copyOf(env);
     this.logFile = logFile;
     this.process = process;
     this.startedAt = startedAt;
@@ -58,6 +61,11 @@ public final class ServiceProcess {
    * @param name for messages, e.g. {@code coordinator-c1}
    */
   public static ServiceProcess start(String name, List<String> args, Path logFile) {
+    return start(name, args, java.util.Map.of(), logFile);
+  }
+
+  /** Like {@link #start(String, List, Path)}, with these variables added to its environment (e.g. AWS endpoints). */
+  public static ServiceProcess start(String name, List<String> args, java.util.Map<String, String> env, Path logFile) {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse(Paths.get(System.getProperty("java.home"), "bin", "java")
         .toString()));
@@ -73,9 +81,11 @@ public final class ServiceProcess {
           + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
           java.nio.file.StandardOpenOption.APPEND);
       Instant t0 = Instant.now();
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
-      return new ServiceProcess(name, args, logFile, p, t0);
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+      pb.environment().putAll(env);
+      Process p = pb.start();
+      return new ServiceProcess(name, args, env, logFile, p, t0);
     } catch (IOException e) {
       throw new UncheckedIOException("could not start " + name, e);
     }
@@ -84,7 +94,7 @@ public final class ServiceProcess {
   /** A new JVM with the same command line and log file: the same instance id and state directory. */
   public ServiceProcess restart() {
     if (process.isAlive()) throw new IllegalStateException(name + " (pid " + pid() + ") is still running");
-    return start(name, args, logFile);
+    return start(name, args, env, logFile);
   }
 
   public String name() {
