@@ -71,8 +71,9 @@ final class ServiceCommands {
     }
     Coordinator coordinator = Coordinator.start(c, new WeftSerdes(e.registry()), Duration.ofMinutes(5),
         PrometheusTelemetry.create("coordinator"));
-    err.println("weft: coordinator " + coordinator.instanceId() + " running; API and /metrics on port "
-        + coordinator.apiPort());
+    // "running; API on port N" is what scripts and the tests wait for: keep it at the start of the line.
+    err.println("weft: coordinator " + coordinator.instanceId() + " running; API on port " + coordinator.apiPort()
+        + " (metrics at /metrics)");
     return untilStopped(coordinator, err);
   }
 
