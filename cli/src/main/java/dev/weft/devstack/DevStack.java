@@ -23,6 +23,7 @@ import dev.weft.sink.HistoryStores;
 import dev.weft.sink.lineage.LineageEmitter;
 import dev.weft.spec.PipelineSpecs;
 import dev.weft.telemetry.PrometheusTelemetry;
+import dev.weft.telemetry.SinkMetrics;
 import dev.weft.topics.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -191,6 +192,7 @@ public final class DevStack implements AutoCloseable {
     }
     sink = CompletionSink.start(CompletionSink.Config.of(kafka.bootstrapServers(), serdes.runEvent().deserializer(),
         topics, store).withLineage(lineage));
+    SinkMetrics.bind(sink, telemetry.registry());
     progress.accept("completion sink writing history to " + sink.location()
         + (lineage == null ? "" : ", lineage to " + lineage.description()));
   }

@@ -60,9 +60,10 @@ public final class Coordinator implements AutoCloseable {
   private final KafkaStreams streams;
   private final FoldStats stats;
   private final QueryApi api;
-  private final Telemetry telemetry;
   private final CommandBacklog backlog;
   private final KafkaStreamsMetrics streamsMetrics;
+  /** Held here because a Micrometer gauge holds its object weakly: once collected, the gauges read NaN. */
+  private final StateGauges stateGauges;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final StableInstanceId identity;
   /** What this instance advertises in {@code application.server}, or null without an API. */
@@ -70,7 +71,6 @@ public final class Coordinator implements AutoCloseable {
 
   private Coordinator(CoordinatorConfig config, WeftSerdes serdes, Telemetry telemetry) {
     this.config = config;
-    this.telemetry = telemetry;
     this.stats = new FoldStats(telemetry.registry());
     // Beside Streams' own files for this application (its process id, which names its transactional producers, is
     // kept there too), so a restart on the same state directory is the same member under the same transactional ids.
@@ -96,7 +96,7 @@ public final class Coordinator implements AutoCloseable {
     }
     this.streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(telemetry.registry());
-    new StateGauges(this::forEachLocalRun, telemetry.registry());
+    this.stateGauges = new StateGauges(this::forEachLocalRun, telemetry.registry());
     this.backlog = new CommandBacklog(config.bootstrapServers(), Map.of(), config.topics(),
         config.topics()::executorGroupOf, telemetry.registry());
     streams.setUncaughtExceptionHandler(e -> {

@@ -389,6 +389,12 @@ public final class ExecutorRuntime implements AutoCloseable {
     }
     // Records from the first one that could not be handled now on are read again (a slot freed, the registry back).
     deferred.forEach(consumer::seek);
+    // A partition read to the end of this poll commits the consumer's position rather than the last offset + 1: the
+    // position is past the transaction markers the coordinator's commits leave after each batch of commands, so that
+    // a group that has done everything shows no lag (weft_executor_backlog_records 0) instead of one per partition.
+    for (TopicPartition tp : batch.offsets.keySet()) {
+      if (!deferred.containsKey(tp)) batch.offsets.put(tp, new OffsetAndMetadata(consumer.position(tp)));
+    }
   }
 
   /**

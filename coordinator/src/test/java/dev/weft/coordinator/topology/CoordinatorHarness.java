@@ -13,6 +13,7 @@ import dev.weft.coordinator.state.TaskState;
 import dev.weft.serde.WeftSerdes;
 import dev.weft.spec.PipelineSpecs;
 import dev.weft.topics.Topics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,7 +38,9 @@ import org.apache.kafka.streams.test.TestRecord;
 final class CoordinatorHarness implements AutoCloseable {
   static final Topics TOPICS = Topics.DEFAULT;
   final WeftSerdes serdes = WeftSerdes.inMemory();
-  final FoldStats stats = new FoldStats();
+  /** What the fold's metrics recorded, for the tests that read them. */
+  final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  final FoldStats stats = new FoldStats(meters);
   final TopologyTestDriver driver;
   final TestInputTopic<String, RunRequest> requests;
   final TestInputTopic<String, TaskEvent> events;
