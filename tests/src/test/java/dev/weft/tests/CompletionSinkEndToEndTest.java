@@ -168,15 +168,15 @@ class CompletionSinkEndToEndTest {
     JsonNode slow = JSON.readTree(cli("history", cancelled.runId(), "--json").stdout());
     assertThat(slow.get("run").get("status").asText()).isEqualTo("CANCELLED");
     assertThat(slow.get("attempts").get(0).get("status").asText()).isEqualTo("CANCELLED");
-    CliResult text = cli("history", failed.runId());
+    WeftCli.Result text = cli("history", failed.runId());
     assertThat(text.stdout()).contains("attempt 1", "attempt 2", "(retried)", "UPSTREAM_FAILED");
 
     // weft status falls back to history for a run the coordinator never held (it rejected the request).
-    CliResult status = cli("status", rejectedRunId, "--api", "http://127.0.0.1:" + weft.apiPort(coordinator));
+    WeftCli.Result status = cli("status", rejectedRunId, "--api", "http://127.0.0.1:" + weft.apiPort(coordinator));
     assertThat(status.exit()).as(status.toString()).isZero();
     assertThat(status.stderr()).contains("from history");
     assertThat(status.stdout()).contains("REJECTED", "broken");
-    CliResult unknown = cli("status", "never-was", "--api", "http://127.0.0.1:" + weft.apiPort(coordinator));
+    WeftCli.Result unknown = cli("status", "never-was", "--api", "http://127.0.0.1:" + weft.apiPort(coordinator));
     assertThat(unknown.exit()).isEqualTo(3);
     sink.terminate(Duration.ofSeconds(10));
   }
@@ -239,22 +239,10 @@ class CompletionSinkEndToEndTest {
     Conditions.await(Duration.ofMinutes(3), n + " history objects in S3", () -> s3.versionsByKey(BUCKET).size() >= n);
   }
 
-  record CliResult(int exit, String stdout, String stderr) {}
-
   /** {@code weft ARGS --history HISTORY} as its own JVM, the way a user runs it, with the S3 endpoint in its env. */
-  private static CliResult cli(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
-    cmd.addAll(ServiceProcess.JVM_OPTIONS);
-    cmd.addAll(List.of("-cp", BuiltWeft.classpath(), "dev.weft.cli.Weft"));
-    cmd.addAll(List.of(args));
-    cmd.addAll(List.of("--history", HISTORY));
-    Path out = Files.createTempFile(weft.dir(), "cli", ".out");
-    Path err = Files.createTempFile(weft.dir(), "cli", ".err");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
-    pb.environment().putAll(s3.environment());
-    Process p = pb.start();
-    assertThat(p.waitFor(2, TimeUnit.MINUTES)).as("weft " + String.join(" ", args) + " ended").isTrue();
-    return new CliResult(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-        Files.readString(err, StandardCharsets.UTF_8));
+  private static WeftCli.Result cli(String... args) throws Exception {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--history", HISTORY));
+    return WeftCli.run(weft.dir(), s3.environment(), all);
   }
 }

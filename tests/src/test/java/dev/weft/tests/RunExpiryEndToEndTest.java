@@ -12,13 +12,16 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * {@code weft coordinator --retain-finished 3s} as its own process on the shared broker: a finished run leaves the
  * coordinator's stores (its {@code /api/runs/{id}} answers 404, and the run list no longer has it) a few seconds after
- * it finished, while a run still in flight (a process task with no process executor to start it) stays.
+ * it finished, while a run still in flight (a process task with no process executor to start it) stays; and
+ * {@code weft status} still answers for the expired run, from the history a {@code weft sink} wrote.
  */
 class RunExpiryEndToEndTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -30,6 +33,8 @@ class RunExpiryEndToEndTest {
     try (ProcessWeft weft = new ProcessWeft("expiry", 2)) {
       ServiceProcess coordinator = weft.startCoordinator("c1", "--retain-finished", "3s");
       weft.startExecutor("noop", "n1");
+      String history = weft.dir().resolve("history").toString();
+      weft.startSink("s1", history, Map.of());
       SubmittedRun inFlight = weft.submit(PipelineBuilder.pipeline("waits")
           .task(PipelineBuilder.process("never-started", "true")).build());
       SubmittedRun done = weft.submit(PipelineBuilder.pipeline("done").task(PipelineBuilder.noop("a")).build());
@@ -46,6 +51,13 @@ class RunExpiryEndToEndTest {
       assertThat(list).extracting(r -> r.get("runId").asText()).containsExactly(inFlight.runId());
       JsonNode stats = JSON.readTree(get(weft, coordinator, "/api/stats").body());
       assertThat(stats.get("runsExpired").asLong()).isEqualTo(1);
+
+      // The coordinator no longer holds the run; weft status answers from the completion sink's history.
+      WeftCli.Result status = WeftCli.run(weft.dir(), Map.of(), List.of("status", done.runId(),
+          "--api", "http://127.0.0.1:" + weft.apiPort(coordinator), "--history", history));
+      assertThat(status.exit()).as(status.toString()).isZero();
+      assertThat(status.stderr()).contains("from history");
+      assertThat(status.stdout()).contains("SUCCEEDED").contains("a");
     }
   }
 
