@@ -17,6 +17,7 @@ import dev.weft.coordinator.api.RunView;
 import dev.weft.coordinator.api.TaskView;
 import dev.weft.executor.ExecutorRuntime;
 import dev.weft.executor.container.ContainerBackend;
+import dev.weft.executor.container.ContainerPolicy;
 import dev.weft.executor.process.ProcessBackend;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -67,9 +68,24 @@ class ContainerEndToEndTest {
     backends.forEach(ContainerBackend::close);
   }
 
+  /**
+   * The local default policy, with mounts from the whole repository too: the surefire JVM's working directory is
+   * {@code tests/}, and the example pipeline mounts {@code examples/containers/data}, as it does from the repository
+   * root under {@code weft dev}, where the default allows it.
+   */
+  private static final ContainerPolicy REPOSITORY_MOUNTS = repositoryMounts();
+
+  private static ContainerPolicy repositoryMounts() {
+    ContainerPolicy d = ContainerPolicy.localDefault();
+    List<String> sources = new ArrayList<>(d.mountSources());
+    sources.add(Path.of("..").toAbsolutePath().normalize().toString());
+    return new ContainerPolicy(d.images(), sources, d.allowRoot(), d.allowNetwork(), d.allowHostNetwork(),
+        d.allowWritableRootFilesystem());
+  }
+
   /** A container backend for {@code w}, scoped to its topic prefix, closed after the class. */
   private static ContainerBackend backend(IsolatedWeft w) {
-    ContainerBackend b = new ContainerBackend(ContainerBackend.Settings.defaults()
+    ContainerBackend b = new ContainerBackend(ContainerBackend.Settings.defaults().withPolicy(REPOSITORY_MOUNTS)
         .withScope(w.prefix).withTimeoutGrace(Duration.ofSeconds(1)));
     backends.add(b);
     return b;
