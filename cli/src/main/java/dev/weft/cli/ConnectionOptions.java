@@ -58,10 +58,14 @@ final class ConnectionOptions {
 
   /** Serdes that talk to the registry, with the credentials when given. */
   WeftSerdes serdes() {
+    return new WeftSerdes(registryClient());
+  }
+
+  SchemaRegistryClient registryClient() {
     String user = Environment.or(registryUser, "WEFT_REGISTRY_AUTH", null);
     if (user != null && user.indexOf(':') <= 0) {
       throw new UsageException("--registry-user takes USER:PASSWORD (or WEFT_REGISTRY_AUTH), with a ':' after the user");
     }
-    return new WeftSerdes(new SchemaRegistryClient(registry(), Duration.ofSeconds(30), user));
+    return new SchemaRegistryClient(registry(), Duration.ofSeconds(30), user);
   }
 }

@@ -86,9 +86,18 @@ final class CoordinatorCommand implements Callable<Integer> {
       throw new UsageException("--api-host " + host + " binds every address, so give --advertised-host: the"
           + " address the other coordinator instances reach this one at (they forward queries to it)");
     }
-    CoordinatorConfig c;
+    CoordinatorConfig c = config(host, advertised);
+    Coordinator coordinator = Coordinator.start(c, connection.serdes(), Duration.ofMinutes(5),
+        PrometheusTelemetry.create("coordinator"));
+    output.err().println("weft: coordinator " + coordinator.instanceId() + " running; API and /metrics on port "
+        + coordinator.apiPort());
+    return ServiceLifetime.untilStopped(coordinator, output.err());
+  }
+
+  /** The instance's configuration from the options; tests read it too. */
+  CoordinatorConfig config(String host, String advertised) {
     try {
-      c = CoordinatorConfig.defaults(connection.bootstrap(), stateDir)
+      return CoordinatorConfig.defaults(connection.bootstrap(), stateDir)
           .withTopics(topicPrefix.topics())
           .withApiPort(apiPort)
           .withApiHost(host, advertised)
@@ -103,10 +112,5 @@ final class CoordinatorCommand implements Callable<Integer> {
     } catch (IllegalArgumentException ex) {
       throw new UsageException(ex.getMessage());
     }
-    Coordinator coordinator = Coordinator.start(c, connection.serdes(), Duration.ofMinutes(5),
-        PrometheusTelemetry.create("coordinator"));
-    output.err().println("weft: coordinator " + coordinator.instanceId() + " running; API and /metrics on port "
-        + coordinator.apiPort());
-    return ServiceLifetime.untilStopped(coordinator, output.err());
   }
 }

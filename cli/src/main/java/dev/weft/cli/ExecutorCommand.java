@@ -118,15 +118,8 @@ final class ExecutorCommand implements Callable<Integer> {
     };
     // Batch jobs run in AWS, not in this process: a stopping instance leaves them to its successor (same id).
     boolean leavesWorkToSuccessor = name.equals("batch");
-    WeftSerdes serdes = connection.serdes();
-    Topics topics = topicPrefix.topics();
-    ExecutorConfig.Builder config = ExecutorConfig.builder(connection.bootstrap(), serdes.taskCommand(),
-            serdes.taskEvent())
-        .topics(topics).maxConcurrent(maxConcurrent != null ? maxConcurrent : ExecutorConfig.DEFAULT_MAX_CONCURRENT)
-        .cancelGrace(cancelGrace != null ? cancelGrace : ExecutorInstance.SERVICE_CANCEL_GRACE)
-        .clientProperties(connection.kafkaProperties());
+    ExecutorConfig.Builder config = config();
     if (leavesWorkToSuccessor) config.cancelRunningOnClose(false);
-    config.groupId(topics.executorGroupOf(name));
     Integer port = metricsPort();
     Telemetry telemetry = PrometheusTelemetry.create("executor");
     ExecutorInstance instance;
@@ -146,6 +139,17 @@ final class ExecutorCommand implements Callable<Integer> {
     }, output.err(), () -> instance.runtime().state() == ExecutorRuntime.State.FAILED
         ? "executor " + instance.instanceId() + " stopped on an error it cannot recover from: "
             + instance.runtime().failure() : null);
+  }
+
+  /** The runtime's configuration from the options, but for what the instance adds at start; tests read it too. */
+  ExecutorConfig.Builder config() {
+    WeftSerdes serdes = connection.serdes();
+    Topics topics = topicPrefix.topics();
+    return ExecutorConfig.builder(connection.bootstrap(), serdes.taskCommand(), serdes.taskEvent())
+        .topics(topics).maxConcurrent(maxConcurrent != null ? maxConcurrent : ExecutorConfig.DEFAULT_MAX_CONCURRENT)
+        .cancelGrace(cancelGrace != null ? cancelGrace : ExecutorInstance.SERVICE_CANCEL_GRACE)
+        .clientProperties(connection.kafkaProperties())
+        .groupId(topics.executorGroupOf(name));
   }
 
   /** {@code --metrics-port} or {@code WEFT_METRICS_PORT} (0: any free port), or null when neither is given. */

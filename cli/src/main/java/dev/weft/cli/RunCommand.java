@@ -65,6 +65,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    var paramValues = params.values();
     PipelineSpec spec = SubmitCommand.load(file);
     Path dir = dataDir != null ? dataDir : Files.createTempDirectory("weft-run-");
     long t0 = System.nanoTime();
@@ -78,7 +79,7 @@ final class RunCommand implements Callable<Integer> {
     try (DevStack stack = DevStack.start(options, m -> err.println("weft: " + m))) {
       err.printf("weft: embedded stack ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
       try (WeftClient client = new WeftClient(stack.bootstrapServers(), stack.serdes(), stack.topics())) {
-        SubmittedRun run = client.submit(spec, params.values(), null, null);
+        SubmittedRun run = client.submit(spec, paramValues, null, null);
         err.println("weft: submitted run " + run.runId() + " (watch it at " + stack.apiUrl() + "/runs/" + run.runId()
             + ")");
         RunResult result;

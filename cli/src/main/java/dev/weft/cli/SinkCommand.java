@@ -54,13 +54,18 @@ final class SinkCommand implements Callable<Integer> {
       store.close();
       throw new UsageException("--lineage: " + ex.getMessage());
     }
-    CompletionSink.Config config = CompletionSink.Config.of(connection.bootstrap(),
-            connection.serdes().runEvent().deserializer(), topicPrefix.topics(), store)
-        .withInstanceId(Environment.or(instanceId, "WEFT_INSTANCE_ID", null)).withLineage(emitter)
-        .withClientProperties(connection.kafkaProperties());
+    CompletionSink.Config config = config(store, emitter);
     CompletionSink sink = CompletionSink.start(config);
     output.err().println("weft: completion sink running in group " + config.groupId() + ", writing history to "
         + sink.location() + (emitter == null ? "" : " and lineage to " + emitter.description()));
     return ServiceLifetime.untilStopped(sink, output.err());
+  }
+
+  /** The sink's configuration from the options; tests read it too. */
+  CompletionSink.Config config(HistoryStore store, LineageEmitter emitter) {
+    return CompletionSink.Config.of(connection.bootstrap(), connection.serdes().runEvent().deserializer(),
+            topicPrefix.topics(), store)
+        .withInstanceId(Environment.or(instanceId, "WEFT_INSTANCE_ID", null)).withLineage(emitter)
+        .withClientProperties(connection.kafkaProperties());
   }
 }

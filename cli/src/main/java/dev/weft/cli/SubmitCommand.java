@@ -61,11 +61,12 @@ final class SubmitCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintStream out = output.out();
     PrintStream err = output.err();
+    Map<String, String> paramValues = params.values();
     PipelineSpec spec = load(file);
     Map<String, Object> kafka = connection.kafkaProperties();
     warnOfEmptyGroups(connection.bootstrap(), kafka, spec, err);
     try (WeftClient client = new WeftClient(connection.bootstrap(), connection.serdes(), Topics.DEFAULT, kafka)) {
-      SubmittedRun run = client.submit(spec, params.values(), runId, idempotencyKey);
+      SubmittedRun run = client.submit(spec, paramValues, runId, idempotencyKey);
       if (!await) {
         if (json) out.println("{\"runId\": \"" + run.runId() + "\"}");
         else out.println("submitted run " + run.runId() + "; follow it with `weft status " + run.runId() + "`");
