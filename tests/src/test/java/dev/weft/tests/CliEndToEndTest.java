@@ -307,8 +307,8 @@ class CliEndToEndTest {
         .filter(c -> "cli-end-to-end".equals(c.get("weft.test.marker"))).toList();
     assertThat(clients).as("admin, producer, consumer").hasSizeGreaterThanOrEqualTo(3);
     assertThat(clients).anySatisfy(c -> assertThat(c).containsKey("default.api.timeout.ms"));
-    assertThat(clients).anySatisfy(c -> assertThat(c).containsEntry("acks", "all"));
-    assertThat(clients).anySatisfy(c -> assertThat(c).containsEntry("isolation.level", "read_committed"));
+    assertThat(clients).anySatisfy(c -> assertThat(c.get("acks")).isEqualTo("all"));
+    assertThat(clients).anySatisfy(c -> assertThat(c.get("isolation.level")).isEqualTo("read_committed"));
   }
 
   @Test
