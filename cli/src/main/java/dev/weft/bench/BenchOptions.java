@@ -77,7 +77,8 @@ public record BenchOptions(
     return width * depth;
   }
 
-  BenchOptions with(String key, String value) {
+  /** This, with option {@code --key} set to {@code value}. */
+  public BenchOptions with(String key, String value) {
     Builder b = new Builder(this);
     switch (key) {
       case "runs" -> b.runs = Integer.parseInt(value);
@@ -103,7 +104,8 @@ public record BenchOptions(
     return b.build();
   }
 
-  void validate() {
+  /** @throws IllegalArgumentException naming the option that is out of range */
+  public void validate() {
     if (runs < 1 || width < 2 || depth < 1) throw new IllegalArgumentException("need --runs >= 1, --width >= 2, --depth >= 1");
     if (rates.isEmpty() || rates.stream().anyMatch(r -> r < 1)) throw new IllegalArgumentException("--rate must be positive");
     if (dispatchSeconds < 1) throw new IllegalArgumentException("--dispatch-seconds must be at least 1");

@@ -80,12 +80,12 @@ final class ExpiryBench {
         // Values reach RocksDB at each commit; wait a few so that the store holds what the fold holds.
         Thread.sleep(Math.max(100, 3 * o.commitIntervalMs()));
         if (batch == 1) {
-          m.put("expiry_all_finished_s", BenchCommand.round((System.nanoTime() - t0) / 1e9));
+          m.put("expiry_all_finished_s", Benchmark.round((System.nanoTime() - t0) / 1e9));
           m.put("expiry_expired_before", coordinator.stats().runsExpired());
           m.put("expiry_live_runs_before", count(coordinator, CoordinatorTopology.RUNS_STORE));
           m.put("expiry_live_tasks_before", count(coordinator, CoordinatorTopology.TASKS_STORE));
           m.put("expiry_store_bytes_before", rocksDbBytes(coordinator));
-          m.put("expiry_store_dir_bytes_before", BenchCommand.directoryBytes(stateDir));
+          m.put("expiry_store_dir_bytes_before", Benchmark.directoryBytes(stateDir));
           m.put("expiry_heap_before_gc_bytes", heapAfterGc());
         }
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
@@ -96,7 +96,7 @@ final class ExpiryBench {
           }
           Thread.sleep(50);
         }
-        if (batch == 1) m.put("expiry_all_expired_s", BenchCommand.round((System.nanoTime() - t0) / 1e9));
+        if (batch == 1) m.put("expiry_all_expired_s", Benchmark.round((System.nanoTime() - t0) / 1e9));
         Thread.sleep(Math.max(100, 3 * o.commitIntervalMs()));
         heapAfterByBatch.add(heapAfterGc());
       }
@@ -105,7 +105,7 @@ final class ExpiryBench {
       m.put("expiry_live_index_entries_after", count(coordinator, CoordinatorTopology.RUN_INDEX_STORE));
       m.put("expiry_live_timers_after", count(coordinator, CoordinatorTopology.TIMERS_STORE));
       m.put("expiry_store_bytes_after", rocksDbBytes(coordinator));
-      m.put("expiry_store_dir_bytes_after", BenchCommand.directoryBytes(stateDir));
+      m.put("expiry_store_dir_bytes_after", Benchmark.directoryBytes(stateDir));
       m.put("expiry_heap_after_gc_bytes", heapAfterByBatch.get(heapAfterByBatch.size() - 1));
       m.put("expiry_heap_after_gc_bytes_by_batch", heapAfterByBatch);
     } finally {

@@ -1,26 +1,42 @@
 package dev.weft.cli;
 
 import dev.weft.client.WeftClient;
-import dev.weft.serde.WeftSerdes;
 import dev.weft.topics.Topics;
-import java.io.PrintStream;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** {@code weft cancel RUN [--task T] [--reason R]}: publishes a cancel request. */
-final class CancelCommand {
-  static final Set<String> OPTIONS = Endpoints.optionsWith("task", "reason");
+@Command(name = "cancel", mixinStandardHelpOptions = true,
+    description = "Cancel a run, or one task and what depends on it.")
+final class CancelCommand implements Callable<Integer> {
+  private final CommandOutput output;
 
-  private CancelCommand() {}
+  @Parameters(index = "0", paramLabel = "RUN", description = "the run id")
+  String runId;
 
-  static int run(Args a, PrintStream out, PrintStream err) {
-    a.allow(OPTIONS);
-    String runId = a.positional(0, "the run id");
-    Endpoints e = Endpoints.from(a);
-    String task = a.option("task", null, null);
-    try (WeftClient client = new WeftClient(e.bootstrap(), new WeftSerdes(e.registry()), Topics.DEFAULT)) {
-      client.cancel(runId, task, a.option("reason", null, null));
+  @Option(names = "--task", paramLabel = "TASK", description = "cancel this task and its dependants only")
+  String task;
+
+  @Option(names = "--reason", paramLabel = "TEXT", description = "why, shown by weft status")
+  String reason;
+
+  @Mixin
+  ConnectionOptions connection;
+
+  CancelCommand(CommandOutput output) {
+    this.output = output;
+  }
+
+  @Override
+  public Integer call() {
+    try (WeftClient client = new WeftClient(connection.bootstrap(), connection.serdes(), Topics.DEFAULT,
+        connection.kafkaProperties())) {
+      client.cancel(runId, task, reason);
     }
-    out.println("cancel requested for " + (task == null ? "run " + runId : "task " + task + " of run " + runId)
+    output.out().println("cancel requested for " + (task == null ? "run " + runId : "task " + task + " of run " + runId)
         + "; running attempts are stopped, then `weft status " + runId + "` shows CANCELLED");
     return Weft.OK;
   }

@@ -3,35 +3,75 @@ package dev.weft.cli;
 import dev.weft.devstack.DevStack;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
- * {@code weft dev [--data-dir .weft/dev] [--port 9092] [--registry-port 8081] [--api-port 7070] [--only broker,registry]
- * [--retain-finished 7d] [--history URI] [--lineage DEST]}:
- * the embedded stack, kept running until interrupted. Data stays in the data directory, so a restart keeps topics,
- * runs and schema ids. {@code --only broker,registry} runs the infrastructure alone, for a coordinator and executors
- * run as their own processes ({@code weft coordinator}, {@code weft executor NAME}).
+ * {@code weft dev}: the embedded stack, kept running until interrupted. Data stays in the data directory, so a restart
+ * keeps topics, runs and schema ids. {@code --only broker,registry} runs the infrastructure alone, for a coordinator
+ * and executors run as their own processes ({@code weft coordinator}, {@code weft executor NAME}).
  */
-final class DevCommand {
-  static final Set<String> OPTIONS = Set.of("data-dir", "port", "registry-port", "api-port", "partitions", "only",
-      "retain-finished", "history", "lineage");
+@Command(name = "dev", mixinStandardHelpOptions = true,
+    description = {"Keep the embedded stack running: broker, registry, coordinator, executors, completion sink, and "
+        + "the UI at http://localhost:7070.", "Stop it with Ctrl-C; its data stays in --data-dir."})
+final class DevCommand implements Callable<Integer> {
+  private final CommandOutput output;
 
-  private DevCommand() {}
+  @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = ".weft/dev",
+      description = "where topics, runs and schema ids are kept across restarts (default ${DEFAULT-VALUE})")
+  Path dataDir;
 
-  static int run(Args a, PrintStream out, PrintStream err) throws Exception {
-    a.allow(OPTIONS);
-    DevStack.Options d = DevStack.Options.dev(Path.of(a.option("data-dir", null, ".weft/dev")).toAbsolutePath());
+  @Option(names = "--port", paramLabel = "PORT", description = "the broker's port (default 9092)")
+  Integer port;
+
+  @Option(names = "--registry-port", paramLabel = "PORT", description = "the schema registry's port (default 8081)")
+  Integer registryPort;
+
+  @Option(names = "--api-port", paramLabel = "PORT", description = "the coordinator's API and UI port (default 7070)")
+  Integer apiPort;
+
+  @Option(names = "--partitions", paramLabel = "N", description = "partitions of Weft's topics")
+  Integer partitions;
+
+  @Option(names = "--only", paramLabel = "COMPONENTS",
+      description = "run only these, e.g. broker,registry, for services run as their own processes")
+  String only;
+
+  @Mixin
+  RetainFinishedOption retainFinished;
+
+  @Option(names = "--history", paramLabel = "URI",
+      description = "where the completion sink writes history: s3://bucket/prefix or a directory (env WEFT_HISTORY; "
+          + "default .weft/dev/history)")
+  String history;
+
+  @Option(names = "--lineage", paramLabel = "DEST",
+      description = "where OpenLineage events go: http(s)://HOST:PORT, kafka://BOOTSTRAP/TOPIC, an OpenLineage .yml, "
+          + "a file, or off (env WEFT_LINEAGE; default: OpenLineage's own configuration, else "
+          + ".weft/dev/lineage/lineage.jsonl)")
+  String lineage;
+
+  DevCommand(CommandOutput output) {
+    this.output = output;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    DevStack.Options d = DevStack.Options.dev(dataDir.toAbsolutePath());
     DevStack.Options o;
     try {
-      o = new DevStack.Options(d.dataDir(), a.intOption("port", d.kafkaPort()),
-          a.intOption("registry-port", d.registryPort()), a.intOption("api-port", d.apiPort()),
-          a.intOption("partitions", d.partitions()), d.workDir(),
-          a.flag("only") ? DevStack.Component.parse(a.option("only", null, "")) : DevStack.Component.ALL,
-          ServiceCommands.retainFinished(a), a.option("history", "WEFT_HISTORY", null),
-          a.option("lineage", "WEFT_LINEAGE", null), null);
+      o = new DevStack.Options(d.dataDir(), or(port, d.kafkaPort()), or(registryPort, d.registryPort()),
+          or(apiPort, d.apiPort()), or(partitions, d.partitions()), d.workDir(),
+          only != null ? DevStack.Component.parse(only) : DevStack.Component.ALL,
+          retainFinished.value(), Environment.or(history, "WEFT_HISTORY", null),
+          Environment.or(lineage, "WEFT_LINEAGE", null), null);
     } catch (IllegalArgumentException e) {
-      throw new Args.UsageException("--only: " + e.getMessage());
+      throw new UsageException("--only: " + e.getMessage());
     }
+    PrintStream out = output.out();
+    PrintStream err = output.err();
     DevStack stack = DevStack.start(o, m -> err.println("weft: " + m));
     out.println();
     out.println("Weft is running.");
@@ -51,6 +91,10 @@ final class DevCommand {
     }
     out.println("Stop with Ctrl-C.");
     out.flush();
-    return ServiceCommands.untilStopped(stack, err);
+    return ServiceLifetime.untilStopped(stack, err);
+  }
+
+  private static int or(Integer given, int dflt) {
+    return given != null ? given : dflt;
   }
 }

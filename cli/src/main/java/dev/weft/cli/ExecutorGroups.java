@@ -32,11 +32,14 @@ final class ExecutorGroups {
   }
 
   /**
+   * @param clientProperties the command's Kafka client settings (security, for one); the short timeouts stay
    * @return the executors among {@code executors} whose group has no member now, in name order
    * @throws Exception when the broker cannot tell within 5 s (the caller says it could not check)
    */
-  static List<String> withoutMembers(String bootstrap, Collection<String> executors) throws Exception {
+  static List<String> withoutMembers(String bootstrap, Map<String, Object> clientProperties,
+      Collection<String> executors) throws Exception {
     Properties p = new Properties();
+    p.putAll(clientProperties);
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis()); // the API timeout may not be shorter
     p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());

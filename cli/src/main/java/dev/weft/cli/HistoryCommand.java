@@ -2,7 +2,6 @@ package dev.weft.cli;
 
 import dev.weft.sink.HistoryReader;
 import dev.weft.sink.HistoryStore;
-import dev.weft.sink.HistoryStores;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Instant;
@@ -11,31 +10,63 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
- * {@code weft history [--pipeline P] [--since DATE] [--status S] [--limit N] [--before T] [--json]}: finished runs,
- * newest first, a page at a time, from what the completion sink wrote; {@code weft history RUN [--json]}: one run
- * with every task and attempt. Reads the history directly ({@code --history}), so it needs no running Weft.
+ * {@code weft history}: finished runs, newest first, a page at a time, from what the completion sink wrote;
+ * {@code weft history RUN}: one run with every task and attempt. Reads the history directly ({@code --history}), so
+ * it needs no running Weft.
  */
-final class HistoryCommand {
-  static final Set<String> OPTIONS = Set.of("history", "pipeline", "since", "status", "limit", "before", "json");
-  static final String DEFAULT_LOCATION = ".weft/dev/history";
+@Command(name = "history", mixinStandardHelpOptions = true,
+    description = {"Finished runs, newest first, from the completion sink's history;",
+        "with RUN, that run with every task and attempt."})
+final class HistoryCommand implements Callable<Integer> {
   private static final Set<String> STATUSES = Set.of("SUCCEEDED", "FAILED", "CANCELLED", "REJECTED");
 
-  private HistoryCommand() {}
+  private final CommandOutput output;
 
-  /** {@code --history}, {@code WEFT_HISTORY}, or {@code weft dev}'s default. */
-  static String location(Args a) {
-    return a.option("history", "WEFT_HISTORY", DEFAULT_LOCATION);
+  @Parameters(index = "0", arity = "0..1", paramLabel = "RUN", description = "show this run")
+  String runId;
+
+  @Option(names = "--pipeline", paramLabel = "NAME", description = "only this pipeline's runs")
+  String pipeline;
+
+  @Option(names = "--since", paramLabel = "DATE", description = "only runs accepted on or after this day (2026-12-01)")
+  String since;
+
+  @Option(names = "--status", paramLabel = "STATUS", description = "only SUCCEEDED, FAILED, CANCELLED or REJECTED runs")
+  String status;
+
+  @Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "runs per page (default ${DEFAULT-VALUE})")
+  int limit;
+
+  @Option(names = "--before", paramLabel = "TIME",
+      description = "the next page: runs accepted before this time (2026-12-01T10:15:30Z, or the epoch milliseconds a "
+          + "previous page printed)")
+  String before;
+
+  @Option(names = "--json", description = "print as JSON")
+  boolean json;
+
+  @Mixin
+  HistoryLocationOption history;
+
+  HistoryCommand(CommandOutput output) {
+    this.output = output;
   }
 
-  static int run(Args a, PrintStream out, PrintStream err) throws Exception {
-    a.allow(OPTIONS);
-    try (HistoryStore store = open(a)) {
+  @Override
+  public Integer call() throws Exception {
+    PrintStream out = output.out();
+    PrintStream err = output.err();
+    HistoryReader.Query q = runId == null ? query() : null;
+    try (HistoryStore store = history.open()) {
       HistoryReader reader = new HistoryReader(store);
-      if (!a.positionals().isEmpty()) return showRun(reader, store, a.positional(0, "the run id"), a.flag("json"), out,
-          err);
-      HistoryReader.Query q = query(a);
+      if (runId != null) return showRun(reader, store, runId, json, out, err);
       HistoryReader.Page page;
       try {
         page = reader.list(q);
@@ -43,7 +74,7 @@ final class HistoryCommand {
         err.println("weft: cannot read history at " + store.location() + ": " + e.getMessage());
         return Weft.UNAVAILABLE;
       }
-      if (a.flag("json")) {
+      if (json) {
         out.println(Weft.JSON.writeValueAsString(new JsonPage(page.runs(), page.more()
             ? page.runs().get(page.runs().size() - 1).acceptedAtMs() : null)));
       } else {
@@ -75,30 +106,19 @@ final class HistoryCommand {
     return Weft.OK;
   }
 
-  static HistoryStore open(Args a) {
-    try {
-      return HistoryStores.open(location(a));
-    } catch (IllegalArgumentException e) {
-      throw new Args.UsageException("--history: " + e.getMessage());
+  private HistoryReader.Query query() {
+    String s = status;
+    if (s != null) {
+      s = s.toUpperCase(Locale.ROOT);
+      if (!STATUSES.contains(s)) throw new UsageException("--status is one of " + STATUSES + ", not " + s);
     }
-  }
-
-  private static HistoryReader.Query query(Args a) {
-    String status = a.option("status", null, null);
-    if (status != null) {
-      status = status.toUpperCase(Locale.ROOT);
-      if (!STATUSES.contains(status)) throw new Args.UsageException("--status is one of " + STATUSES + ", not " + status);
-    }
-    int limit = a.intOption("limit", 20);
-    if (limit < 1) throw new Args.UsageException("--limit takes a number of runs of at least 1");
-    String since = a.option("since", null, null);
-    String before = a.option("before", null, null);
+    if (limit < 1) throw new UsageException("--limit takes a number of runs of at least 1");
     try {
-      return new HistoryReader.Query(a.option("pipeline", null, null), since == null ? null : LocalDate.parse(since),
+      return new HistoryReader.Query(pipeline, since == null ? null : LocalDate.parse(since),
           before == null ? 0 : before.matches("[0-9]+") ? Long.parseLong(before) : Instant.parse(before).toEpochMilli(),
-          status, limit);
+          s, limit);
     } catch (DateTimeParseException e) {
-      throw new Args.UsageException("--since takes a date like 2026-12-01 and --before a time like "
+      throw new UsageException("--since takes a date like 2026-12-01 and --before a time like "
           + "2026-12-01T10:15:30Z or the epoch milliseconds a previous page printed: " + e.getParsedString());
     }
   }

@@ -10,48 +10,69 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
- * {@code weft lineage DATASET [--json] [--pipeline P] [--since DATE] [--history URI]}: the attempts that wrote, read
- * or found present a dataset ({@code s3://bucket/key} or a path), from the completion sink's history
- * ({@link LineageQuery}), so it answers whatever the lineage destination is. Relative paths resolve against the
- * working directory, as the executors of {@code weft run} and {@code weft dev} resolve them.
+ * {@code weft lineage DATASET}: the attempts that wrote, read or found present a dataset ({@code s3://bucket/key} or a
+ * path), from the completion sink's history ({@link LineageQuery}), so it answers whatever the lineage destination
+ * is. Relative paths resolve against the working directory, as the executors of {@code weft run} and
+ * {@code weft dev} resolve them.
  */
-final class LineageCommand {
-  static final Set<String> OPTIONS = Set.of("history", "pipeline", "since", "json");
+@Command(name = "lineage", mixinStandardHelpOptions = true,
+    description = "Which attempts wrote or read a dataset (s3://bucket/key or a path), from history.")
+final class LineageCommand implements Callable<Integer> {
+  private final CommandOutput output;
 
-  private LineageCommand() {}
+  @Parameters(index = "0", paramLabel = "DATASET", description = "s3://bucket/key, s3://bucket/prefix/ or a path")
+  String dataset;
 
-  static int run(Args a, PrintStream out, PrintStream err) throws Exception {
-    a.allow(OPTIONS);
-    String dataset = a.positional(0, "the dataset: s3://bucket/key, s3://bucket/prefix/ or a path");
+  @Option(names = "--pipeline", paramLabel = "NAME", description = "only this pipeline's attempts")
+  String pipeline;
+
+  @Option(names = "--since", paramLabel = "DATE", description = "only attempts on or after this day (2026-12-01)")
+  String since;
+
+  @Option(names = "--json", description = "print as JSON")
+  boolean json;
+
+  @Mixin
+  HistoryLocationOption history;
+
+  LineageCommand(CommandOutput output) {
+    this.output = output;
+  }
+
+  @Override
+  public Integer call() throws Exception {
     Path cwd = Path.of("").toAbsolutePath();
     DatasetName name;
     try {
       name = DatasetName.of(dataset, cwd);
     } catch (IllegalArgumentException e) {
-      throw new Args.UsageException("DATASET: " + e.getMessage());
+      throw new UsageException("DATASET: " + e.getMessage());
     }
-    LocalDate since;
+    LocalDate sinceDay;
     try {
-      String s = a.option("since", null, null);
-      since = s == null ? null : LocalDate.parse(s);
+      sinceDay = since == null ? null : LocalDate.parse(since);
     } catch (DateTimeParseException e) {
-      throw new Args.UsageException("--since takes a date like 2026-12-01, not " + e.getParsedString());
+      throw new UsageException("--since takes a date like 2026-12-01, not " + e.getParsedString());
     }
-    try (HistoryStore store = HistoryCommand.open(a)) {
+    try (HistoryStore store = history.open()) {
       List<LineageQuery.Use> uses;
       try {
-        uses = new LineageQuery(store, cwd).uses(dataset, a.option("pipeline", null, null), since);
+        uses = new LineageQuery(store, cwd).uses(dataset, pipeline, sinceDay);
       } catch (IOException e) {
-        err.println("weft: cannot read history at " + store.location() + ": " + e.getMessage());
+        output.err().println("weft: cannot read history at " + store.location() + ": " + e.getMessage());
         return Weft.UNAVAILABLE;
       }
-      if (a.flag("json")) {
-        out.println(Weft.JSON.writeValueAsString(new JsonAnswer(name.namespace(), name.name(), uses)));
+      if (json) {
+        output.out().println(Weft.JSON.writeValueAsString(new JsonAnswer(name.namespace(), name.name(), uses)));
       } else {
-        print(name, uses, store.location(), out);
+        print(name, uses, store.location(), output.out());
       }
       return Weft.OK;
     }

@@ -4,58 +4,98 @@ import dev.weft.client.RunResult;
 import dev.weft.client.SubmittedRun;
 import dev.weft.client.WeftClient;
 import dev.weft.devstack.DevStack;
-import dev.weft.spec.Durations;
 import dev.weft.spec.PipelineSpec;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
- * {@code weft run FILE [--param k=v]... [--json]}: one pipeline, start to end, on a throwaway embedded stack (real
- * broker, real registry, coordinator, executors), then a summary. No setup needed; nothing is left running.
+ * {@code weft run FILE}: one pipeline, start to end, on a throwaway embedded stack (real broker, real registry,
+ * coordinator, executors), then a summary. No setup needed; nothing is left running.
  */
-final class RunCommand {
-  static final Set<String> OPTIONS = Set.of("param", "json", "data-dir", "timeout", "retain-finished", "history",
-      "lineage");
-
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = "Run one pipeline on a throwaway embedded stack and print a summary.")
+final class RunCommand implements Callable<Integer> {
   static final Path LINEAGE_FILE = Path.of(".weft", "lineage", "lineage.jsonl");
 
-  private RunCommand() {}
+  private final CommandOutput output;
 
-  static int run(Args a, PrintStream out, PrintStream err) throws Exception {
-    a.allow(OPTIONS);
-    PipelineSpec spec = SubmitCommand.load(Path.of(a.positional(0, "the pipeline file (YAML or JSON)")));
-    String dir = a.option("data-dir", null, null);
-    Path dataDir = dir != null ? Path.of(dir) : Files.createTempDirectory("weft-run-");
+  @Parameters(index = "0", paramLabel = "FILE", description = "the pipeline (YAML or JSON)")
+  Path file;
+
+  @Mixin
+  PipelineParamsOption params;
+
+  @Option(names = "--json", description = "print the run as JSON")
+  boolean json;
+
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "keep the stack's data (and its history) there; by default a temporary directory, deleted after")
+  Path dataDir;
+
+  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "24h", converter = DurationConverter.class,
+      description = "how long to wait for the run (default ${DEFAULT-VALUE})")
+  Duration timeout;
+
+  @Mixin
+  RetainFinishedOption retainFinished;
+
+  @Option(names = "--history", paramLabel = "URI",
+      description = "where the completion sink writes history: s3://bucket/prefix or a directory (env WEFT_HISTORY; "
+          + "default: in the data directory)")
+  String history;
+
+  @Option(names = "--lineage", paramLabel = "DEST",
+      description = "where OpenLineage events go: http(s)://HOST:PORT, kafka://BOOTSTRAP/TOPIC, an OpenLineage .yml, "
+          + "a file, or off (env WEFT_LINEAGE; default: OpenLineage's own configuration, else "
+          + ".weft/lineage/lineage.jsonl)")
+  String lineage;
+
+  RunCommand(CommandOutput output) {
+    this.output = output;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    var paramValues = params.values();
+    PipelineSpec spec = SubmitCommand.load(file);
+    Path dir = dataDir != null ? dataDir : Files.createTempDirectory("weft-run-");
     long t0 = System.nanoTime();
-    String history = a.option("history", "WEFT_HISTORY", null);
     // Lineage outlives the throwaway stack: by default it is appended to .weft/lineage/lineage.jsonl, beside the
     // outputs a pipeline keeps under .weft/, unless --data-dir keeps a directory of its own.
-    Path lineageFile = dir != null ? null : LINEAGE_FILE;
-    DevStack.Options options = DevStack.Options.ephemeral(dataDir).withRetainFinished(ServiceCommands.retainFinished(a))
-        .withHistory(history).withLineage(a.option("lineage", "WEFT_LINEAGE", null), lineageFile);
+    Path lineageFile = dataDir != null ? null : LINEAGE_FILE;
+    DevStack.Options options = DevStack.Options.ephemeral(dir).withRetainFinished(retainFinished.value())
+        .withHistory(Environment.or(history, "WEFT_HISTORY", null))
+        .withLineage(Environment.or(lineage, "WEFT_LINEAGE", null), lineageFile);
+    var err = output.err();
     try (DevStack stack = DevStack.start(options, m -> err.println("weft: " + m))) {
       err.printf("weft: embedded stack ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
       try (WeftClient client = new WeftClient(stack.bootstrapServers(), stack.serdes(), stack.topics())) {
-        SubmittedRun run = client.submit(spec, a.params(), null, null);
+        SubmittedRun run = client.submit(spec, paramValues, null, null);
         err.println("weft: submitted run " + run.runId() + " (watch it at " + stack.apiUrl() + "/runs/" + run.runId()
             + ")");
-        RunResult result = client.await(run, Durations.parse(a.option("timeout", null, "24h")),
-            SubmitCommand.progress(err));
+        RunResult result;
+        try (RunProgress progress = new RunProgress(new ProgressLine(err, output.interactive()))) {
+          result = client.await(run, timeout, progress);
+        }
         // The stack stops when this returns: let the sink write the run's history first.
-        if (!stack.sink().awaitCaughtUp(java.time.Duration.ofSeconds(30))) {
+        if (!stack.sink().awaitCaughtUp(Duration.ofSeconds(30))) {
           err.println("weft: the completion sink did not finish writing history to " + stack.sink().location()
               + " within 30 s; it may be incomplete");
         }
-        return SubmitCommand.report(result, a.flag("json"), out);
+        return SubmitCommand.report(result, json, output.out());
       }
     } finally {
       // A throwaway data dir goes, and its history with it, unless --history or --data-dir says where to keep it.
-      if (dir == null) deleteQuietly(dataDir);
+      if (dataDir == null) deleteQuietly(dir);
     }
   }
 

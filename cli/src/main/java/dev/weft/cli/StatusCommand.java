@@ -3,6 +3,8 @@ package dev.weft.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.weft.coordinator.api.QueryApi;
 import dev.weft.coordinator.api.RunView;
+import dev.weft.sink.HistoryReader;
+import dev.weft.sink.HistoryStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ConnectException;
@@ -11,48 +13,95 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Set;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
- * {@code weft status RUN [--json]}: the run and its tasks, from the coordinator's query API; for a run the
- * coordinator no longer holds (404), from the completion sink's history ({@code --history}), saying so.
+ * {@code weft status RUN}: the run and its tasks, from the coordinator's query API; for a run the coordinator no
+ * longer holds (404), from the completion sink's history ({@code --history}), saying so. With {@code --watch} it
+ * follows the run to its end ({@link StatusWatch}).
  */
-final class StatusCommand {
-  static final Set<String> OPTIONS = Endpoints.optionsWith("json", "history");
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = {"Show a run's tasks and their states (from history when the coordinator no longer holds the run).",
+        "With --watch, follow the run until it ends; the exit code is then the run's, as for submit --wait."})
+final class StatusCommand implements Callable<Integer> {
+  private final CommandOutput output;
 
-  private StatusCommand() {}
+  @Parameters(index = "0", paramLabel = "RUN", description = "the run id")
+  String runId;
 
-  static int run(Args a, PrintStream out, PrintStream err) throws Exception {
-    a.allow(OPTIONS);
-    String runId = a.positional(0, "the run id");
-    Endpoints e = Endpoints.from(a);
+  @Option(names = "--json", description = "print the run as JSON (with --watch: once it has ended)")
+  boolean json;
+
+  @Option(names = "--watch", description = "redraw until the run ends (on a terminal), or print a line per change")
+  boolean watch;
+
+  @Mixin
+  HistoryLocationOption history;
+
+  @Mixin
+  ConnectionOptions connection;
+
+  StatusCommand(CommandOutput output) {
+    this.output = output;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (watch) return new StatusWatch(this, output).watch();
     HttpResponse<String> r;
     try {
-      r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build().send(
-          HttpRequest.newBuilder(URI.create(e.api() + "/api/runs/" + runId)).timeout(Duration.ofSeconds(30)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      r = fetch();
     } catch (ConnectException ce) {
-      err.println("weft: cannot reach the coordinator's API at " + e.api() + "; is `weft dev` (or a coordinator) "
-          + "running? Point at another one with --api or WEFT_API");
+      output.err().println(unreachable());
       return Weft.UNAVAILABLE;
     }
-    if (r.statusCode() == 404) return fromHistory(a, runId, r.body(), out, err);
-    if (r.statusCode() != 200) {
-      JsonNode body = readQuietly(r.body());
-      err.println("weft: " + (body != null && body.has("error") ? body.get("error").asText() : r.body()));
-      return r.statusCode() == 404 ? Weft.NOT_FOUND : Weft.UNAVAILABLE;
-    }
-    RunView run = QueryApi.JSON.readValue(r.body(), RunView.class);
-    if (a.flag("json")) out.println(Weft.JSON.writeValueAsString(run));
-    else RunReport.status(run, out);
+    if (r.statusCode() == 404) return fromHistory(r.body(), false);
+    if (r.statusCode() != 200) return apiError(r);
+    RunView run = parse(r);
+    if (json) output.out().println(Weft.JSON.writeValueAsString(run));
+    else RunReport.status(run, output.out());
     return Weft.OK;
   }
 
-  private static int fromHistory(Args a, String runId, String coordinatorAnswer, PrintStream out, PrintStream err)
-      throws IOException {
-    try (dev.weft.sink.HistoryStore store = HistoryCommand.open(a)) {
-      dev.weft.sink.HistoryReader reader = new dev.weft.sink.HistoryReader(store);
-      if (reader.run(runId).isEmpty()) {
+  /** {@code GET /api/runs/{id}} on the coordinator. */
+  HttpResponse<String> fetch() throws IOException, InterruptedException {
+    return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build().send(
+        HttpRequest.newBuilder(URI.create(connection.api() + "/api/runs/" + runId)).timeout(Duration.ofSeconds(30))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  static RunView parse(HttpResponse<String> r) throws IOException {
+    return QueryApi.JSON.readValue(r.body(), RunView.class);
+  }
+
+  String unreachable() {
+    return "weft: cannot reach the coordinator's API at " + connection.api() + "; is `weft dev` (or a coordinator) "
+        + "running? Point at another one with --api or WEFT_API";
+  }
+
+  int apiError(HttpResponse<String> r) {
+    JsonNode body = readQuietly(r.body());
+    output.err().println("weft: " + (body != null && body.has("error") ? body.get("error").asText() : r.body()));
+    return Weft.UNAVAILABLE;
+  }
+
+  /**
+   * The run from history, for a run the coordinator no longer holds.
+   *
+   * @param exitAsRun whether the exit code is the run's ({@code --watch}) rather than 0 for "shown"
+   */
+  int fromHistory(String coordinatorAnswer, boolean exitAsRun) throws IOException {
+    PrintStream err = output.err();
+    try (HistoryStore store = history.open()) {
+      HistoryReader reader = new HistoryReader(store);
+      List<HistoryReader.RunHistory> found = reader.run(runId);
+      if (found.isEmpty()) {
         JsonNode body = readQuietly(coordinatorAnswer);
         err.println("weft: " + (body != null && body.has("error") ? body.get("error").asText() : coordinatorAnswer)
             + "; nor is it in the history at " + store.location());
@@ -60,7 +109,10 @@ final class StatusCommand {
       }
       err.println("weft: the coordinator no longer holds run " + runId + "; this is from history (" + store.location()
           + ")");
-      return HistoryCommand.showRun(reader, store, runId, a.flag("json"), out, err);
+      int shown = HistoryCommand.showRun(reader, store, runId, json, output.out(), err);
+      HistoryReader.RunHistory last = found.get(found.size() - 1);
+      if (!exitAsRun || shown != Weft.OK || last.run() == null) return shown;
+      return SubmitCommand.exitCode(last.run().status());
     }
   }
 

@@ -1,12 +1,8 @@
 package dev.weft.cli;
 
-import dev.weft.client.RunListener;
 import dev.weft.client.RunResult;
 import dev.weft.client.SubmittedRun;
-import dev.weft.client.TaskResult;
 import dev.weft.client.WeftClient;
-import dev.weft.serde.WeftSerdes;
-import dev.weft.spec.Durations;
 import dev.weft.spec.PipelineSpec;
 import dev.weft.spec.PipelineSpecs;
 import dev.weft.spec.SpecException;
@@ -15,33 +11,73 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
-/** {@code weft submit FILE [--param k=v]... [--run-id ID] [--idempotency-key K] [--wait] [--json] [--timeout D]}. */
-final class SubmitCommand {
-  static final Set<String> OPTIONS = Endpoints.optionsWith("param", "run-id", "idempotency-key", "wait",
-      "json", "timeout");
+/** {@code weft submit FILE}: publishes a pipeline request; with {@code --wait}, follows the run to its end. */
+@Command(name = "submit", mixinStandardHelpOptions = true,
+    description = "Publish a pipeline request; with --wait, follow the run and print a summary.")
+final class SubmitCommand implements Callable<Integer> {
+  private final CommandOutput output;
 
-  private SubmitCommand() {}
+  @Parameters(index = "0", paramLabel = "FILE", description = "the pipeline (YAML or JSON)")
+  Path file;
 
-  static int run(Args a, PrintStream out, PrintStream err) throws Exception {
-    a.allow(OPTIONS);
-    Path file = Path.of(a.positional(0, "the pipeline file (YAML or JSON)"));
-    Endpoints e = Endpoints.from(a);
+  @Mixin
+  PipelineParamsOption params;
+
+  @Option(names = "--run-id", paramLabel = "ID", description = "the run's id (default: the pipeline's name and time)")
+  String runId;
+
+  @Option(names = "--idempotency-key", paramLabel = "KEY",
+      description = "a second request with the same key follows the first run instead of starting another")
+  String idempotencyKey;
+
+  @Option(names = "--wait", description = "follow the run, show progress, print a summary; exit code as the run's")
+  boolean await;
+
+  @Option(names = "--json", description = "print the run id, or with --wait the run, as JSON")
+  boolean json;
+
+  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "24h", converter = DurationConverter.class,
+      description = "with --wait, how long to wait before exit code 4; the run goes on (default ${DEFAULT-VALUE})")
+  Duration timeout;
+
+  @Mixin
+  ConnectionOptions connection;
+
+  SubmitCommand(CommandOutput output) {
+    this.output = output;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    PrintStream out = output.out();
+    PrintStream err = output.err();
+    Map<String, String> paramValues = params.values();
     PipelineSpec spec = load(file);
-    warnOfEmptyGroups(e.bootstrap(), spec, err);
-    try (WeftClient client = new WeftClient(e.bootstrap(), new WeftSerdes(e.registry()), Topics.DEFAULT)) {
-      SubmittedRun run = client.submit(spec, a.params(), a.option("run-id", null, null),
-          a.option("idempotency-key", null, null));
-      if (!a.flag("wait")) {
-        if (a.flag("json")) out.println("{\"runId\": \"" + run.runId() + "\"}");
+    Map<String, Object> kafka = connection.kafkaProperties();
+    warnOfEmptyGroups(connection.bootstrap(), kafka, spec, err);
+    try (WeftClient client = new WeftClient(connection.bootstrap(), connection.serdes(), Topics.DEFAULT, kafka)) {
+      SubmittedRun run = client.submit(spec, paramValues, runId, idempotencyKey);
+      if (!await) {
+        if (json) out.println("{\"runId\": \"" + run.runId() + "\"}");
         else out.println("submitted run " + run.runId() + "; follow it with `weft status " + run.runId() + "`");
         return Weft.OK;
       }
       err.println("submitted run " + run.runId() + "; waiting for it to finish");
-      RunResult result = client.await(run, Durations.parse(a.option("timeout", null, "24h")), progress(err));
-      return report(result, a.flag("json"), out);
+      RunResult result;
+      try (RunProgress progress = new RunProgress(new ProgressLine(err, output.interactive()))) {
+        result = client.await(run, timeout, progress);
+      }
+      return report(result, json, out);
     } catch (TimeoutException te) {
       err.println("weft: " + te.getMessage());
       return Weft.TIMED_OUT;
@@ -52,11 +88,11 @@ final class SubmitCommand {
    * Says which executor groups of the spec have no member: their tasks would wait in the queue until their queue
    * timeout. A warning, not an error: an executor may be starting, or scale from zero on the backlog.
    */
-  static void warnOfEmptyGroups(String bootstrap, PipelineSpec spec, PrintStream err) {
+  static void warnOfEmptyGroups(String bootstrap, Map<String, Object> kafka, PipelineSpec spec, PrintStream err) {
     Set<String> executors = new java.util.TreeSet<>();
     spec.tasks().forEach(t -> executors.add(t.executor()));
     try {
-      for (String name : ExecutorGroups.withoutMembers(bootstrap, executors)) {
+      for (String name : ExecutorGroups.withoutMembers(bootstrap, kafka, executors)) {
         err.println("weft: warning: no executor is running in group '" + ExecutorGroups.groupId(name) + "', so the "
             + name + " tasks will wait in the queue until their queueTimeout (default 1h) and then fail; start one "
             + "with `weft executor " + name + "`");
@@ -67,34 +103,23 @@ final class SubmitCommand {
   }
 
   static PipelineSpec load(Path file) throws IOException, SpecException {
-    if (!Files.isRegularFile(file)) throw new Args.UsageException("no pipeline file at " + file.toAbsolutePath());
+    if (!Files.isRegularFile(file)) throw new UsageException("no pipeline file at " + file.toAbsolutePath());
     return PipelineSpecs.parse(Files.readString(file));
-  }
-
-  static RunListener progress(PrintStream err) {
-    return new RunListener() {
-      @Override
-      public void accepted(String runId, int taskCount, boolean existing) {
-        err.println(existing ? "run " + runId + " already exists (same idempotency key): following it"
-            : "run " + runId + " accepted: " + taskCount + " tasks");
-      }
-
-      @Override
-      public void taskFinished(TaskResult task, int finished, int total) {
-        err.println(RunReport.progressLine(task, finished, total));
-      }
-    };
   }
 
   /** Prints the result and returns the exit code: 0 only when the run succeeded. */
   static int report(RunResult result, boolean json, PrintStream out) throws IOException {
     if (json) out.println(Weft.JSON.writeValueAsString(result));
     else RunReport.summary(result, out);
-    return switch (result.status()) {
+    return exitCode(result.status());
+  }
+
+  /** A finished run's exit code, for {@code submit --wait}, {@code run} and {@code status --watch} alike. */
+  static int exitCode(String runStatus) {
+    return switch (runStatus) {
       case "SUCCEEDED" -> Weft.OK;
       case "REJECTED" -> Weft.REJECTED;
       default -> Weft.RUN_FAILED;
     };
   }
-
 }

@@ -51,9 +51,19 @@ public final class WeftClient implements AutoCloseable {
   private final Topics topics;
   private final KafkaProducer<String, RunRequest> producer;
   private final String requester;
+  private final Map<String, Object> clientProperties;
 
   public WeftClient(String bootstrapServers, WeftSerdes serdes, Topics topics) {
+    this(bootstrapServers, serdes, topics, Map.of());
+  }
+
+  /**
+   * @param clientProperties Kafka client settings (SASL, TLS, ...) for the client's producer and consumers, applied
+   *     over its own
+   */
+  public WeftClient(String bootstrapServers, WeftSerdes serdes, Topics topics, Map<String, ?> clientProperties) {
     this.bootstrap = bootstrapServers;
+    this.clientProperties = Map.copyOf(clientProperties);
     this.serdes = serdes;
     this.topics = topics;
     this.requester = System.getProperty("user.name", "unknown") + "@weft-client";
@@ -63,6 +73,7 @@ public final class WeftClient implements AutoCloseable {
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
+    p.putAll(this.clientProperties);
     producer = new KafkaProducer<>(p, new StringSerializer(), serdes.runRequest().serializer());
   }
 
@@ -121,6 +132,7 @@ public final class WeftClient implements AutoCloseable {
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.putAll(clientProperties);
     try (KafkaConsumer<String, RunEvent> consumer =
         new KafkaConsumer<>(p, new StringDeserializer(), serdes.runEvent().deserializer())) {
       TopicPartition tp = partitionOf(consumer, topics.runEvents(), run.runId());

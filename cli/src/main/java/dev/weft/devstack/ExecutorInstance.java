@@ -51,12 +51,13 @@ public final class ExecutorInstance implements AutoCloseable {
 
   private final StableInstanceId identity;
   private final ExecutorRuntime runtime;
-  private final String bootstrapServers;
+  /** What the admin client that leaves the group on close needs: the bootstrap servers and the shared settings. */
+  private final Map<String, Object> adminProperties;
 
-  private ExecutorInstance(StableInstanceId identity, ExecutorRuntime runtime, String bootstrapServers) {
+  private ExecutorInstance(StableInstanceId identity, ExecutorRuntime runtime, Map<String, Object> adminProperties) {
     this.identity = identity;
     this.runtime = runtime;
-    this.bootstrapServers = bootstrapServers;
+    this.adminProperties = adminProperties;
   }
 
   /**
@@ -96,7 +97,7 @@ public final class ExecutorInstance implements AutoCloseable {
           .build();
       ExecutorRuntime runtime = new ExecutorRuntime(c, backend, registry);
       runtime.start();
-      return new ExecutorInstance(identity, runtime, c.bootstrapServers());
+      return new ExecutorInstance(identity, runtime, adminProperties(c));
     } catch (RuntimeException e) {
       identity.close();
       throw e;
@@ -122,10 +123,23 @@ public final class ExecutorInstance implements AutoCloseable {
     }
   }
 
+  /**
+   * The runtime's client settings meant for every client (security, for one: keys without a {@code producer.} or
+   * {@code consumer.} prefix), with the bootstrap servers and this admin client's short timeouts.
+   */
+  private static Map<String, Object> adminProperties(ExecutorConfig c) {
+    Map<String, Object> p = new java.util.HashMap<>();
+    c.clientProperties().forEach((k, v) -> {
+      if (!k.startsWith("producer.") && !k.startsWith("consumer.")) p.put(k, v);
+    });
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrapServers());
+    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) LEAVE_TIMEOUT.toMillis());
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) LEAVE_TIMEOUT.toMillis());
+    return Map.copyOf(p);
+  }
+
   private void leaveGroup() {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) LEAVE_TIMEOUT.toMillis(),
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) LEAVE_TIMEOUT.toMillis()))) {
+    try (Admin admin = Admin.create(adminProperties)) {
       admin.removeMembersFromConsumerGroup(runtime.groupId(),
               new RemoveMembersFromConsumerGroupOptions(List.of(new MemberToRemove(identity.id()))))
           .all().get(LEAVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

@@ -61,20 +61,33 @@ public final class CompletionSink implements AutoCloseable {
    * @param lineage sends each attempt's OpenLineage event once its history is written, or null for no lineage
    */
   public record Config(String bootstrapServers, Deserializer<RunEvent> deserializer, Topics topics, String groupId,
-      String instanceId, HistoryStore store, LineageEmitter lineage) {
+      String instanceId, HistoryStore store, LineageEmitter lineage, Map<String, Object> clientProperties) {
+    public Config {
+      clientProperties = Map.copyOf(clientProperties == null ? Map.of() : clientProperties);
+    }
+
     public static Config of(String bootstrapServers, Deserializer<RunEvent> deserializer, Topics topics,
         HistoryStore store) {
       // Weft's own prefix keeps the plain group name; another prefix is another Weft, with its own group.
       String group = topics.equals(Topics.DEFAULT) ? GROUP : topics.prefix() + "completion-sink";
-      return new Config(bootstrapServers, deserializer, topics, group, null, store, null);
+      return new Config(bootstrapServers, deserializer, topics, group, null, store, null, Map.of());
     }
 
     public Config withInstanceId(String id) {
-      return new Config(bootstrapServers, deserializer, topics, groupId, id, store, lineage);
+      return new Config(bootstrapServers, deserializer, topics, groupId, id, store, lineage, clientProperties);
     }
 
     public Config withLineage(LineageEmitter l) {
-      return new Config(bootstrapServers, deserializer, topics, groupId, instanceId, store, l);
+      return new Config(bootstrapServers, deserializer, topics, groupId, instanceId, store, l, clientProperties);
+    }
+
+    /**
+     * Kafka client settings for the sink's consumer and dead-letter producer (SASL, TLS, ...), applied over the
+     * sink's own: the operator knows the brokers.
+     */
+    public Config withClientProperties(Map<String, ?> properties) {
+      return new Config(bootstrapServers, deserializer, topics, groupId, instanceId, store, lineage,
+          Map.copyOf(properties));
     }
   }
 
@@ -304,6 +317,7 @@ public final class CompletionSink implements AutoCloseable {
     p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
     p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "3000");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
+    p.putAll(c.clientProperties());
     return p;
   }
 
@@ -313,6 +327,7 @@ public final class CompletionSink implements AutoCloseable {
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.CLIENT_ID_CONFIG, "weft-completion-sink-dead-letter");
+    p.putAll(c.clientProperties());
     return p;
   }
 

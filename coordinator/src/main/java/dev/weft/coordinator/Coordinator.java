@@ -97,7 +97,7 @@ public final class Coordinator implements AutoCloseable {
     this.streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(telemetry.registry());
     this.stateGauges = new StateGauges(this::forEachLocalRun, telemetry.registry());
-    this.backlog = new CommandBacklog(config.bootstrapServers(), Map.of(), config.topics(),
+    this.backlog = new CommandBacklog(config.bootstrapServers(), config.clientProperties(), config.topics(),
         config.topics()::executorGroupOf, telemetry.registry());
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("coordinator stream thread failed; replacing it (state is restored from the changelog)", e);
@@ -173,6 +173,8 @@ public final class Coordinator implements AutoCloseable {
     if (advertised != null) p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, advertised.host() + ":" + advertised.port());
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), 16 * 1024 * 1024);
     producerSettings().forEach((k, v) -> p.put(StreamsConfig.producerPrefix(k), v));
+    // The deployment's own settings (SASL, TLS, ...) last: the operator knows the brokers, Weft does not.
+    p.putAll(c.clientProperties());
     return p;
   }
 

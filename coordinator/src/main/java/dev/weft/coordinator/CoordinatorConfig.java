@@ -3,6 +3,7 @@ package dev.weft.coordinator;
 import dev.weft.coordinator.topology.CoordinatorOptions;
 import dev.weft.topics.Topics;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * How to run one coordinator instance.
@@ -17,6 +18,10 @@ import java.nio.file.Path;
  *     restoring its changelog from the start
  * @param instanceId this instance's stable name: its static group membership ({@code group.instance.id}); null means
  *     the one kept in {@link StableInstanceId#FILE} under {@code stateDir}, created on first start
+ * @param clientProperties Kafka client settings for every client the instance makes (its Kafka Streams clients, its
+ *     admin clients): security (SASL, TLS) and whatever else the deployment's brokers need. They are applied over
+ *     Weft's own settings, as the operator's word; Kafka Streams' {@code producer.}/{@code consumer.}/{@code admin.}
+ *     prefixes reach one kind of its clients only
  */
 public record CoordinatorConfig(
     String bootstrapServers,
@@ -31,7 +36,8 @@ public record CoordinatorConfig(
     CoordinatorOptions options,
     String advertisedHost,
     int standbyReplicas,
-    String instanceId) {
+    String instanceId,
+    Map<String, Object> clientProperties) {
 
   /**
    * How often the exactly-once transaction commits. Executors see a command only once it commits, so this is most of
@@ -50,11 +56,13 @@ public record CoordinatorConfig(
           + replicationFactor);
     }
     if (instanceId != null) StableInstanceId.requireValid(instanceId);
+    clientProperties = Map.copyOf(clientProperties == null ? Map.of() : clientProperties);
   }
 
   public static CoordinatorConfig defaults(String bootstrapServers, Path stateDir) {
     return new CoordinatorConfig(bootstrapServers, Topics.DEFAULT, "weft-coordinator", stateDir, 1,
-        DEFAULT_COMMIT_INTERVAL_MS, (short) 1, DEFAULT_API_HOST, 7070, CoordinatorOptions.DEFAULT, null, 0, null);
+        DEFAULT_COMMIT_INTERVAL_MS, (short) 1, DEFAULT_API_HOST, 7070, CoordinatorOptions.DEFAULT, null, 0, null,
+        Map.of());
   }
 
   /** The host this instance advertises to the others. */
@@ -64,52 +72,57 @@ public record CoordinatorConfig(
 
   public CoordinatorConfig withApiPort(int port) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, commitIntervalMs,
-        replicationFactor, apiHost, port, options, advertisedHost, standbyReplicas, instanceId);
+        replicationFactor, apiHost, port, options, advertisedHost, standbyReplicas, instanceId, clientProperties);
   }
 
   public CoordinatorConfig withApplicationId(String id) {
     return new CoordinatorConfig(bootstrapServers, topics, id, stateDir, streamThreads, commitIntervalMs,
-        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId);
+        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId, clientProperties);
   }
 
   public CoordinatorConfig withOptions(CoordinatorOptions o) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, commitIntervalMs,
-        replicationFactor, apiHost, apiPort, o, advertisedHost, standbyReplicas, instanceId);
+        replicationFactor, apiHost, apiPort, o, advertisedHost, standbyReplicas, instanceId, clientProperties);
   }
 
   public CoordinatorConfig withTopics(Topics t) {
     return new CoordinatorConfig(bootstrapServers, t, applicationId, stateDir, streamThreads, commitIntervalMs,
-        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId);
+        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId, clientProperties);
   }
 
   public CoordinatorConfig withStreamThreads(int threads) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, threads, commitIntervalMs,
-        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId);
+        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId, clientProperties);
   }
 
   public CoordinatorConfig withCommitIntervalMs(long ms) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, ms,
-        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId);
+        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId, clientProperties);
   }
 
   public CoordinatorConfig withReplicationFactor(short factor) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, commitIntervalMs,
-        factor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId);
+        factor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId, clientProperties);
   }
 
   /** Where the API binds ({@code host}) and what the instance advertises to the others ({@code advertised}, or null). */
   public CoordinatorConfig withApiHost(String host, String advertised) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, commitIntervalMs,
-        replicationFactor, host, apiPort, options, advertised, standbyReplicas, instanceId);
+        replicationFactor, host, apiPort, options, advertised, standbyReplicas, instanceId, clientProperties);
   }
 
   public CoordinatorConfig withStandbyReplicas(int n) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, commitIntervalMs,
-        replicationFactor, apiHost, apiPort, options, advertisedHost, n, instanceId);
+        replicationFactor, apiHost, apiPort, options, advertisedHost, n, instanceId, clientProperties);
   }
 
   public CoordinatorConfig withInstanceId(String id) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, commitIntervalMs,
-        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, id);
+        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, id, clientProperties);
+  }
+
+  public CoordinatorConfig withClientProperties(Map<String, ?> properties) {
+    return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, commitIntervalMs,
+        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId, Map.copyOf(properties));
   }
 }

@@ -151,6 +151,7 @@ public final class CoordinatorReplay {
   private static Properties adminProps(CoordinatorConfig config) {
     Properties p = new Properties();
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    p.putAll(config.clientProperties());
     return p;
   }
 

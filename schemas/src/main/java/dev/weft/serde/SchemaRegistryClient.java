@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
@@ -32,6 +33,8 @@ public final class SchemaRegistryClient implements SchemaLookup {
   private final String baseUrl;
   private final HttpClient http;
   private final Duration requestTimeout;
+  /** The {@code Authorization} header sent with every request, or null for none. */
+  private final String authorization;
   private final Map<Registration, Integer> registered = new ConcurrentHashMap<>();
   private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
 
@@ -41,6 +44,19 @@ public final class SchemaRegistryClient implements SchemaLookup {
   }
 
   public SchemaRegistryClient(String baseUrl, Duration requestTimeout) {
+    this(baseUrl, requestTimeout, null);
+  }
+
+  /**
+   * @param userInfo {@code USER:PASSWORD} for HTTP basic authentication (Confluent's {@code basic.auth.user.info}),
+   *     or null when the registry is open
+   */
+  public SchemaRegistryClient(String baseUrl, Duration requestTimeout, String userInfo) {
+    if (userInfo != null && !userInfo.contains(":")) {
+      throw new IllegalArgumentException("registry credentials are USER:PASSWORD; there is no ':' in what was given");
+    }
+    this.authorization = userInfo == null ? null
+        : "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
     if (baseUrl == null || baseUrl.isBlank()) {
       throw new IllegalArgumentException("schema registry URL is empty; give e.g. http://127.0.0.1:8081/apis/ccompat/v7");
     }
@@ -74,8 +90,7 @@ public final class SchemaRegistryClient implements SchemaLookup {
     } catch (IOException e) {
       throw new IllegalStateException("could not write the registration request as JSON", e);
     }
-    HttpRequest request = HttpRequest.newBuilder(URI.create(url))
-        .timeout(requestTimeout)
+    HttpRequest request = request(url)
         .header("Content-Type", CONTENT_TYPE)
         .header("Accept", CONTENT_TYPE)
         .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
@@ -111,8 +126,7 @@ public final class SchemaRegistryClient implements SchemaLookup {
     Schema cached = schemasById.get(id);
     if (cached != null) return cached;
     String url = baseUrl + "/schemas/ids/" + id;
-    HttpRequest request = HttpRequest.newBuilder(URI.create(url))
-        .timeout(requestTimeout)
+    HttpRequest request = request(url)
         .header("Accept", CONTENT_TYPE)
         .GET()
         .build();
@@ -139,6 +153,11 @@ public final class SchemaRegistryClient implements SchemaLookup {
     }
     Schema previous = schemasById.putIfAbsent(id, schema);
     return previous != null ? previous : schema;
+  }
+
+  private HttpRequest.Builder request(String url) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(requestTimeout);
+    return authorization == null ? b : b.header("Authorization", authorization);
   }
 
   private HttpResponse<String> send(HttpRequest request, String method) {

@@ -66,6 +66,7 @@ class BenchSmokeTest {
     int code = Weft.run(List.of("bench", "--no-such-option", "1"), new PrintStream(new ByteArrayOutputStream()),
         new PrintStream(err, true, StandardCharsets.UTF_8));
     assertThat(code).isEqualTo(64);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown option --no-such-option").contains("usage: weft bench");
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown option --no-such-option")
+        .contains("run 'weft bench --help' for usage");
   }
 }

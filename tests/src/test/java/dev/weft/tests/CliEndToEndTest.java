@@ -285,6 +285,59 @@ class CliEndToEndTest {
     assertThat(t.err()).contains("unknown field 'enviroment'").contains("line 7");
   }
 
+  /**
+   * {@code --kafka-config} reaches every Kafka client {@code submit --wait} makes (the executor check's admin client,
+   * the producer, the consumer that follows the run), and {@code --registry-user} is accepted by a registry that asks
+   * for none.
+   */
+  @Test
+  void shouldGiveEveryKafkaClientOfSubmitTheKafkaConfigFile(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("client.properties");
+    Files.writeString(config, """
+        metric.reporters=dev.weft.tests.RecordingMetricsReporter
+        weft.test.marker=cli-end-to-end
+        """);
+    RecordingMetricsReporter.CONFIGURED.clear();
+
+    Result r = weft("submit", goodPipeline(dir).toString(), "--wait", "--json", "--kafka-config", config.toString(),
+        "--registry-user", "alice:s3cret");
+
+    assertThat(r.exit()).as("stderr:\n%s", r.err()).isEqualTo(0);
+    List<Map<String, ?>> clients = RecordingMetricsReporter.CONFIGURED.stream()
+        .filter(c -> "cli-end-to-end".equals(c.get("weft.test.marker"))).toList();
+    assertThat(clients).as("admin, producer, consumer").hasSizeGreaterThanOrEqualTo(3);
+    assertThat(clients).anySatisfy(c -> assertThat(c).containsKey("default.api.timeout.ms"));
+    assertThat(clients).anySatisfy(c -> assertThat(c.get("acks")).isEqualTo("all"));
+    assertThat(clients).anySatisfy(c -> assertThat(c.get("isolation.level")).isEqualTo("read_committed"));
+  }
+
+  @Test
+  void shouldWatchARunToItsEndWithALinePerChangeAndTheRunsExitCode(@TempDir Path dir) throws Exception {
+    Result submitted = weft("submit", failingPipeline(dir).toString(), "--json");
+    assertThat(submitted.exit()).as("stderr:\n%s", submitted.err()).isEqualTo(0);
+    String runId = submitted.json().get("runId").asText();
+
+    Result watch = weft("status", runId, "--watch");
+
+    assertThat(watch.exit()).as("stderr:\n%s", watch.err()).isEqualTo(1);
+    assertThat(watch.out()).contains("task broken FAILED").contains("run " + runId + " FAILED")
+        .contains("task load UPSTREAM_FAILED");
+    // Not a terminal: plain lines, no escape sequences or carriage returns.
+    assertThat(watch.out()).doesNotContain("\u001b").doesNotContain("\r");
+    assertThat(watch.err()).doesNotContain("\u001b").doesNotContain("\r");
+    // The finished run is then shown as weft status shows it.
+    assertThat(watch.out().lines().filter(l -> l.matches("^broken\\s+FAILED\\s+process\\s+1\\s+.*"))).hasSize(1);
+  }
+
+  @Test
+  void shouldShowPlainProgressLinesWhenNotOnATerminal(@TempDir Path dir) throws Exception {
+    Result r = weft("submit", goodPipeline(dir).toString(), "--wait");
+
+    assertThat(r.exit()).isZero();
+    assertThat(r.err()).contains("accepted: 3 tasks").containsPattern("\\[3/3\\] ok   report SUCCEEDED");
+    assertThat(r.err()).doesNotContain("\u001b").doesNotContain("\r");
+  }
+
   private static String runIdFromStderr(String err) {
     for (String line : err.lines().toList()) {
       if (line.startsWith("submitted run ")) return line.substring("submitted run ".length()).split(";")[0].trim();

@@ -42,18 +42,9 @@ import org.apache.kafka.common.MetricName;
  * the benchmark's own small clients). Progress goes to stderr; stdout carries the table or, with {@code --json},
  * one JSON object.
  */
-public final class BenchCommand {
-  static final String USAGE = """
-      usage: weft bench [--quick | --tiny] [--json] [--rate 200,1000] [--runs N] [--width W] [--depth D]
-                        [--large-tasks N] [--baseline-tasks N] [--replay-events N] [--dispatch-seconds S]
-                        [--partitions P] [--commit-interval-ms MS] [--threads T] [--warmup-rounds N] [--rounds N]
-                        [--data-dir D] [--bootstrap B --registry URL]
-                        [--expiry-runs N] [--expiry-retain-seconds S]
-                        [--sections throughput,large,replay,dispatch,limit,expiry]
-      """;
+public final class Benchmark {
   /** Every section, in the order they run; {@code --sections} picks some (the limit needs the throughput section). */
-  static final List<String> SECTIONS = List.of("throughput", "large", "replay", "dispatch", "limit", "expiry");
-  private static final Set<String> FLAGS = Set.of("quick", "tiny", "full", "json");
+  public static final List<String> SECTIONS = List.of("throughput", "large", "replay", "dispatch", "limit", "expiry");
   private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(15);
 
@@ -61,64 +52,27 @@ public final class BenchCommand {
   private final Set<String> sections;
   private final PrintStream progress;
 
-  private BenchCommand(BenchOptions options, Set<String> sections, PrintStream progress) {
+  private Benchmark(BenchOptions options, Set<String> sections, PrintStream progress) {
     this.o = options;
     this.sections = sections;
     this.progress = progress;
   }
 
-  /** Runs the benchmark; returns the exit code (0, or 64 for a usage error). */
-  public static int run(List<String> argv, PrintStream out, PrintStream err) throws Exception {
-    Set<String> flags = new java.util.HashSet<>();
-    Map<String, String> values = new LinkedHashMap<>();
-    for (int i = 0; i < argv.size(); i++) {
-      String a = argv.get(i);
-      if (!a.startsWith("--")) return usage(err, "unexpected argument '" + a + "'");
-      String name = a.substring(2);
-      int eq = name.indexOf('=');
-      if (eq >= 0) {
-        values.put(name.substring(0, eq), name.substring(eq + 1));
-      } else if (FLAGS.contains(name)) {
-        flags.add(name);
-      } else if (i + 1 < argv.size()) {
-        values.put(name, argv.get(++i));
-      } else {
-        return usage(err, "--" + name + " needs a value");
-      }
-    }
-    boolean keepData = values.containsKey("data-dir");
-    Path dataDir = keepData ? Path.of(values.get("data-dir")).toAbsolutePath() : Files.createDirectories(Path.of(".weft", "bench", "run-" + System.currentTimeMillis())).toAbsolutePath();
-    BenchOptions options = flags.contains("tiny") ? BenchOptions.tiny(dataDir)
-        : flags.contains("quick") ? BenchOptions.quick(dataDir) : BenchOptions.full(dataDir);
-    Set<String> sections = new java.util.LinkedHashSet<>(SECTIONS);
-    String chosen = values.remove("sections");
-    if (chosen != null) {
-      sections = new java.util.LinkedHashSet<>(java.util.Arrays.stream(chosen.split(",")).map(String::trim).toList());
-      if (!SECTIONS.containsAll(sections)) return usage(err, "--sections takes some of " + String.join(",", SECTIONS));
-      if (sections.contains("limit") && !sections.contains("throughput")) {
-        return usage(err, "--sections: limit needs throughput (it moves the records per task that section measured)");
-      }
-    }
+  /**
+   * Runs the benchmark and prints its result: the table, or with {@code json} one JSON object. The data directory
+   * goes afterwards unless {@code keepData} (the caller gave {@code --data-dir}).
+   *
+   * @param sections some of {@link #SECTIONS}, in any order; they run in that order
+   */
+  public static void run(BenchOptions options, Set<String> sections, boolean json, boolean keepData, PrintStream out,
+      PrintStream err) throws Exception {
     try {
-      for (var e : values.entrySet()) options = options.with(e.getKey(), e.getValue());
-      options.validate();
-    } catch (IllegalArgumentException e) {
-      return usage(err, e.getMessage());
-    }
-    try {
-      Map<String, Object> result = new BenchCommand(options, sections, err).measure();
-      if (flags.contains("json")) out.println(JSON.writeValueAsString(result));
+      Map<String, Object> result = new Benchmark(options, sections, err).measure();
+      if (json) out.println(JSON.writeValueAsString(result));
       else out.print(table(result));
-      return 0;
     } finally {
-      if (!keepData) deleteQuietly(dataDir);
+      if (!keepData) deleteQuietly(options.dataDir());
     }
-  }
-
-  private static int usage(PrintStream err, String problem) {
-    err.println("weft bench: " + problem);
-    err.print(USAGE);
-    return 64;
   }
 
   private Map<String, Object> measure() throws Exception {

@@ -1,0 +1,36 @@
+package dev.weft.coordinator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+/** The deployment's Kafka client settings ({@code weft coordinator --kafka-config}) reach the Streams clients. */
+class CoordinatorClientPropertiesTest {
+
+  @Test
+  void shouldApplyTheClientPropertiesOverWeftsOwnSettings() {
+    CoordinatorConfig config = CoordinatorConfig.defaults("broker:9093", Path.of("state"))
+        .withClientProperties(Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN",
+            StreamsConfig.producerPrefix("linger.ms"), 7));
+
+    Properties p = Coordinator.properties(config, "instance-1", null);
+
+    assertThat(p).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "PLAIN")
+        .containsEntry(StreamsConfig.producerPrefix("linger.ms"), 7)
+        .containsEntry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "broker:9093");
+  }
+
+  @Test
+  void shouldKeepTheSettingsThroughEveryWither() {
+    CoordinatorConfig config = CoordinatorConfig.defaults("b:9092", Path.of("s"))
+        .withClientProperties(Map.of("security.protocol", "SSL"))
+        .withApiPort(0).withApplicationId("a").withStreamThreads(2).withInstanceId("i-1").withStandbyReplicas(1);
+
+    assertThat(config.clientProperties()).containsEntry("security.protocol", "SSL");
+    assertThat(CoordinatorConfig.defaults("b:9092", Path.of("s")).clientProperties()).isEmpty();
+  }
+}
