@@ -122,7 +122,10 @@ public final class RunRequestDecider {
         : r.getReason();
     if (r.getTaskId() == null) {
       d.record(new RunCancelRequested(run.getRunId(), at, reason));
-      for (TaskState t : state.tasksOf(run.getRunId())) cancelTask(run, t, reason, at, d);
+      for (TaskState t : state.tasksOf(run.getRunId())) {
+        // An instance of a mapped task is cancelled with its mapped task, once.
+        if (t.getMapParent() == null) cancelTask(run, state.task(run.getRunId(), t.getTaskId()), reason, at, d);
+      }
     } else {
       TaskState t = state.task(run.getRunId(), r.getTaskId());
       if (t == null) {
