@@ -14,11 +14,12 @@ import java.time.Duration;
 import java.util.Set;
 
 /**
- * {@code weft status RUN [--json]}: the run and its tasks, from the coordinator's query API; for a run the
+ * {@code weft status RUN [--json] [--all]}: the run and its tasks (a mapped task's instances: failed ones only,
+ * unless {@code --all}), from the coordinator's query API; for a run the
  * coordinator no longer holds (404), from the completion sink's history ({@code --history}), saying so.
  */
 final class StatusCommand {
-  static final Set<String> OPTIONS = Endpoints.optionsWith("json", "history");
+  static final Set<String> OPTIONS = Endpoints.optionsWith("json", "history", "all");
 
   private StatusCommand() {}
 
@@ -44,7 +45,7 @@ final class StatusCommand {
     }
     RunView run = QueryApi.JSON.readValue(r.body(), RunView.class);
     if (a.flag("json")) out.println(Weft.JSON.writeValueAsString(run));
-    else RunReport.status(run, out);
+    else RunReport.status(run, a.flag("all"), out);
     return Weft.OK;
   }
 

@@ -36,8 +36,10 @@ public final class Weft {
                                                   for services run as their own processes
         submit FILE [--param k=v]... [--wait] [--json] [--run-id ID] [--idempotency-key K] [--timeout 1h]
                                                   publish a pipeline request; --wait follows it and prints a summary
-        status RUN [--json] [--history URI]       the run's tasks and their states (from history when the
-                                                  coordinator no longer holds the run)
+        status RUN [--json] [--all] [--history URI]
+                                                  the run's tasks and their states (from history when the
+                                                  coordinator no longer holds the run); --all lists every
+                                                  instance of a mapped task, not only failed ones
         history [--pipeline P] [--since DATE] [--status S] [--limit N] [--before T] [--json] [--history URI]
                                                   finished runs, newest first, from the completion sink's history
         history RUN [--json] [--history URI]      one run from history, with every task and attempt
