@@ -99,8 +99,20 @@ final class RunReport {
         t.attempts(), detail);
   }
 
-  /** {@code weft status}: a header line and a table of tasks. */
+  /** How many of a mapped task's instances {@code weft status} lists without {@code --all}: failed ones only. */
+  static final int INSTANCES_SHOWN = 10;
+
+  /** {@code weft status}: a header line and a table of tasks, a mapped task's failed instances under it. */
   static void status(RunView r, PrintStream out) {
+    status(r, false, out);
+  }
+
+  /**
+   * {@code weft status [--all]}: a header line and a table of tasks. A mapped task is one row whose detail counts its
+   * instances by status; below it come its instances that ended without succeeding (at most
+   * {@value #INSTANCES_SHOWN}), or with {@code all} every instance, so that a 1,000-way map stays readable.
+   */
+  static void status(RunView r, boolean all, PrintStream out) {
     int finished = r.tasks() == null ? 0 : (int) r.tasks().stream().filter(t -> TaskStatuses.isTerminal(t.status())).count();
     out.println("run " + r.runId() + "  pipeline " + r.pipeline() + "  status " + r.status() + "  (" + finished + "/"
         + r.taskCount() + " tasks finished)  " + r.counts());
@@ -109,18 +121,50 @@ final class RunReport {
     for (TaskView t : r.tasks()) w = Math.max(w, t.id().length());
     String fmt = "%-" + w + "s  %-17s  %-9s  %-8s  %s%n";
     out.printf(fmt, "TASK", "STATUS", "EXECUTOR", "ATTEMPTS", "DETAIL");
+    java.util.Map<String, List<TaskView>> instances = new java.util.HashMap<>();
     for (TaskView t : r.tasks()) {
-      String detail = t.trackingUrl() != null ? t.trackingUrl() : "";
-      if (t.lastFailure() != null) detail = (detail.isEmpty() ? "" : detail + "  ") + t.lastFailure();
-      // A Batch job waiting for capacity is RUNNING to Weft (its executor started it) but not yet running anywhere.
-      String status = t.phase() == null || t.phase().equals(t.status()) ? t.status()
-          : t.status() + " (" + t.phase().toLowerCase() + ")";
-      out.printf(fmt, t.id(), status, t.executor(), t.attempts(), detail);
-      if (t.failures() != null && t.failures().size() > 1) {
-        for (TaskView.FailureView f : t.failures()) {
-          out.printf("%-" + w + "s    attempt %d failed (%s%s): %s%n", "", f.attempt(), f.kind(),
-              f.exitCode() == null ? "" : ", exit code " + f.exitCode(), f.reason());
-        }
+      if (t.mapParent() != null) instances.computeIfAbsent(t.mapParent(), k -> new ArrayList<>()).add(t);
+    }
+    for (TaskView t : r.tasks()) {
+      if (t.mapParent() != null) continue;
+      row(t, fmt, w, out, t.mapOver() == null ? null : instanceCounts(t, instances.getOrDefault(t.id(), List.of())));
+      List<TaskView> mine = instances.getOrDefault(t.id(), List.of());
+      List<TaskView> shown = all ? mine : mine.stream()
+          .filter(i -> TaskStatuses.isTerminal(i.status()) && !"SUCCEEDED".equals(i.status())
+              && !"SKIPPED".equals(i.status()))
+          .toList();
+      for (TaskView i : shown.subList(0, all ? shown.size() : Math.min(INSTANCES_SHOWN, shown.size()))) {
+        row(i, fmt, w, out, null);
+      }
+      if (!all && shown.size() > INSTANCES_SHOWN) {
+        out.printf("%-" + w + "s    ... %d more failed instances; weft status %s --all lists every instance%n", "",
+            shown.size() - INSTANCES_SHOWN, r.runId());
+      }
+    }
+  }
+
+  /** "3 instances: 2 SUCCEEDED, 1 FAILED", or what a mapped task waits for before it has any. */
+  private static String instanceCounts(TaskView mapped, List<TaskView> instances) {
+    if (mapped.instances() == null) return "mapped over " + mapped.mapOver() + "'s result";
+    java.util.Map<String, Integer> by = new java.util.TreeMap<>();
+    for (TaskView i : instances) by.merge(i.status(), 1, Integer::sum);
+    return mapped.instances() + " instances" + (by.isEmpty() ? "" : ": " + by.entrySet().stream()
+        .map(e -> e.getValue() + " " + e.getKey()).collect(java.util.stream.Collectors.joining(", ")));
+  }
+
+  private static void row(TaskView t, String fmt, int w, PrintStream out, String prefix) {
+    String detail = t.trackingUrl() != null ? t.trackingUrl() : "";
+    if (t.lastFailure() != null) detail = (detail.isEmpty() ? "" : detail + "  ") + t.lastFailure();
+    if (prefix != null) detail = prefix + (detail.isEmpty() ? "" : "  " + detail);
+    if (t.spawnedBy() != null) detail = "spawned by " + t.spawnedBy() + (detail.isEmpty() ? "" : "  " + detail);
+    // A Batch job waiting for capacity is RUNNING to Weft (its executor started it) but not yet running anywhere.
+    String status = t.phase() == null || t.phase().equals(t.status()) ? t.status()
+        : t.status() + " (" + t.phase().toLowerCase() + ")";
+    out.printf(fmt, t.id(), status, t.executor(), t.attempts(), detail);
+    if (t.failures() != null && t.failures().size() > 1) {
+      for (TaskView.FailureView f : t.failures()) {
+        out.printf("%-" + w + "s    attempt %d failed (%s%s): %s%n", "", f.attempt(), f.kind(),
+            f.exitCode() == null ? "" : ", exit code " + f.exitCode(), f.reason());
       }
     }
   }

@@ -22,8 +22,9 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code weft status RUN}: the run and its tasks, from the coordinator's query API; for a run the coordinator no
- * longer holds (404), from the completion sink's history ({@code --history}), saying so. With {@code --watch} it
- * follows the run to its end ({@link StatusWatch}).
+ * longer holds (404), from the completion sink's history ({@code --history}), saying so. A mapped task's instances
+ * are listed when they failed, or all of them with {@code --all}. With {@code --watch} it follows the run to its end
+ * ({@link StatusWatch}).
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
     description = {"Show a run's tasks and their states (from history when the coordinator no longer holds the run).",
@@ -39,6 +40,9 @@ final class StatusCommand implements Callable<Integer> {
 
   @Option(names = "--watch", description = "redraw until the run ends (on a terminal), or print a line per change")
   boolean watch;
+
+  @Option(names = "--all", description = "list every instance of a mapped task, not only the failed ones")
+  boolean all;
 
   @Mixin
   HistoryLocationOption history;
@@ -64,7 +68,7 @@ final class StatusCommand implements Callable<Integer> {
     if (r.statusCode() != 200) return apiError(r);
     RunView run = parse(r);
     if (json) output.out().println(Weft.JSON.writeValueAsString(run));
-    else RunReport.status(run, output.out());
+    else RunReport.status(run, all, output.out());
     return Weft.OK;
   }
 

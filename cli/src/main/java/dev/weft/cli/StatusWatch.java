@@ -57,7 +57,7 @@ final class StatusWatch {
         show(run);
         if (ENDED.contains(run.status())) {
           if (status.json) output.out().println(Weft.JSON.writeValueAsString(run));
-          else if (!output.interactive()) RunReport.status(run, output.out());
+          else if (!output.interactive()) RunReport.status(run, status.all, output.out());
           return SubmitCommand.exitCode(run.status());
         }
       }

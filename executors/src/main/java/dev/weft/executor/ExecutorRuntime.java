@@ -7,6 +7,7 @@ import dev.weft.avro.TaskEvent;
 import dev.weft.avro.TaskEventKind;
 import dev.weft.executor.backend.AttemptId;
 import dev.weft.executor.backend.AttemptListener;
+import dev.weft.executor.backend.AttemptFiles;
 import dev.weft.executor.backend.AttemptOutcome;
 import dev.weft.executor.backend.AttemptRequest;
 import dev.weft.executor.backend.ExecutorBackend;
@@ -132,6 +133,8 @@ public final class ExecutorRuntime implements AutoCloseable {
   private final ScheduledExecutorService watchdog;
   private final CompletableFuture<Void> started = new CompletableFuture<>();
   private final ExecutorMetrics metrics;
+  /** Where attempts' result and spawn files live (AttemptFiles); null when the backend takes none. */
+  private final java.nio.file.Path attemptFilesBase;
 
   // Loop thread only.
   private final Map<AttemptId, Active> active = new HashMap<>();
@@ -176,6 +179,13 @@ public final class ExecutorRuntime implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    try {
+      this.attemptFilesBase = backend.takesAttemptFiles()
+          ? AttemptFiles.newBase("weft-" + backend.name() + "-" + config.instanceId() + "-attempts-") : null;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("executor " + transactionalId + " cannot create a directory for its "
+          + "attempts' result and spawn files in " + System.getProperty("java.io.tmpdir") + ": " + e, e);
+    }
   }
 
   /**
@@ -216,6 +226,7 @@ public final class ExecutorRuntime implements AutoCloseable {
     synchronized (this) {
       if (state == State.NEW) {
         state = State.CLOSED;
+        if (attemptFilesBase != null) AttemptFiles.deleteBase(attemptFilesBase);
         return;
       }
       if (state == State.STARTING || state == State.RUNNING) state = State.CLOSING;
@@ -223,6 +234,9 @@ public final class ExecutorRuntime implements AutoCloseable {
     join(CLOSE_TIMEOUT);
     watchdog.shutdownNow();
     cancelThreads.shutdown();
+    // Whatever ran here was reported (its files read) or cancelled; an attempt left running for another instance to
+    // adopt loses its files (see docs/architecture.md, dynamic tasks).
+    if (attemptFilesBase != null) AttemptFiles.deleteBase(attemptFilesBase);
   }
 
   /**
@@ -544,18 +558,31 @@ public final class ExecutorRuntime implements AutoCloseable {
       active.put(id, a);
       counters.launched.incrementAndGet();
       try {
-        a.running = backend.launch(p.request, a);
+        AttemptRequest request = p.request;
+        if (attemptFilesBase != null) {
+          a.files = AttemptFiles.create(attemptFilesBase, id);
+          request = request.withFiles(a.files);
+        }
+        a.running = backend.launch(request, a);
         // From STARTED's stamp: that is the coordinator's lastSeen until the first heartbeat commits.
         if (!a.finishSignalled) leases.hold(id, a, p.startedAtMs, p.heartbeatTimeoutMs);
         a.nextHeartbeatAt = now + a.heartbeatMs;
         // An attempt that finished inside launch (noop) needs no heartbeat: its outcome is already queued.
         if (!a.finishSignalled) outbox.add(Outgoing.event(event(TaskEventKind.HEARTBEAT, id, now).setHandle(a.running.handle()).setPhase(a.running.phase()).build()));
+      } catch (java.io.IOException e) {
+        active.remove(id);
+        counters.launchFailures.incrementAndGet();
+        log.warn("executor {}: attempt {}: cannot create its result and spawn files: {}", transactionalId, id, e.toString());
+        outbox.add(Outgoing.event(failed(id, now, FailureKind.LAUNCH_ERROR, null,
+            "cannot create the attempt's result and spawn files under " + attemptFilesBase + ": " + e, null).build()));
       } catch (LaunchException e) {
+        if (a.files != null) a.files.delete();
         active.remove(id);
         counters.launchFailures.incrementAndGet();
         log.info("executor {}: attempt {} could not start ({}): {}", transactionalId, id, e.kind(), e.getMessage());
         outbox.add(Outgoing.event(failed(id, now, e.kind(), null, e.getMessage(), null).build()));
       } catch (RuntimeException e) {
+        if (a.files != null) a.files.delete();
         active.remove(id);
         counters.launchFailures.incrementAndGet();
         log.error("executor {}: backend {} failed to launch attempt {}", transactionalId, backend.name(), id, e);
@@ -610,14 +637,32 @@ public final class ExecutorRuntime implements AutoCloseable {
     } else if (s instanceof Signal.Finished f) {
       active.remove(a.id);
       leases.release(a.id);
-      outbox.add(Outgoing.event(finishedEvent(a, f.outcome(), now)));
+      // SPAWNED goes right before the outcome, in the same transaction: the coordinator adds the tasks while the
+      // attempt is still current, and a failed spawn fails it before its SUCCEEDED is read.
+      if (f.files().spawnedJson() != null && endedByItself(a, f.outcome())) {
+        outbox.add(Outgoing.event(event(TaskEventKind.SPAWNED, a.id, now).setSpawnedJson(f.files().spawnedJson()).build()));
+      }
+      outbox.add(Outgoing.event(finishedEvent(a, f.outcome(), f.files(), now)));
     }
   }
 
-  private TaskEvent finishedEvent(Active a, AttemptOutcome o, long now) {
+  /**
+   * The work exited by itself, successfully or with an exit code: what it spawned counts (Luigi schedules the
+   * requirements a task yielded even when it then fails). Work that was stopped may have left a half-written file.
+   */
+  private static boolean endedByItself(Active a, AttemptOutcome o) {
+    boolean stopped = a.fencedAfterMs > 0 || a.timedOut || a.shutdown || a.cancelReason != null;
+    return !stopped && (o.succeeded() || o.failureKind() == FailureKind.EXIT_CODE);
+  }
+
+  private TaskEvent finishedEvent(Active a, AttemptOutcome o, AttemptFiles.Collected files, long now) {
     String tail = Texts.tail(o.logTail() == null || o.logTail().isEmpty() ? null : o.logTail(), Texts.MAX_LOG_TAIL_BYTES);
+    if (o.succeeded() && files.problem() != null) {
+      return failed(a.id, now, FailureKind.INVALID_SPEC, o.exitCode(), files.problem(), tail).build();
+    }
     if (o.succeeded()) {
-      return event(TaskEventKind.SUCCEEDED, a.id, now).setExitCode(o.exitCode()).setLogTail(tail).build();
+      return event(TaskEventKind.SUCCEEDED, a.id, now).setExitCode(o.exitCode()).setLogTail(tail)
+          .setResultJson(files.resultJson()).build();
     }
     if (a.fencedAfterMs > 0) {
       return failed(a.id, now, FailureKind.LOST, o.exitCode(), "executor " + config.instanceId()
@@ -935,6 +980,8 @@ public final class ExecutorRuntime implements AutoCloseable {
     // delay every event behind it); retries still back off exponentially up to retry.backoff.max.ms.
     p.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 5);
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    // A SUCCEEDED event may carry a result of up to 1 MiB (AttemptFiles.MAX_BYTES) beside its log tail.
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 * 1024 * 1024);
     // Short: a transaction left open by a killed instance blocks read_committed readers of task-events until it
     // times out (unless an instance with the same id restarts and fences it first).
     p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 15_000);
@@ -1019,6 +1066,8 @@ public final class ExecutorRuntime implements AutoCloseable {
     final long deadline;
     volatile RunningAttempt running;
     volatile boolean finishSignalled;
+    /** Its result and spawn files; null when the backend takes none. */
+    volatile AttemptFiles files;
     long nextHeartbeatAt;
     String cancelReason;
     boolean timedOut;
@@ -1063,7 +1112,9 @@ public final class ExecutorRuntime implements AutoCloseable {
         return;
       }
       finishSignalled = true;
-      signals.add(new Signal.Finished(this, outcome));
+      // Read here, on the backend's thread, not on the poll loop: up to 2 MiB of files.
+      AttemptFiles f = files;
+      signals.add(new Signal.Finished(this, outcome, f == null ? AttemptFiles.Collected.NOTHING : f.collect()));
     }
   }
 
@@ -1072,7 +1123,7 @@ public final class ExecutorRuntime implements AutoCloseable {
 
     record Tracking(Active active, String url) implements Signal {}
 
-    record Finished(Active active, AttemptOutcome outcome) implements Signal {}
+    record Finished(Active active, AttemptOutcome outcome, AttemptFiles.Collected files) implements Signal {}
   }
 
   private record PendingLaunch(AttemptRequest request, long heartbeatMs, long heartbeatTimeoutMs, long startedAtMs) {}

@@ -45,7 +45,8 @@ class ConfluentAvroSerdeTest {
       + "02" + "78" //   source: length 1, "x"
       + "00" //         handle: union branch 0 (null)
       + "02" + "01" //   exitCode: union branch 1 (int), -1 -> zig-zag 1
-      + "00" + "00" + "00" + "00" + "00" + "00"; // failureKind, reason, logTail, trackingUrl, phase, spawnedJson: null
+      + "00" + "00" + "00" + "00" + "00" + "00" // failureKind, reason, logTail, trackingUrl, phase, spawnedJson: null
+      + "00"; // resultJson: null (added 2026-12-01)
 
   static TaskEvent goldenEvent() {
     return TaskEvent.newBuilder()

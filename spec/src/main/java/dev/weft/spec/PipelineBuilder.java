@@ -87,6 +87,7 @@ public final class PipelineBuilder {
     private RetrySpec retry;
     private String timeout;
     private Resources resources;
+    private MapOverSpec mapOver;
 
     private Task(String id, String executor) {
       this.id = id;
@@ -120,6 +121,12 @@ public final class PipelineBuilder {
       return this;
     }
 
+    /** One instance of this task per item of the JSON array that {@code task} wrote to its result file. */
+    public Task mapOver(String task) {
+      mapOver = new MapOverSpec(task);
+      return this;
+    }
+
     public Task retry(int maxAttempts, String backoff) {
       retry = new RetrySpec(maxAttempts, backoff, null, null, null, null);
       return this;
@@ -142,7 +149,7 @@ public final class PipelineBuilder {
       JsonNode batch = executor.equals("batch") ? block : null;
       JsonNode noop = executor.equals("noop") ? block : null;
       return new TaskSpec(id, executor, dependsOn, process, container, spark, batch, noop, resources, retry, timeout,
-          null, null, output, inputs);
+          null, null, output, inputs, mapOver);
     }
   }
 }

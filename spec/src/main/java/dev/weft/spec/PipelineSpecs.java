@@ -141,7 +141,11 @@ public final class PipelineSpecs {
       }
     }
     for (int i = 0; i < tasks.size(); i++) {
-      checkTask(tasks.get(i), "tasks[" + i + "]" + label(tasks.get(i)), indexById, problems);
+      checkMapOver(tasks.get(i), "tasks[" + i + "]" + label(tasks.get(i)), tasks, indexById, problems);
+    }
+    tasks = withMapOverDependencies(tasks, indexById);
+    for (int i = 0; i < tasks.size(); i++) {
+      checkTask(tasks.get(i), "tasks[" + i + "]" + label(tasks.get(i)), indexById::containsKey, problems);
     }
     if (problems.isEmpty()) findCycle(tasks, indexById).ifPresentOrElse(
         cycle -> problems.add(new SpecProblem("tasks", "dependency cycle: " + String.join(" -> ", cycle))), () -> {});
@@ -157,7 +161,129 @@ public final class PipelineSpecs {
     return new ResolvedPipeline(spec.pipeline(), params, resolved);
   }
 
-  private static void checkTask(TaskSpec t, String at, Map<String, Integer> ids, List<SpecProblem> problems) {
+  /**
+   * Validates and resolves tasks that a running task spawned ({@code $WEFT_SPAWN_FILE}), as a request's tasks are:
+   * ids, executor blocks, durations, targets, parameters (the run's), cycles. The fragment is JSON: a list of tasks,
+   * or {@code {tasks: [...], defaults: {...}}}; the pipeline's own {@code defaults:} do not apply, since the run
+   * keeps only its resolved tasks.
+   *
+   * @param existing whether a task id is already a task of the run; a dependency may name one, and an id may be one
+   *     (the caller decides whether it is the same task spawned again)
+   * @return the tasks in the fragment's order (the caller checks the run's task limit: tasks spawned again do not
+   *     count)
+   * @throws SpecException every problem, located as {@code spawned.tasks[2](id).dependsOn[0]}
+   */
+  public static List<ResolvedTask> resolveSpawned(String fragmentJson, Map<String, String> params,
+      java.util.function.Predicate<String> existing) throws SpecException {
+    PipelineSpec fragment = parseFragment(fragmentJson);
+    List<TaskSpec> tasks = fragment.tasks();
+    List<SpecProblem> problems = new ArrayList<>();
+    if (tasks.isEmpty()) problems.add(new SpecProblem("spawned.tasks", "the fragment has no tasks"));
+    Map<String, Integer> indexById = new HashMap<>();
+    for (int i = 0; i < tasks.size(); i++) {
+      TaskSpec t = tasks.get(i);
+      String at = "spawned.tasks[" + i + "]";
+      if (t.id() == null || !NAME.matcher(t.id()).matches()) {
+        problems.add(new SpecProblem(at + ".id", "a task id is required: letters, digits, '.', '_' or '-' (got "
+            + quote(t.id()) + ")"));
+        continue;
+      }
+      Integer earlier = indexById.putIfAbsent(t.id(), i);
+      if (earlier != null) {
+        problems.add(new SpecProblem(at + ".id", "duplicate task id '" + t.id() + "' (first at spawned.tasks[" + earlier
+            + "])"));
+      }
+      if (t.mapOver() != null) {
+        problems.add(new SpecProblem(at + "(" + t.id() + ").mapOver", "a spawned task cannot be mapped; spawn one task "
+            + "per item instead"));
+      }
+    }
+    for (int i = 0; i < tasks.size(); i++) {
+      checkTask(tasks.get(i), "spawned.tasks[" + i + "]" + label(tasks.get(i)),
+          id -> indexById.containsKey(id) || existing.test(id), problems);
+    }
+    if (problems.isEmpty()) findCycle(tasks, indexById).ifPresentOrElse(
+        cycle -> problems.add(new SpecProblem("spawned.tasks", "dependency cycle: " + String.join(" -> ", cycle))),
+        () -> {});
+    List<ResolvedTask> resolved = new ArrayList<>(tasks.size());
+    if (problems.isEmpty()) {
+      Map<String, String> runParams = params == null ? Map.of() : params;
+      for (int i = 0; i < tasks.size(); i++) {
+        resolved.add(resolveTask(tasks.get(i), fragment.defaults(), runParams,
+            "spawned.tasks[" + i + "]" + label(tasks.get(i)), problems));
+      }
+    }
+    if (!problems.isEmpty()) throw new SpecException(problems);
+    return resolved;
+  }
+
+  /** A fragment as a pipeline without a name: a bare list is its tasks. */
+  private static PipelineSpec parseFragment(String text) throws SpecException {
+    if (text == null || text.isBlank()) throw new SpecException("spawned", "the fragment is empty");
+    try {
+      JsonNode root = SpecJson.MAPPER.readTree(text);
+      if (root != null && root.isArray()) {
+        ObjectNode wrapped = SpecJson.MAPPER.createObjectNode();
+        wrapped.set("tasks", root);
+        root = wrapped;
+      }
+      if (root == null || !root.isObject()) {
+        throw new SpecException("spawned", "expected a list of tasks, or an object with 'tasks:' (and 'defaults:')");
+      }
+      if (root.has("pipeline") || root.has("params")) {
+        throw new SpecException("spawned", "a fragment has only 'tasks:' and 'defaults:'; it runs in the spawner's "
+            + "run, with that run's parameters");
+      }
+      return SpecJson.MAPPER.treeToValue(root, PipelineSpec.class);
+    } catch (UnrecognizedPropertyException e) {
+      throw new SpecException("spawned." + path(e), "unknown field '" + e.getPropertyName() + "'; known fields: "
+          + e.getKnownPropertyIds());
+    } catch (JsonProcessingException e) {
+      throw new SpecException(("spawned." + path(e)).replaceAll("\\.$", ""), e.getOriginalMessage());
+    }
+  }
+
+  /** {@code mapOver.task} must name another task of the pipeline that is not mapped itself and has no output. */
+  private static void checkMapOver(TaskSpec t, String at, List<TaskSpec> tasks, Map<String, Integer> ids,
+      List<SpecProblem> problems) {
+    if (t.mapOver() == null) return;
+    String over = t.mapOver().task();
+    Integer i = over == null ? null : ids.get(over);
+    if (i == null) {
+      problems.add(new SpecProblem(at + ".mapOver.task", "unknown task " + quote(over) + "; name the task whose result "
+          + "(a JSON array written to $WEFT_RESULT_FILE) this one maps over"));
+    } else if (over.equals(t.id())) {
+      problems.add(new SpecProblem(at + ".mapOver.task", "a task cannot map over itself"));
+    } else if (tasks.get(i).mapOver() != null) {
+      problems.add(new SpecProblem(at + ".mapOver.task", "task '" + over + "' is mapped itself; map over a task that "
+          + "writes one result"));
+    } else if (tasks.get(i).output() != null) {
+      // A task whose output exists is SKIPPED without running, so it would have no result to map over.
+      problems.add(new SpecProblem(at + ".mapOver.task", "task '" + over + "' declares an output, so it may be SKIPPED "
+          + "and write no result; a task mapped over cannot have an output"));
+    }
+  }
+
+  /** A mapped task waits for the task it maps over, named in {@code dependsOn} or not. */
+  private static List<TaskSpec> withMapOverDependencies(List<TaskSpec> tasks, Map<String, Integer> ids) {
+    List<TaskSpec> out = null;
+    for (int i = 0; i < tasks.size(); i++) {
+      TaskSpec t = tasks.get(i);
+      if (t.mapOver() == null || !ids.containsKey(t.mapOver().task()) || t.dependsOn().contains(t.mapOver().task())) {
+        continue;
+      }
+      if (out == null) out = new ArrayList<>(tasks);
+      List<String> deps = new ArrayList<>(t.dependsOn());
+      deps.add(t.mapOver().task());
+      out.set(i, new TaskSpec(t.id(), t.executor(), deps, t.process(), t.container(), t.spark(), t.batch(), t.noop(),
+          t.resources(), t.retry(), t.timeout(), t.heartbeatTimeout(), t.queueTimeout(), t.output(), t.inputs(),
+          t.mapOver()));
+    }
+    return out == null ? tasks : out;
+  }
+
+  private static void checkTask(TaskSpec t, String at, java.util.function.Predicate<String> known,
+      List<SpecProblem> problems) {
     if (t.executor() == null) {
       problems.add(new SpecProblem(at + ".executor", "required; one of " + sorted(EXECUTORS)));
     } else if (!EXECUTORS.contains(t.executor())) {
@@ -173,7 +299,7 @@ public final class PipelineSpecs {
     if ("batch".equals(t.executor()) && t.batch() != null) problems.addAll(BatchBlock.problems(t.batch(), t.resources(), at + ".batch"));
     for (int d = 0; d < t.dependsOn().size(); d++) {
       String dep = t.dependsOn().get(d);
-      if (dep == null || !ids.containsKey(dep)) {
+      if (dep == null || !known.test(dep)) {
         problems.add(new SpecProblem(at + ".dependsOn[" + d + "]", "unknown task '" + dep + "'"));
       } else if (dep.equals(t.id())) {
         problems.add(new SpecProblem(at + ".dependsOn[" + d + "]", "a task cannot depend on itself"));
@@ -207,6 +333,8 @@ public final class PipelineSpecs {
   /** The targets of {@code written} that had a parameter, checked in their substituted form from {@code resolved}. */
   private static void checkSubstitutedTargets(TaskSpec written, TaskSpec resolved, String at,
       List<SpecProblem> problems) {
+    // A mapped task's targets may name its item, known only when it is expanded (MappedTasks checks them then).
+    if (written.mapOver() != null) return;
     if (written.output() != null && written.output().contains("${")) {
       checkTarget(resolved.output(), at + ".output", problems);
     }
@@ -279,7 +407,9 @@ public final class PipelineSpecs {
         int v = stack.peek();
         List<String> deps = tasks.get(v).dependsOn();
         if (nextEdge[v] < deps.size()) {
-          int w = indexById.get(deps.get(nextEdge[v]++));
+          Integer dep = indexById.get(deps.get(nextEdge[v]++));
+          if (dep == null) continue; // a task outside these (one already in the run): it cannot depend on them
+          int w = dep;
           if (color[w] == 0) {
             color[w] = 1;
             parent[w] = v;
@@ -321,7 +451,7 @@ public final class PipelineSpecs {
       if (json.indexOf('$') < 0) return resolved(t, json, defaults, at, problems);
     }
     ObjectNode tree = SpecJson.MAPPER.valueToTree(t);
-    substitute(tree, params, at, problems);
+    substitute(tree, params, t.mapOver() != null, at, problems);
     if (t.retry() == null && defaults.retry() != null) tree.set("retry", SpecJson.MAPPER.valueToTree(defaults.retry()));
     if (t.timeout() == null && defaults.timeout() != null) tree.put("timeout", defaults.timeout());
     if (t.heartbeatTimeout() == null && defaults.heartbeatTimeout() != null) {
@@ -349,7 +479,7 @@ public final class PipelineSpecs {
     long queueMs = millis(r.queueTimeout(), DEFAULT_QUEUE_TIMEOUT_MS, at + ".queueTimeout", problems);
     RetryPolicy retry = retryPolicy(r.retry(), defaults.retry(), at + ".retry", problems);
     return new ResolvedTask(r.id(), r.executor(), r.dependsOn(), retry, timeoutMs, heartbeatMs, queueMs, r.output(),
-        r.inputs(), specJson);
+        r.inputs(), specJson, r.mapOver() == null ? null : r.mapOver().task());
   }
 
   /** Task retry fields win one by one over the pipeline's default retry, which wins over {@link RetryPolicy#DEFAULT}. */
@@ -385,8 +515,13 @@ public final class PipelineSpecs {
     }
   }
 
-  /** Replaces {@code ${name}} in every string value of the tree, in place. */
-  private static void substitute(JsonNode node, Map<String, String> params, String at, List<SpecProblem> problems) {
+  /**
+   * Replaces {@code ${name}} in every string value of the tree, in place. With {@code deferItems} (a mapped task),
+   * {@code ${item}}, {@code ${item.field}} and {@code $${} stay as written, for {@link MappedTasks} to substitute per
+   * instance.
+   */
+  static void substitute(JsonNode node, Map<String, String> params, boolean deferItems, String at,
+      List<SpecProblem> problems) {
     if (node.isObject()) {
       ObjectNode obj = (ObjectNode) node;
       Iterator<Map.Entry<String, JsonNode>> it = obj.fields();
@@ -394,9 +529,10 @@ public final class PipelineSpecs {
       it.forEachRemaining(fields::add);
       for (Map.Entry<String, JsonNode> f : fields) {
         if (f.getValue().isTextual()) {
-          obj.set(f.getKey(), new TextNode(substitute(f.getValue().asText(), params, at + "." + f.getKey(), problems)));
+          obj.set(f.getKey(), new TextNode(substitute(f.getValue().asText(), params, deferItems, at + "." + f.getKey(),
+              problems)));
         } else {
-          substitute(f.getValue(), params, at + "." + f.getKey(), problems);
+          substitute(f.getValue(), params, deferItems, at + "." + f.getKey(), problems);
         }
       }
     } else if (node.isArray()) {
@@ -404,9 +540,9 @@ public final class PipelineSpecs {
         JsonNode e = node.get(i);
         if (e.isTextual()) {
           ((com.fasterxml.jackson.databind.node.ArrayNode) node)
-              .set(i, new TextNode(substitute(e.asText(), params, at + "[" + i + "]", problems)));
+              .set(i, new TextNode(substitute(e.asText(), params, deferItems, at + "[" + i + "]", problems)));
         } else {
-          substitute(e, params, at + "[" + i + "]", problems);
+          substitute(e, params, deferItems, at + "[" + i + "]", problems);
         }
       }
     }
@@ -414,13 +550,20 @@ public final class PipelineSpecs {
 
   /** Substitutes one string; exposed so executors and the CLI format params the same way. */
   public static String substitute(String text, Map<String, String> params, String at, List<SpecProblem> problems) {
+    return substitute(text, params, false, at, problems);
+  }
+
+  private static String substitute(String text, Map<String, String> params, boolean deferItems, String at,
+      List<SpecProblem> problems) {
     if (text.indexOf('$') < 0) return text;
     Matcher m = PARAM.matcher(text);
     StringBuilder out = new StringBuilder();
     while (m.find()) {
       String name = m.group(1);
       String value;
-      if (name == null) {
+      if (deferItems && (name == null || MappedTasks.isItemReference(name))) {
+        value = m.group();
+      } else if (name == null) {
         value = "${";
       } else if (params.containsKey(name)) {
         value = params.get(name);

@@ -8,7 +8,8 @@ import java.util.List;
  * One task: what runs ({@code executor} and its block), after what ({@code dependsOn}), with which limits, and
  * what it produces ({@code output}: when that target already exists the task is SKIPPED, Luigi's complete()) and
  * what it reads besides its dependencies' outputs ({@code inputs}: declared for lineage only; Weft neither waits for
- * nor checks them). Both are {@link Target}s.
+ * nor checks them). Both are {@link Target}s. {@code mapOver} makes it a template with one instance per item of
+ * another task's result ({@link MapOverSpec}).
  *
  * <p>Executor blocks other than {@code process} are kept as JSON trees here and read by their executor, so a new
  * backend does not change this contract's Java type.
@@ -29,11 +30,20 @@ public record TaskSpec(
     String heartbeatTimeout,
     String queueTimeout,
     String output,
-    List<String> inputs) {
+    List<String> inputs,
+    MapOverSpec mapOver) {
   public TaskSpec {
     dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
     // Not List.copyOf: validation reports a null entry with its index instead of a parse failure.
     inputs = inputs == null ? List.of() : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(inputs));
+  }
+
+  /** A task that is not mapped over another one's result. */
+  public TaskSpec(String id, String executor, List<String> dependsOn, ProcessSpec process, JsonNode container,
+      JsonNode spark, JsonNode batch, JsonNode noop, Resources resources, RetrySpec retry, String timeout,
+      String heartbeatTimeout, String queueTimeout, String output, List<String> inputs) {
+    this(id, executor, dependsOn, process, container, spark, batch, noop, resources, retry, timeout, heartbeatTimeout,
+        queueTimeout, output, inputs, null);
   }
 
   /** A task with no declared inputs. */

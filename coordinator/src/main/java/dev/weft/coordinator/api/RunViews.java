@@ -25,6 +25,7 @@ public final class RunViews {
             f.getExitCode(), f.getReason())).toList(),
         t.getTrackingUrl(), t.getHandle(), t.getStartedAtMs() == 0 ? null : t.getStartedAtMs(),
         t.getFinishedAtMs() == 0 ? null : t.getFinishedAtMs(), t.getLogTail(),
-        "RUNNING".equals(t.getStatus()) ? t.getPhase() : null);
+        "RUNNING".equals(t.getStatus()) ? t.getPhase() : null, t.getMapOver(), t.getInstances(), t.getMapParent(),
+        t.getSpawnedBy());
   }
 }

@@ -5,7 +5,9 @@ import java.util.List;
 
 /**
  * One task as the query API and {@code weft status --json} show it. {@code phase} is where a RUNNING task's work
- * is, when its executor says: QUEUED (accepted by its backend, waiting for capacity) or RUNNING.
+ * is, when its executor says: QUEUED (accepted by its backend, waiting for capacity) or RUNNING. A mapped task has
+ * {@code mapOver} (the task it maps over) and, once expanded, {@code instances}; each instance has {@code mapParent};
+ * a spawned task has {@code spawnedBy}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TaskView(
@@ -22,7 +24,11 @@ public record TaskView(
     Long startedAtMs,
     Long finishedAtMs,
     String logTail,
-    String phase) {
+    String phase,
+    String mapOver,
+    Integer instances,
+    String mapParent,
+    String spawnedBy) {
 
   /** One failed attempt. */
   public record FailureView(int attempt, long atMs, String kind, Integer exitCode, String reason) {}

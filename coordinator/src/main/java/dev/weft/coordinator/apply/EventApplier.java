@@ -6,7 +6,12 @@ import dev.weft.coordinator.event.CoordinatorEvent;
 import dev.weft.coordinator.event.CoordinatorEvent.AttemptFailed;
 import dev.weft.coordinator.event.CoordinatorEvent.AttemptSeen;
 import dev.weft.coordinator.event.CoordinatorEvent.AttemptStarted;
+import dev.weft.coordinator.event.CoordinatorEvent.DependantAdded;
+import dev.weft.coordinator.event.CoordinatorEvent.DependencyAdded;
 import dev.weft.coordinator.event.CoordinatorEvent.DependencyMet;
+import dev.weft.coordinator.event.CoordinatorEvent.MapInstanceCreated;
+import dev.weft.coordinator.event.CoordinatorEvent.MapInstanceEnded;
+import dev.weft.coordinator.event.CoordinatorEvent.MappedTaskStarted;
 import dev.weft.coordinator.event.CoordinatorEvent.RunAccepted;
 import dev.weft.coordinator.event.CoordinatorEvent.RunCancelRequested;
 import dev.weft.coordinator.event.CoordinatorEvent.RunExpired;
@@ -15,6 +20,8 @@ import dev.weft.coordinator.event.CoordinatorEvent.TaskAbandoned;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskCompleted;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskCreated;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskDispatched;
+import dev.weft.coordinator.event.CoordinatorEvent.TaskMapped;
+import dev.weft.coordinator.event.CoordinatorEvent.TaskSpawned;
 import dev.weft.coordinator.event.CoordinatorEvent.TimerFired;
 import dev.weft.coordinator.state.AttemptFailure;
 import dev.weft.coordinator.state.MutableCoordinatorState;
@@ -40,6 +47,8 @@ import java.util.Map;
  */
 public final class EventApplier {
   static final int MAX_FAILURES_KEPT = 10;
+  /** How many of a mapped task's failed instances its state names (the count is always kept). */
+  static final int MAX_FAILED_INSTANCES_KEPT = 10;
   /** The kind of a run's expiry timer; it fires the RUN_EXPIRED task event. */
   private static final String RUN_EXPIRED_TIMER = "RUN_EXPIRED";
   private final MutableCoordinatorState state;
@@ -58,6 +67,13 @@ public final class EventApplier {
     else if (event instanceof DependencyMet e) dependencyMet(e);
     else if (event instanceof AttemptFailed e) attemptFailed(e);
     else if (event instanceof TaskAbandoned e) taskAbandoned(e);
+    else if (event instanceof TaskMapped e) taskMapped(e);
+    else if (event instanceof MapInstanceCreated e) mapInstanceCreated(e);
+    else if (event instanceof MappedTaskStarted e) mappedTaskStarted(e);
+    else if (event instanceof MapInstanceEnded e) mapInstanceEnded(e);
+    else if (event instanceof TaskSpawned e) taskSpawned(e);
+    else if (event instanceof DependantAdded e) dependantAdded(e);
+    else if (event instanceof DependencyAdded e) dependencyAdded(e);
     else if (event instanceof RunCancelRequested e) runCancelRequested(e);
     else if (event instanceof RunFinished e) runFinished(e);
     else if (event instanceof RunExpired e) runExpired(e);
@@ -86,18 +102,90 @@ public final class EventApplier {
   }
 
   private void taskCreated(TaskCreated e) {
-    ResolvedTask t = e.task();
+    // each dependency named once (ResolvedTask)
+    state.putTask(newTask(e.runId(), e.task(), e.index(), e.dependants(), e.task().dependsOn().size()));
+  }
+
+  private void taskMapped(TaskMapped e) {
+    TaskState t = task(e.runId(), e.taskId());
+    t.setInstances(e.instances());
+    state.putTask(t);
+  }
+
+  private void mapInstanceCreated(MapInstanceCreated e) {
+    TaskState t = newTask(e.runId(), e.task(), e.index(), List.of(), 0);
+    t.setMapParent(e.parentId());
+    state.putTask(t);
+    taskAdded(e.runId());
+  }
+
+  private void mappedTaskStarted(MappedTaskStarted e) {
+    TaskState t = task(e.runId(), e.taskId());
+    t.setStartedAtMs(e.atMs());
+    setStatus(t, TaskStatus.RUNNING);
+  }
+
+  private void mapInstanceEnded(MapInstanceEnded e) {
+    TaskState t = task(e.runId(), e.parentId());
+    t.setInstancesEnded(t.getInstancesEnded() + 1);
+    if (!TaskStatuses.satisfiesDependants(e.status())) {
+      t.setInstancesFailed(t.getInstancesFailed() + 1);
+      if (t.getFailedInstances().size() < MAX_FAILED_INSTANCES_KEPT) {
+        List<String> failed = new ArrayList<>(t.getFailedInstances());
+        failed.add(e.instanceId() + " " + e.status().name());
+        t.setFailedInstances(failed);
+      }
+    }
+    state.putTask(t);
+  }
+
+  private void taskSpawned(TaskSpawned e) {
+    TaskState t = newTask(e.runId(), e.task(), e.index(), e.dependants(), e.unmetDeps());
+    t.setSpawnedBy(e.spawnerId());
+    state.putTask(t);
+    taskAdded(e.runId());
+  }
+
+  private void dependantAdded(DependantAdded e) {
+    TaskState t = task(e.runId(), e.taskId());
+    List<String> dependants = new ArrayList<>(t.getDependants());
+    dependants.add(e.dependantId());
+    t.setDependants(dependants);
+    state.putTask(t);
+  }
+
+  private void dependencyAdded(DependencyAdded e) {
+    TaskState t = task(e.runId(), e.taskId());
+    t.setUnmetDeps(t.getUnmetDeps() + 1);
+    List<String> dependsOn = new ArrayList<>(t.getDependsOn());
+    dependsOn.add(e.dependencyId());
+    t.setDependsOn(dependsOn);
+    state.putTask(t);
+  }
+
+  /** A task that joined a running run (spawned, or an instance of a mapped task): one more PENDING and unfinished. */
+  private void taskAdded(String runId) {
+    RunState r = state.runForUpdate(runId);
+    Map<String, Integer> counts = new HashMap<>(r.getCounts());
+    counts.merge(TaskStatus.PENDING.name(), 1, Integer::sum);
+    r.setCounts(counts);
+    r.setTaskCount(r.getTaskCount() + 1);
+    r.setUnfinished(r.getUnfinished() + 1);
+    state.putRun(r);
+  }
+
+  private static TaskState newTask(String runId, ResolvedTask t, int index, List<String> dependants, int unmetDeps) {
     // Not the builder: it deep-copies the schema default of every field left unset, a few % of a replay for 14
-    // zeros and nulls. The fields left out here are those whose default is Java's own (0 or null); failures is the
-    // one list with a default, set below.
+    // zeros and nulls. The fields left out here are those whose default is Java's own (0 or null); failures and
+    // failedInstances are the lists with a default, set below.
     TaskState s = new TaskState();
-    s.setRunId(e.runId());
+    s.setRunId(runId);
     s.setTaskId(t.id());
     s.setExecutor(t.executor());
-    s.setIndex(e.index());
+    s.setIndex(index);
     s.setStatus(TaskStatus.PENDING.name());
-    s.setUnmetDeps(t.dependsOn().size()); // each named once (ResolvedTask)
-    s.setDependants(new ArrayList<>(e.dependants()));
+    s.setUnmetDeps(unmetDeps);
+    s.setDependants(new ArrayList<>(dependants));
     s.setSpecJson(t.specJson());
     s.setMaxAttempts(t.retry().maxAttempts());
     s.setBackoffMs(t.retry().backoffMs());
@@ -111,7 +199,9 @@ public final class EventApplier {
     s.setFailures(new ArrayList<>());
     s.setOutput(t.output());
     s.setDependsOn(new ArrayList<>(t.dependsOn()));
-    state.putTask(s);
+    s.setMapOver(t.mapOver());
+    s.setFailedInstances(new ArrayList<>());
+    return s;
   }
 
 

@@ -122,7 +122,10 @@ public final class RunRequestDecider {
         : r.getReason();
     if (r.getTaskId() == null) {
       d.record(new RunCancelRequested(run.getRunId(), at, reason));
-      for (TaskState t : state.tasksOf(run.getRunId())) cancelTask(run, t, reason, at, d);
+      for (TaskState t : state.tasksOf(run.getRunId())) {
+        // An instance of a mapped task is cancelled with its mapped task, once.
+        if (t.getMapParent() == null) cancelTask(run, state.task(run.getRunId(), t.getTaskId()), reason, at, d);
+      }
     } else {
       TaskState t = state.task(run.getRunId(), r.getTaskId());
       if (t == null) {
@@ -144,8 +147,28 @@ public final class RunRequestDecider {
   private void cancelTask(RunState run, TaskState t, String reason, long at, Decisions d) {
     TaskStatus s = TaskStatus.valueOf(t.getStatus());
     if (TaskStatuses.isTerminal(s)) return;
+    if (MappedTaskBehavior.isMapped(t)) {
+      cancelMapped(run, t, reason, at, d);
+      return;
+    }
     if (TaskStatuses.isLive(s)) d.command(Outputs.cancelCommand(run, t, at, reason));
     if (s != TaskStatus.RUNNING) outcomes.abandon(t, TaskStatus.CANCELLED, reason, at, d);
+  }
+
+  /**
+   * A mapped task has no attempt of its own: its instances are cancelled, and it ends CANCELLED with the last of them
+   * ({@code MappedTaskBehavior}), or at once when it has not started.
+   */
+  private void cancelMapped(RunState run, TaskState mapped, String reason, long at, Decisions d) {
+    int n = mapped.getInstances() == null ? 0 : mapped.getInstances();
+    for (int i = 0; i < n; i++) {
+      cancelTask(run, state.task(run.getRunId(), dev.weft.spec.MappedTasks.instanceId(mapped.getTaskId(), i)), reason,
+          at, d);
+    }
+    TaskState now = state.task(run.getRunId(), mapped.getTaskId());
+    if (!TaskStatuses.isTerminal(now.getStatus()) && !TaskStatus.RUNNING.name().equals(now.getStatus())) {
+      outcomes.abandon(now, TaskStatus.CANCELLED, reason, at, d);
+    }
   }
 
   private void reject(RunRequest r, String reason, Decisions d) {

@@ -20,11 +20,13 @@ import dev.weft.coordinator.state.TaskStatuses;
 public final class TaskEventDecider {
   private final CoordinatorState state;
   private final TaskOutcomeBehavior outcomes;
+  private final SpawnDecider spawns;
   private final DeciderSettings settings;
 
   public TaskEventDecider(CoordinatorState state, DeciderSettings settings) {
     this.state = state;
     this.outcomes = new TaskOutcomeBehavior(state, settings);
+    this.spawns = new SpawnDecider(state, settings, outcomes);
     this.settings = settings;
   }
 
@@ -87,10 +89,15 @@ public final class TaskEventDecider {
       case SUCCEEDED, SKIPPED -> {
         if (TaskStatuses.isLive(s)) {
           outcomes.complete(t, e.getKind() == dev.weft.avro.TaskEventKind.SKIPPED ? TaskStatus.SKIPPED
-              : TaskStatus.SUCCEEDED, at, e.getExitCode(), e.getLogTail(), d);
+              : TaskStatus.SUCCEEDED, at, e.getExitCode(), e.getLogTail(), e.getResultJson(), d);
         } else {
           d.ignored(e.getKind() + " for a task that is " + s, e);
         }
+      }
+      case SPAWNED -> {
+        // Before the attempt's outcome, from its executor; a run being cancelled takes no new tasks.
+        if (TaskStatuses.isLive(s) && RunStatus.RUNNING.name().equals(run.getStatus())) spawns.decide(run, t, e, d);
+        else d.ignored("SPAWNED for a task that is " + s + " in a run that is " + run.getStatus(), e);
       }
       case FAILED -> {
         if (TaskStatuses.isLive(s)) {

@@ -26,24 +26,36 @@ import java.util.Set;
 final class TaskOutcomeBehavior {
   private final CoordinatorState state;
   private final DeciderSettings settings;
+  private final MappedTaskBehavior mapped;
 
   TaskOutcomeBehavior(CoordinatorState state, DeciderSettings settings) {
     this.state = state;
     this.settings = settings;
+    this.mapped = new MappedTaskBehavior(state, settings, this);
   }
 
+  /** A new attempt and its Run command; a mapped task instead starts its instances (it never runs itself). */
   void dispatch(TaskState task, long atMs, Decisions d) {
+    if (MappedTaskBehavior.isMapped(task)) {
+      mapped.start(task, atMs, d);
+      return;
+    }
     d.record(new TaskDispatched(task.getRunId(), task.getTaskId(), task.getAttempt() + 1, atMs));
     RunState run = state.run(task.getRunId());
     d.command(Outputs.runCommand(run, state.task(task.getRunId(), task.getTaskId()), atMs));
   }
 
-  /** SUCCEEDED or SKIPPED: dependants whose last dependency this was are dispatched. */
-  void complete(TaskState task, TaskStatus status, long atMs, Integer exitCode, String logTail, Decisions d) {
+  /**
+   * SUCCEEDED or SKIPPED: tasks mapped over this one are expanded from its {@code resultJson} (null when it wrote
+   * none), then dependants whose last dependency this was are dispatched.
+   */
+  void complete(TaskState task, TaskStatus status, long atMs, Integer exitCode, String logTail, String resultJson,
+      Decisions d) {
     String runId = task.getRunId();
     d.record(new TaskCompleted(runId, task.getTaskId(), status, atMs, exitCode, logTail));
     attemptEnded(task, new AttemptEvents.End(status, null, exitCode, null, logTail, false), atMs, d);
     finished(runId, task.getTaskId(), atMs, d);
+    if (status == TaskStatus.SUCCEEDED) mapped.expandOver(task, resultJson, atMs, d);
     boolean running = RunStatus.RUNNING.name().equals(state.run(runId).getStatus());
     for (String dependantId : task.getDependants()) {
       TaskState dependant = state.task(runId, dependantId);
@@ -89,6 +101,20 @@ final class TaskOutcomeBehavior {
     attemptEnded(task, attemptFailure(kind, exitCode, reason, logTail, false), atMs, d);
     finished(runId, task.getTaskId(), atMs, d);
     abandonDownstream(task, TaskStatus.UPSTREAM_FAILED, "upstream task '" + task.getTaskId() + "' ended " + terminal,
+        atMs, d);
+    finishRunIfDone(runId, atMs, d);
+  }
+
+  /**
+   * Fails a task that has no attempt to fail (a mapped task: its result could not be expanded, or an instance did
+   * not succeed): FAILED at once, never retried, and everything downstream UPSTREAM_FAILED.
+   */
+  void failWithoutAttempt(TaskState task, FailureKind kind, String reason, long atMs, Decisions d) {
+    String runId = task.getRunId();
+    d.record(new AttemptFailed(runId, task.getTaskId(), task.getAttempt(), atMs, kind, null, reason, null, 0,
+        TaskStatus.FAILED));
+    finished(runId, task.getTaskId(), atMs, d);
+    abandonDownstream(task, TaskStatus.UPSTREAM_FAILED, "upstream task '" + task.getTaskId() + "' ended FAILED",
         atMs, d);
     finishRunIfDone(runId, atMs, d);
   }
@@ -146,6 +172,8 @@ final class TaskOutcomeBehavior {
   private void finished(String runId, String taskId, long atMs, Decisions d) {
     // One RunEvent per task is the fold's largest output; a replay drops it unread, so it is not even built then.
     if (d.publishing()) d.runEvent(Outputs.taskFinished(state, state.run(runId), state.task(runId, taskId), atMs));
+    TaskState task = state.task(runId, taskId);
+    if (task.getMapParent() != null) mapped.instanceEnded(task, atMs, d);
   }
 
   /** ATTEMPT_STARTED for the task's current attempt, which the decision just started. */
@@ -155,7 +183,8 @@ final class TaskOutcomeBehavior {
 
   /** ATTEMPT_ENDED for {@code task}'s current attempt, read after the decision applied its end. */
   private void attemptEnded(TaskState task, AttemptEvents.End end, long atMs, Decisions d) {
-    if (!d.publishing()) return;
+    // A mapped task ends without ever having had an attempt.
+    if (!d.publishing() || task.getAttempt() == 0) return;
     String runId = task.getRunId();
     d.runEvent(AttemptEvents.ended(state, state.run(runId), state.task(runId, task.getTaskId()), end, atMs));
   }

@@ -53,6 +53,39 @@ public sealed interface CoordinatorEvent {
   record TaskAbandoned(String runId, String taskId, TaskStatus status, long atMs, String reason)
       implements CoordinatorEvent {}
 
+  /**
+   * The task a mapped task maps over succeeded, and its result was expanded: the mapped task has {@code instances}
+   * instances ({@code MapInstanceCreated} each), none for an empty result.
+   */
+  record TaskMapped(String runId, String taskId, int instances, long atMs) implements CoordinatorEvent {}
+
+  /**
+   * Instance {@code task} of mapped task {@code parentId} joined the run, at position {@code index}. It has no
+   * dependency of its own: it is dispatched when its mapped task starts ({@code MappedTaskStarted}).
+   */
+  record MapInstanceCreated(String runId, String parentId, ResolvedTask task, int index) implements CoordinatorEvent {}
+
+  /** A mapped task's dependencies are met: its instances were dispatched, and it runs until they all end. */
+  record MappedTaskStarted(String runId, String taskId, long atMs) implements CoordinatorEvent {}
+
+  /** Instance {@code instanceId} of mapped task {@code parentId} ended {@code status}. */
+  record MapInstanceEnded(String runId, String parentId, String instanceId, TaskStatus status)
+      implements CoordinatorEvent {}
+
+  /**
+   * A running attempt of {@code spawnerId} spawned {@code task}, which joined the run at position {@code index} with
+   * {@code unmetDeps} of its dependencies not yet complete, and {@code dependants} waiting for it (the spawned tasks
+   * that depend on it, and the spawner's dependants when nothing spawned depends on it).
+   */
+  record TaskSpawned(String runId, String spawnerId, ResolvedTask task, int index, List<String> dependants,
+      int unmetDeps) implements CoordinatorEvent {}
+
+  /** {@code dependantId} (a spawned task) waits for {@code taskId} too. */
+  record DependantAdded(String runId, String taskId, String dependantId) implements CoordinatorEvent {}
+
+  /** {@code taskId} waits for {@code dependencyId} (a spawned task) too: its unmet-dependency count grows by one. */
+  record DependencyAdded(String runId, String taskId, String dependencyId) implements CoordinatorEvent {}
+
   record RunCancelRequested(String runId, long atMs, String reason) implements CoordinatorEvent {}
 
   /**

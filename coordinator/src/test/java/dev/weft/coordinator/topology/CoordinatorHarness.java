@@ -115,6 +115,14 @@ final class CoordinatorHarness implements AutoCloseable {
     pipe(event(TaskEventKind.SUCCEEDED, c));
   }
 
+  /** An executor that starts the attempt and finishes it successfully with a result ($WEFT_RESULT_FILE). */
+  void succeedWithResult(TaskCommand c, String resultJson) {
+    pipe(event(TaskEventKind.STARTED, c));
+    TaskEvent e = event(TaskEventKind.SUCCEEDED, c);
+    e.setResultJson(resultJson);
+    pipe(e);
+  }
+
   void fail(TaskCommand c, int exitCode, FailureKind kind) {
     pipe(event(TaskEventKind.STARTED, c));
     TaskEvent e = event(TaskEventKind.FAILED, c);

@@ -62,6 +62,16 @@ public interface ExecutorBackend extends AutoCloseable {
     return false;
   }
 
+  /**
+   * Whether this backend's work can write the attempt's files ({@link AttemptFiles}: {@code $WEFT_RESULT_FILE},
+   * {@code $WEFT_SPAWN_FILE}) where this executor reads them: the runtime then creates them before each launch and
+   * passes them in {@link AttemptRequest#files()}. Work that runs elsewhere (AWS Batch) or no work at all (noop)
+   * keeps the default, and its tasks cannot publish a result or spawn tasks.
+   */
+  default boolean takesAttemptFiles() {
+    return false;
+  }
+
   @Override
   default void close() {}
 }

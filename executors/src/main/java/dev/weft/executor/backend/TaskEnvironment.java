@@ -18,8 +18,18 @@ public final class TaskEnvironment {
   /** {@link AttemptId#toString()}: {@code runId/taskId#attempt}. */
   public static final String ATTEMPT_ID = "WEFT_ATTEMPT_ID";
 
+  /**
+   * Where the task may write its result (JSON; a task mapped over writes an array), published with SUCCEEDED. Set
+   * only by backends whose work sees the executor's files: process, spark (a local driver), container (a mount).
+   */
+  public static final String RESULT_FILE = "WEFT_RESULT_FILE";
+  /** Where the task may write new tasks (YAML or JSON), published as SPAWNED; set where {@link #RESULT_FILE} is. */
+  public static final String SPAWN_FILE = "WEFT_SPAWN_FILE";
+
   /** The names, in the order {@link #of} lists them. */
   public static final List<String> NAMES = List.of(RUN_ID, TASK_ID, ATTEMPT, ATTEMPT_ID);
+  /** Every name Weft sets, which a task's own {@code env} cannot override. */
+  private static final List<String> RESERVED = List.of(RUN_ID, TASK_ID, ATTEMPT, ATTEMPT_ID, RESULT_FILE, SPAWN_FILE);
 
   private TaskEnvironment() {}
 
@@ -35,9 +45,20 @@ public final class TaskEnvironment {
 
   /** The task's own variables with the attempt's added on top (they win over the task's own of the same name). */
   public static Map<String, String> over(Map<String, String> taskEnv, AttemptId id) {
+    return over(taskEnv, id, null, null);
+  }
+
+  /**
+   * Also {@link #RESULT_FILE} and {@link #SPAWN_FILE} when given (paths as the task sees them: the host's, or a
+   * container's mount).
+   */
+  public static Map<String, String> over(Map<String, String> taskEnv, AttemptId id, String resultFile,
+      String spawnFile) {
     Map<String, String> env = new LinkedHashMap<>(taskEnv == null ? Map.of() : taskEnv);
-    NAMES.forEach(env::remove);
+    RESERVED.forEach(env::remove);
     env.putAll(of(id));
+    if (resultFile != null) env.put(RESULT_FILE, resultFile);
+    if (spawnFile != null) env.put(SPAWN_FILE, spawnFile);
     return env;
   }
 }

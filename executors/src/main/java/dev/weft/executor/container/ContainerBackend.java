@@ -29,6 +29,7 @@ import dev.weft.executor.backend.AttemptRequest;
 import dev.weft.executor.backend.ExecutorBackend;
 import dev.weft.executor.backend.LaunchException;
 import dev.weft.executor.backend.RunningAttempt;
+import dev.weft.executor.backend.AttemptFiles;
 import dev.weft.executor.backend.TaskEnvironment;
 import dev.weft.spec.MemorySize;
 import dev.weft.spec.Resources;
@@ -71,6 +72,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ContainerBackend implements ExecutorBackend {
   public static final String NAME = "container";
+  /** Where the attempt's files ({@code $WEFT_RESULT_FILE}, {@code $WEFT_SPAWN_FILE}) are mounted in its container. */
+  public static final String ATTEMPT_FILES_TARGET = "/weft/attempt";
 
   public static final String LABEL_RUN = "weft.run";
   public static final String LABEL_TASK = "weft.task";
@@ -207,6 +210,15 @@ public final class ContainerBackend implements ExecutorBackend {
   @Override
   public String name() {
     return NAME;
+  }
+
+  /**
+   * The attempt's files are mounted at {@value #ATTEMPT_FILES_TARGET}: this works when the engine runs on the
+   * executor's host (the directory is the executor's).
+   */
+  @Override
+  public boolean takesAttemptFiles() {
+    return true;
   }
 
   /** The engine address in use, for messages and logs. */
@@ -499,6 +511,11 @@ public final class ContainerBackend implements ExecutorBackend {
       mounts.add(new Mount().withType(MountType.BIND).withSource(m.hostPath()).withTarget(m.target())
           .withReadOnly(m.isReadOnly()));
     }
+    if (request.files() != null) {
+      // The attempt's own directory, writable even under a read-only root: its result and spawned tasks.
+      mounts.add(new Mount().withType(MountType.BIND).withSource(request.files().dir().toString())
+          .withTarget(ATTEMPT_FILES_TARGET).withReadOnly(false));
+    }
     HostConfig host = HostConfig.newHostConfig()
         .withPrivileged(false)
         .withCapDrop(Capability.ALL)
@@ -526,7 +543,9 @@ public final class ContainerBackend implements ExecutorBackend {
     if (spec.entrypoint() != null) cmd.withEntrypoint(spec.entrypoint());
     // The attempt's own variables (TaskEnvironment) are added after the task's and replace any of the same name.
     List<String> env = new ArrayList<>();
-    TaskEnvironment.over(spec.env(), id).forEach((k, v) -> env.add(k + "=" + (v == null ? "" : v)));
+    TaskEnvironment.over(spec.env(), id, request.files() == null ? null : ATTEMPT_FILES_TARGET + "/" + AttemptFiles.RESULT_NAME,
+        request.files() == null ? null : ATTEMPT_FILES_TARGET + "/" + AttemptFiles.SPAWN_NAME)
+        .forEach((k, v) -> env.add(k + "=" + (v == null ? "" : v)));
     cmd.withEnv(env);
     if (spec.workdir() != null) cmd.withWorkingDir(spec.workdir());
     return cmd;

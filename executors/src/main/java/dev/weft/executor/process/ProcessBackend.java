@@ -109,6 +109,12 @@ public final class ProcessBackend implements ExecutorBackend {
     return NAME;
   }
 
+  /** A local process sees this host's files: {@code $WEFT_RESULT_FILE} and {@code $WEFT_SPAWN_FILE} are host paths. */
+  @Override
+  public boolean takesAttemptFiles() {
+    return true;
+  }
+
   @Override
   public RunningAttempt launch(AttemptRequest request, AttemptListener listener) throws LaunchException {
     ProcessSpec spec = request.task().process();
@@ -124,7 +130,7 @@ public final class ProcessBackend implements ExecutorBackend {
     }
     policy.checkWorkdir(workdir);
     ProcessBuilder pb = new ProcessBuilder(spec.argv()).directory(workdir.toFile());
-    pb.environment().putAll(TaskEnvironment.over(spec.env(), request.id()));
+    pb.environment().putAll(request.environment(spec.env()));
     // No stdin: a task that reads it sees end-of-file at once instead of hanging on a pipe nobody writes.
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     Process process;

@@ -62,6 +62,11 @@ public final class SparkBackend implements ExecutorBackend {
     return NAME;
   }
 
+  @Override
+  public boolean takesAttemptFiles() {
+    return true;
+  }
+
   /**
    * Submits the task's application and returns once the spark-submit process runs.
    *
@@ -94,7 +99,8 @@ public final class SparkBackend implements ExecutorBackend {
     SparkSubmitCommand command = SparkSubmitCommand.of(config.launcher(), spec);
     ProcessBuilder builder = new ProcessBuilder(command.argv()).directory(config.workDir().toFile());
     builder.environment().putAll(config.env());
-    builder.environment().putAll(TaskEnvironment.over(spec.env(), id));
+    // The files are the executor host's: a local or client-mode driver can write them; a cluster-mode driver cannot.
+    builder.environment().putAll(request.environment(spec.env()));
     Process process;
     try {
       // A local or client-mode driver is a child of this executor: it must die with it (ChildLauncher).

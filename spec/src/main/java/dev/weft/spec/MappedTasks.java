@@ -1,0 +1,132 @@
+package dev.weft.spec;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Expands a mapped task ({@code mapOver}) into its instances: one per item of the JSON array the task it maps over
+ * wrote as its result. Instance {@code i} of task {@code load} is {@code load[i]}; in its spec, {@code ${item}} is the
+ * item (a string as is; a number, boolean or null as JSON text; an object or array as compact JSON) and
+ * {@code ${item.field}} a field of an object item (nested: {@code ${item.a.b}}). {@code $${} is a literal {@code ${}.
+ *
+ * <p>A pure function of the template and the result, so the coordinator's fold expands the same way on every replay.
+ */
+public final class MappedTasks {
+  private static final String ITEM = "item";
+
+  private MappedTasks() {}
+
+  /** One instance: its id, its resolved spec as JSON (what executors receive), and its output target or null. */
+  public record Instance(String id, String specJson, String output) {}
+
+  /** Whether {@code ${name}} names the item of a mapped task rather than a parameter. */
+  static boolean isItemReference(String name) {
+    return name.equals(ITEM) || name.startsWith(ITEM + ".");
+  }
+
+  /** The id of instance {@code index} of mapped task {@code taskId}. */
+  public static String instanceId(String taskId, int index) {
+    return taskId + "[" + index + "]";
+  }
+
+  /**
+   * @param templateJson the mapped task's resolved spec ({@code ResolvedTask.specJson}), items still as
+   *     {@code ${item}}
+   * @param resultJson what the task mapped over wrote to its result file
+   * @param maxInstances how many instances the run can still take
+   * @return the instances in the order of the items; none for an empty array
+   * @throws SpecException when the result is missing or not a JSON array, has more items than {@code maxInstances}, or
+   *     an item lacks a field the template names (every such item, located by its index)
+   */
+  public static List<Instance> expand(String taskId, String templateJson, String mapOver, String resultJson,
+      int maxInstances) throws SpecException {
+    if (resultJson == null) {
+      throw new SpecException("mapOver", "task '" + mapOver + "' succeeded without writing a result; to be mapped over "
+          + "it must write a JSON array to $WEFT_RESULT_FILE (an empty array [] for no instances)");
+    }
+    JsonNode items;
+    try {
+      items = SpecJson.MAPPER.readTree(resultJson);
+    } catch (JsonProcessingException e) {
+      throw new SpecException("mapOver", "the result of task '" + mapOver + "' is not JSON: " + e.getOriginalMessage());
+    }
+    if (items == null || !items.isArray()) {
+      throw new SpecException("mapOver", "the result of task '" + mapOver + "' is " + kind(items)
+          + ", not a JSON array; write an array of items to $WEFT_RESULT_FILE");
+    }
+    if (items.size() > maxInstances) {
+      throw new SpecException("mapOver", items.size() + " items in the result of task '" + mapOver + "' would take "
+          + "the run over its task limit (" + Math.max(0, maxInstances) + " more tasks allowed)");
+    }
+    ObjectNode template;
+    try {
+      template = (ObjectNode) SpecJson.MAPPER.readTree(templateJson);
+    } catch (JsonProcessingException | ClassCastException e) {
+      throw new IllegalArgumentException("the template of mapped task '" + taskId + "' is not a JSON object", e);
+    }
+    template.remove("mapOver");
+    List<Instance> out = new ArrayList<>(items.size());
+    List<SpecProblem> problems = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      String id = instanceId(taskId, i);
+      ObjectNode spec = template.deepCopy();
+      spec.put("id", id);
+      int before = problems.size();
+      PipelineSpecs.substitute(spec, bindings(items.get(i)), false, "items[" + i + "](" + id + ")", problems);
+      String output = spec.hasNonNull("output") ? spec.get("output").asText() : null;
+      if (output != null && problems.size() == before) {
+        try {
+          Target.parse(output);
+        } catch (Target.InvalidTargetException e) {
+          problems.add(new SpecProblem("items[" + i + "](" + id + ").output", e.getMessage()));
+        }
+      }
+      out.add(new Instance(id, spec.toString(), output));
+    }
+    if (!problems.isEmpty()) throw new SpecException(problems.stream().map(MappedTasks::asItemProblem).toList());
+    return out;
+  }
+
+  /** "missing parameter 'item.x'" reads wrong for an item: say which field the item lacks. */
+  private static SpecProblem asItemProblem(SpecProblem p) {
+    String m = p.message();
+    int i = m.indexOf("missing parameter '" + ITEM);
+    if (i < 0) return p;
+    String name = m.substring(i + "missing parameter '".length(), m.indexOf('\'', i + "missing parameter '".length()));
+    return new SpecProblem(p.where(), "the item has no field '" + name.substring(ITEM.length() + 1) + "' (${" + name
+        + "})");
+  }
+
+  /** {@code item}, and for an object item each field (and nested field) as {@code item.a.b}. */
+  private static Map<String, String> bindings(JsonNode item) {
+    Map<String, String> b = new HashMap<>();
+    bind(ITEM, item, b);
+    return b;
+  }
+
+  private static void bind(String name, JsonNode value, Map<String, String> b) {
+    b.put(name, value.isTextual() ? value.asText() : value.toString());
+    if (value.isObject()) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> f = it.next();
+        bind(name + "." + f.getKey(), f.getValue(), b);
+      }
+    }
+  }
+
+  private static String kind(JsonNode n) {
+    if (n == null || n.isMissingNode()) return "empty";
+    if (n.isObject()) return "an object";
+    if (n.isTextual()) return "a string";
+    if (n.isNumber()) return "a number";
+    if (n.isBoolean()) return "a boolean";
+    if (n.isNull()) return "null";
+    return n.getNodeType().name().toLowerCase();
+  }
+}

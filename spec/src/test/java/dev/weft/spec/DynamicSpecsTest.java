@@ -1,0 +1,80 @@
+package dev.weft.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Validation of mapped tasks and spawned fragments, and the expansion of a mapped task's template. */
+class DynamicSpecsTest {
+
+  @Test
+  void shouldMakeAMappedTaskWaitForTheTaskItMapsOverAndKeepItsItemForLater() throws Exception {
+    ResolvedPipeline p = PipelineSpecs.resolve(PipelineSpecs.parse("""
+        pipeline: m
+        params: {date: "2026-12-01"}
+        tasks:
+          - {id: list, executor: noop}
+          - id: load
+            mapOver: {task: list}
+            executor: process
+            process: {argv: ["load", "${item.name}", "${date}", "$${literal}"]}
+            output: /out/${item.name}
+        """), Map.of());
+
+    ResolvedTask load = p.tasks().get(1);
+    assertThat(load.dependsOn()).containsExactly("list");
+    assertThat(load.mapOver()).isEqualTo("list");
+    assertThat(load.specJson()).contains("[\"load\",\"${item.name}\",\"2026-12-01\",\"$${literal}\"]");
+
+    List<MappedTasks.Instance> instances = MappedTasks.expand("load", load.specJson(), "list",
+        "[{\"name\": \"a\"}, {\"name\": \"b\", \"n\": 2}]", 10);
+    assertThat(instances).extracting(MappedTasks.Instance::id).containsExactly("load[0]", "load[1]");
+    assertThat(instances.get(1).specJson()).contains("[\"load\",\"b\",\"2026-12-01\",\"${literal}\"]")
+        .doesNotContain("mapOver");
+    assertThat(instances.get(1).output()).isEqualTo("/out/b");
+  }
+
+  @Test
+  void shouldNameTheItemsThatLackAField() throws Exception {
+    String template = "{\"id\":\"load\",\"executor\":\"noop\",\"output\":\"/o/${item.name}\"}";
+    assertThatThrownBy(() -> MappedTasks.expand("load", template, "list", "[{\"name\": \"a\"}, {\"x\": 1}]", 10))
+        .hasMessageContaining("items[1](load[1]).output: the item has no field 'name' (${item.name})");
+    assertThatThrownBy(() -> MappedTasks.expand("load", template, "list", "\"a\"", 10))
+        .hasMessageContaining("is a string, not a JSON array");
+  }
+
+  @Test
+  void shouldRejectMappingOverAnUnknownAMappedOrASkippableTask() {
+    assertThatThrownBy(() -> PipelineSpecs.resolve(PipelineSpecs.parse("""
+        pipeline: m
+        tasks:
+          - {id: a, executor: noop, output: /tmp/a}
+          - {id: b, executor: noop, mapOver: {task: a}}
+          - {id: c, executor: noop, mapOver: {task: b}}
+          - {id: d, executor: noop, mapOver: {task: nope}}
+        """), Map.of()))
+        .hasMessageContaining("tasks[1](b).mapOver.task: task 'a' declares an output")
+        .hasMessageContaining("tasks[2](c).mapOver.task: task 'b' is mapped itself")
+        .hasMessageContaining("tasks[3](d).mapOver.task: unknown task 'nope'");
+  }
+
+  @Test
+  void shouldValidateASpawnedFragmentAgainstTheRunsTasks() throws Exception {
+    List<ResolvedTask> ok = PipelineSpecs.resolveSpawned(
+        "{\"tasks\": [{\"id\": \"s\", \"executor\": \"noop\", \"dependsOn\": [\"old\"], \"timeout\": \"${t}\"}]}",
+        Map.of("t", "1m"), "old"::equals);
+    assertThat(ok).singleElement().satisfies(t -> assertThat(t.timeoutMs()).isEqualTo(60_000));
+
+    assertThatThrownBy(() -> PipelineSpecs.resolveSpawned("""
+        [{"id": "a", "executor": "noop", "dependsOn": ["b"]},
+         {"id": "b", "executor": "noop", "dependsOn": ["a"]}]""", Map.of(), id -> false))
+        .hasMessageContaining("spawned.tasks: dependency cycle: ");
+    assertThatThrownBy(() -> PipelineSpecs.resolveSpawned("[{\"id\": \"a\", \"executor\": \"process\"}]", Map.of(),
+        id -> false)).hasMessageContaining("spawned.tasks[0](a).process: a 'process:' block is required");
+    assertThatThrownBy(() -> PipelineSpecs.resolveSpawned("{\"pipeline\": \"x\", \"tasks\": []}", Map.of(),
+        id -> false)).hasMessageContaining("a fragment has only 'tasks:' and 'defaults:'");
+  }
+}
