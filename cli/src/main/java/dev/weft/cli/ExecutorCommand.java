@@ -75,13 +75,8 @@ final class ExecutorCommand implements Callable<Integer> {
   @Option(names = "--spark-home", paramLabel = "DIR", description = "spark: an installed Spark (env SPARK_HOME)")
   String sparkHome;
 
-  @Option(names = "--metrics-port", paramLabel = "PORT",
-      description = "serve /metrics and /health on this port; 0 picks a free one (env WEFT_METRICS_PORT; default none)")
-  String metricsPort;
-
-  @Option(names = "--metrics-host", paramLabel = "HOST", defaultValue = "127.0.0.1",
-      description = "the address /metrics binds to (default ${DEFAULT-VALUE})")
-  String metricsHost;
+  @Mixin
+  MetricsPortOption metricsPort;
 
   @Mixin
   TopicPrefixOption topicPrefix;
@@ -120,7 +115,7 @@ final class ExecutorCommand implements Callable<Integer> {
     boolean leavesWorkToSuccessor = name.equals("batch");
     ExecutorConfig.Builder config = config();
     if (leavesWorkToSuccessor) config.cancelRunningOnClose(false);
-    Integer port = metricsPort();
+    metricsPort.port(); // a bad port is a usage error before anything starts
     Telemetry telemetry = PrometheusTelemetry.create("executor");
     ExecutorInstance instance;
     try {
@@ -129,10 +124,9 @@ final class ExecutorCommand implements Callable<Integer> {
     } catch (IllegalArgumentException ex) {
       throw new UsageException(ex.getMessage());
     }
-    MetricsServer metrics = port == null ? null : new MetricsServer(metricsHost, port, telemetry,
-        () -> instance.runtime().state() == ExecutorRuntime.State.RUNNING);
+    MetricsServer metrics = metricsPort.open(telemetry, () -> instance.runtime().state() == ExecutorRuntime.State.RUNNING);
     output.err().println("weft: " + name + " executor " + instance.instanceId() + " running in group "
-        + instance.runtime().groupId() + (metrics == null ? "" : "; /metrics and /health on port " + metrics.port()));
+        + instance.runtime().groupId() + MetricsPortOption.describe(metrics));
     return ServiceLifetime.untilStopped(() -> {
       if (metrics != null) metrics.close();
       instance.close();
@@ -150,19 +144,6 @@ final class ExecutorCommand implements Callable<Integer> {
         .cancelGrace(cancelGrace != null ? cancelGrace : ExecutorInstance.SERVICE_CANCEL_GRACE)
         .clientProperties(connection.kafkaProperties())
         .groupId(topics.executorGroupOf(name));
-  }
-
-  /** {@code --metrics-port} or {@code WEFT_METRICS_PORT} (0: any free port), or null when neither is given. */
-  private Integer metricsPort() {
-    String v = Environment.or(metricsPort, "WEFT_METRICS_PORT", null);
-    if (v == null) return null;
-    try {
-      int p = Integer.parseInt(v);
-      if (p < 0 || p > 65535) throw new NumberFormatException();
-      return p;
-    } catch (NumberFormatException e) {
-      throw new UsageException("--metrics-port takes a port number (0 for any free one), not '" + v + "'");
-    }
   }
 
   private ExecutorBackend sparkBackend(Path work) {

@@ -1,8 +1,12 @@
 package dev.weft.cli;
 
+import dev.weft.coordinator.telemetry.Telemetry;
 import dev.weft.sink.CompletionSink;
 import dev.weft.sink.HistoryStore;
 import dev.weft.sink.lineage.LineageEmitter;
+import dev.weft.telemetry.MetricsServer;
+import dev.weft.telemetry.PrometheusTelemetry;
+import dev.weft.telemetry.SinkMetrics;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -37,6 +41,9 @@ final class SinkCommand implements Callable<Integer> {
   TopicPrefixOption topicPrefix;
 
   @Mixin
+  MetricsPortOption metricsPort;
+
+  @Mixin
   ConnectionOptions connection;
 
   SinkCommand(CommandOutput output) {
@@ -54,11 +61,19 @@ final class SinkCommand implements Callable<Integer> {
       store.close();
       throw new UsageException("--lineage: " + ex.getMessage());
     }
+    metricsPort.port(); // a bad port is a usage error before anything starts
     CompletionSink.Config config = config(store, emitter);
     CompletionSink sink = CompletionSink.start(config);
+    Telemetry telemetry = PrometheusTelemetry.create("sink");
+    SinkMetrics.bind(sink, telemetry.registry());
+    MetricsServer metrics = metricsPort.open(telemetry, () -> true);
     output.err().println("weft: completion sink running in group " + config.groupId() + ", writing history to "
-        + sink.location() + (emitter == null ? "" : " and lineage to " + emitter.description()));
-    return ServiceLifetime.untilStopped(sink, output.err());
+        + sink.location() + (emitter == null ? "" : " and lineage to " + emitter.description())
+        + MetricsPortOption.describe(metrics));
+    return ServiceLifetime.untilStopped(() -> {
+      if (metrics != null) metrics.close();
+      sink.close();
+    }, output.err());
   }
 
   /** The sink's configuration from the options; tests read it too. */
