@@ -98,6 +98,8 @@ public final class ExecutorRuntime implements AutoCloseable {
   /** How many attempt ids the instance remembers for dedupe; older ones rely on the committed offsets alone. */
   static final int SEEN_CAPACITY = 50_000;
   private static final int COMMIT_TIMEOUT_RETRIES = 3;
+  /** Launches at once; more only queue at the engine (Docker serialises much of container creation). */
+  private static final int MAX_LAUNCH_THREADS = 8;
   private static final Duration RETRY_BACKOFF = Duration.ofMillis(500);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   /**
@@ -128,6 +130,12 @@ public final class ExecutorRuntime implements AutoCloseable {
   private final CommandDecoder decoder;
   private final LinkedBlockingQueue<Signal> signals = new LinkedBlockingQueue<>();
   private final ExecutorService cancelThreads;
+  /**
+   * Where backends launch, off the loop: a container takes seconds to create and start, and a loop launching a batch
+   * of them one after the other sent no heartbeat meanwhile, so the first ones' leases ran out before the last one
+   * had started (a batch of six containers on a loaded two-core machine).
+   */
+  private final ExecutorService launchThreads;
   private final AttemptLeases<Active> leases = new AttemptLeases<>();
   /** Fences attempts whose lease ran out, on its own thread: the loop may be blocked in a Kafka call. */
   private final ScheduledExecutorService watchdog;
@@ -171,6 +179,11 @@ public final class ExecutorRuntime implements AutoCloseable {
     this.decoder = new CommandDecoder(config.commandSerde().deserializer());
     this.cancelThreads = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "weft-executor-" + backend.name() + "-cancel");
+      t.setDaemon(true);
+      return t;
+    });
+    this.launchThreads = Executors.newFixedThreadPool(Math.min(config.maxConcurrent(), MAX_LAUNCH_THREADS), r -> {
+      Thread t = new Thread(r, "weft-executor-" + backend.name() + "-launch");
       t.setDaemon(true);
       return t;
     });
@@ -233,6 +246,7 @@ public final class ExecutorRuntime implements AutoCloseable {
     }
     join(CLOSE_TIMEOUT);
     watchdog.shutdownNow();
+    launchThreads.shutdown();
     cancelThreads.shutdown();
     // Whatever ran here was reported (its files read) or cancelled; an attempt left running for another instance to
     // adopt loses its files (see docs/architecture.md, dynamic tasks).
@@ -256,6 +270,7 @@ public final class ExecutorRuntime implements AutoCloseable {
     KafkaConsumer<byte[], byte[]> c = consumer;
     if (c != null) c.wakeup();
     join(Duration.ofSeconds(30));
+    launchThreads.shutdownNow();
     cancelThreads.shutdownNow();
   }
 
@@ -375,7 +390,7 @@ public final class ExecutorRuntime implements AutoCloseable {
       }
     }
     if (state == State.HALTED) return;
-    if (!launchFirst) launch(batch.launches);
+    if (!launchFirst) launchAsync(batch.launches);
     drainSignals(System.currentTimeMillis());
     updatePause();
   }
@@ -506,7 +521,8 @@ public final class ExecutorRuntime implements AutoCloseable {
       if (a.cancelReason == null && !a.timedOut) {
         counters.cancels.incrementAndGet();
         a.cancelReason = reason;
-        cancelAsync(a, reason);
+        // Still launching: it is stopped as soon as its launch returns (launched()).
+        if (a.running != null) cancelAsync(a, reason);
       }
       return;
     }
@@ -593,6 +609,90 @@ public final class ExecutorRuntime implements AutoCloseable {
     activeCount = active.size();
   }
 
+  /**
+   * Hands each attempt to a launch thread and returns at once, so the loop keeps committing heartbeats while backends
+   * launch. Each attempt holds its lease from its STARTED stamp, sends heartbeats while it launches, and is reported
+   * by a {@link Signal.Launched} or {@link Signal.LaunchFailed} when its launch returns.
+   */
+  private void launchAsync(Map<AttemptId, PendingLaunch> launches) {
+    for (PendingLaunch p : launches.values()) {
+      if (state == State.HALTED) return;
+      AttemptId id = p.request.id();
+      long now = System.currentTimeMillis();
+      Active a = new Active(id, p.heartbeatMs, p.heartbeatTimeoutMs,
+          p.request.timeout() == null ? 0 : p.request.timeout().toMillis(), now);
+      AttemptRequest request = p.request;
+      if (attemptFilesBase != null) {
+        try {
+          a.files = AttemptFiles.create(attemptFilesBase, id);
+          request = request.withFiles(a.files);
+        } catch (java.io.IOException e) {
+          counters.launched.incrementAndGet();
+          counters.launchFailures.incrementAndGet();
+          log.warn("executor {}: attempt {}: cannot create its result and spawn files: {}", transactionalId, id, e.toString());
+          outbox.add(Outgoing.event(failed(id, now, FailureKind.LAUNCH_ERROR, null,
+              "cannot create the attempt's result and spawn files under " + attemptFilesBase + ": " + e, null).build()));
+          continue;
+        }
+      }
+      active.put(id, a);
+      counters.launched.incrementAndGet();
+      // From STARTED's stamp: that is the coordinator's lastSeen until the first heartbeat commits.
+      leases.hold(id, a, p.startedAtMs, p.heartbeatTimeoutMs);
+      a.nextHeartbeatAt = now + a.heartbeatMs;
+      AttemptRequest toLaunch = request;
+      a.launchReturned = false;
+      launchThreads.execute(() -> a.launchReturned(launchOne(a, toLaunch)));
+    }
+    activeCount = active.size();
+  }
+
+  /** On a launch thread: the backend's launch, and what the loop is to make of it. */
+  private Signal launchOne(Active a, AttemptRequest request) {
+    try {
+      return new Signal.Launched(a, backend.launch(request, a));
+    } catch (LaunchException e) {
+      log.info("executor {}: attempt {} could not start ({}): {}", transactionalId, a.id, e.kind(), e.getMessage());
+      return new Signal.LaunchFailed(a, e.kind(), e.getMessage());
+    } catch (RuntimeException e) {
+      log.error("executor {}: backend {} failed to launch attempt {}", transactionalId, backend.name(), a.id, e);
+      return new Signal.LaunchFailed(a, FailureKind.LAUNCH_ERROR, "backend " + backend.name() + " failed to launch: " + e);
+    }
+  }
+
+  /** A launch returned: the attempt runs, unless it was cancelled, fenced or shut down meanwhile. */
+  private void launched(Active a, RunningAttempt running, long now) {
+    a.running = running;
+    if (active.get(a.id) != a) {
+      // Not ours any more (a halted loop); stop what started rather than leave it running unwatched.
+      if (!a.finishSignalled) cancelAsync(a, "executor " + config.instanceId() + " no longer watches it");
+      return;
+    }
+    if (!a.finishSignalled) {
+      String stop = a.shutdown ? "executor " + config.instanceId() + " is shutting down"
+          : a.fencedAfterMs > 0 ? "executor " + config.instanceId() + " lost contact with Kafka for " + a.fencedAfterMs
+              + " ms"
+          : a.cancelReason;
+      if (stop != null) {
+        cancelAsync(a, stop);
+        return;
+      }
+    }
+    // Its handle, even for work that already ended: the outcome, held back until now (Active.launchReturned), follows.
+    outbox.add(Outgoing.event(event(TaskEventKind.HEARTBEAT, a.id, now).setHandle(running.handle())
+        .setPhase(running.phase()).build()));
+  }
+
+  private void launchFailed(Signal.LaunchFailed f, long now) {
+    Active a = f.active();
+    if (active.get(a.id) != a) return;
+    active.remove(a.id);
+    leases.release(a.id);
+    if (a.files != null) a.files.delete();
+    counters.launchFailures.incrementAndGet();
+    outbox.add(Outgoing.event(failed(a.id, now, f.kind(), null, f.reason(), null).build()));
+  }
+
   private void adoptRunning() {
     List<AttemptId> found = backend.findRunning();
     for (AttemptId id : found) {
@@ -630,6 +730,14 @@ public final class ExecutorRuntime implements AutoCloseable {
   }
 
   private void apply(Signal s, long now) {
+    if (s instanceof Signal.Launched l) {
+      launched(l.active(), l.running(), now);
+      return;
+    }
+    if (s instanceof Signal.LaunchFailed f) {
+      launchFailed(f, now);
+      return;
+    }
     Active a = s.active();
     if (active.get(a.id) != a) return;
     if (s instanceof Signal.Tracking t) {
@@ -698,9 +806,13 @@ public final class ExecutorRuntime implements AutoCloseable {
 
   private void addDueHeartbeats(long now) {
     for (Active a : active.values()) {
-      if (a.running != null && !a.finishSignalled && a.fencedAfterMs == 0 && now >= a.nextHeartbeatAt) {
+      // An attempt still launching has a heartbeat too (no handle yet): a slow launch is not a lost attempt.
+      if (!a.finishSignalled && a.fencedAfterMs == 0 && now >= a.nextHeartbeatAt) {
         a.nextHeartbeatAt = now + a.heartbeatMs;
-        outbox.add(Outgoing.event(event(TaskEventKind.HEARTBEAT, a.id, now).setHandle(a.running.handle()).setPhase(a.running.phase()).build()));
+        RunningAttempt running = a.running;
+        outbox.add(Outgoing.event(event(TaskEventKind.HEARTBEAT, a.id, now)
+            .setHandle(running == null ? null : running.handle()).setPhase(running == null ? null : running.phase())
+            .build()));
       }
     }
   }
@@ -908,10 +1020,10 @@ public final class ExecutorRuntime implements AutoCloseable {
     if (config.cancelRunningOnClose() && !active.isEmpty()) {
       log.info("executor {}: cancelling {} running attempts before shutting down", transactionalId, active.size());
       for (Active a : active.values()) {
-        if (a.running != null && !a.finishSignalled) {
-          a.shutdown = true;
-          cancelAsync(a, "executor " + config.instanceId() + " is shutting down", shutdownGrace);
-        }
+        if (a.finishSignalled) continue;
+        // One still launching is stopped when its launch returns (launched()), within the wait below.
+        a.shutdown = true;
+        if (a.running != null) cancelAsync(a, "executor " + config.instanceId() + " is shutting down", shutdownGrace);
       }
       // The grace, then a second for the SIGKILL and the outcome to arrive.
       long deadline = System.nanoTime() + shutdownGrace.plusSeconds(1).toNanos();
@@ -1072,6 +1184,12 @@ public final class ExecutorRuntime implements AutoCloseable {
     String cancelReason;
     boolean timedOut;
     boolean shutdown;
+    /**
+     * False while a launch thread runs the backend's launch. An outcome the backend reports meanwhile (work that ends
+     * at once) is held back until the launch has returned, so that the loop sees Launched (with the handle) first.
+     */
+    private boolean launchReturned = true;
+    private Signal.Finished heldBackOutcome;
     /** How long it had been silent when its lease ran out and it was stopped; 0 while it holds its lease. */
     volatile long fencedAfterMs;
 
@@ -1114,7 +1232,24 @@ public final class ExecutorRuntime implements AutoCloseable {
       finishSignalled = true;
       // Read here, on the backend's thread, not on the poll loop: up to 2 MiB of files.
       AttemptFiles f = files;
-      signals.add(new Signal.Finished(this, outcome, f == null ? AttemptFiles.Collected.NOTHING : f.collect()));
+      Signal.Finished signal = new Signal.Finished(this, outcome, f == null ? AttemptFiles.Collected.NOTHING : f.collect());
+      synchronized (this) {
+        if (!launchReturned) {
+          heldBackOutcome = signal;
+          return;
+        }
+      }
+      signals.add(signal);
+    }
+
+    /** On the launch thread, once the backend's launch returned: its signal, then any outcome held back meanwhile. */
+    void launchReturned(Signal launch) {
+      synchronized (this) {
+        launchReturned = true;
+        signals.add(launch);
+        if (heldBackOutcome != null) signals.add(heldBackOutcome);
+        heldBackOutcome = null;
+      }
     }
   }
 
@@ -1124,6 +1259,12 @@ public final class ExecutorRuntime implements AutoCloseable {
     record Tracking(Active active, String url) implements Signal {}
 
     record Finished(Active active, AttemptOutcome outcome, AttemptFiles.Collected files) implements Signal {}
+
+    /** The backend's launch returned the running attempt. */
+    record Launched(Active active, RunningAttempt running) implements Signal {}
+
+    /** The backend's launch refused or failed; nothing runs. */
+    record LaunchFailed(Active active, FailureKind kind, String reason) implements Signal {}
   }
 
   private record PendingLaunch(AttemptRequest request, long heartbeatMs, long heartbeatTimeoutMs, long startedAtMs) {}

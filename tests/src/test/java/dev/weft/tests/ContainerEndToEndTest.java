@@ -308,7 +308,13 @@ class ContainerEndToEndTest {
                 volumes: [{source: "${out}", target: /out}]
           """.formatted(IMAGE, out);
       SubmittedRun run = w.submit(yaml, Map.of());
-      awaitTaskStatus(w, run.runId(), "slow", "RUNNING");
+      // Launched: the container exists, and its id reached the coordinator (launches run off the executor's loop, so
+      // RUNNING alone, from STARTED, may come before the container is created).
+      waitUntil("task slow of " + run.runId() + " has its container", RUN_TIMEOUT, () -> {
+        Optional<RunView> view = w.coordinator().run(run.runId());
+        return view.isPresent() && view.get().tasks() != null && view.get().tasks().stream()
+            .anyMatch((TaskView t) -> t.id().equals("slow") && t.status().equals("RUNNING") && t.handle() != null);
+      });
 
       // As if the executor's JVM were killed: no more events, the consumer never leaves, the container runs on.
       // Closing the backend stops its watcher (a dead JVM watches nothing) and leaves the container running.
