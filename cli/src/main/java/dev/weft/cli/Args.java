@@ -74,6 +74,11 @@ final class Args {
     return out;
   }
 
+  /** Every value of a repeatable option, in order; empty when not given. */
+  List<String> options(String name) {
+    return List.copyOf(options.getOrDefault(name, List.of()));
+  }
+
   /** Rejects options this command does not know, so a typo is not silently ignored. */
   void allow(Set<String> known) {
     for (String name : options.keySet()) {

@@ -208,7 +208,7 @@ final class ServiceCommands {
   }
 
   /** {@code --topic-prefix} ({@code WEFT_TOPIC_PREFIX}): another Weft on the same broker. */
-  private static Topics topics(Args a) {
+  static Topics topics(Args a) {
     String prefix = a.option("topic-prefix", "WEFT_TOPIC_PREFIX", Topics.DEFAULT.prefix());
     return prefix.equals(Topics.DEFAULT.prefix()) ? Topics.DEFAULT : new Topics(prefix);
   }

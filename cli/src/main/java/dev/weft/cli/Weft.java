@@ -45,6 +45,16 @@ public final class Weft {
                                                   which attempts wrote or read a dataset (s3://bucket/key or a
                                                   path), from history
         cancel RUN [--task T] [--reason R]        cancel a run, or one task and what depends on it
+        rerun RUN [--failed] [--from TASK]... [--task TASK]... [--wait] [--json] [--timeout 24h]
+                                                  a new run of the same spec and params: --failed runs again what
+                                                  did not succeed, --from a task and what is downstream of it,
+                                                  --task just that task; the rest is carried over as SKIPPED
+        backfill FILE --range P=FROM..TO [--step 1d] [--max-active-runs N] [--priority P] [--param k=v]...
+                      [--json] [--detach]
+                                                  one run per value of P (dates or whole numbers), at most N at
+                                                  once, folded by the coordinator; shows progress; the same
+                                                  command again resumes it and starts nothing twice
+        backfill status|cancel ID [--json]        a backfill's progress and runs; or stop it
         replay [--application-id NEW] [--serve]   rebuild coordinator state from the topics; starts no work twice
         coordinator [--state-dir D] [--instance-id I] [--api-host H] [--advertised-host H] [--api-port P]
                     [--application-id A] [--threads N] [--standby-replicas N] [--replication-factor N]
@@ -106,7 +116,7 @@ public final class Weft {
         return UNAVAILABLE;
       }
     }
-    Args a = new Args(argv.subList(1, argv.size()), Set.of("wait", "json"));
+    Args a = new Args(argv.subList(1, argv.size()), Set.of("wait", "json", "failed"));
     try {
       return switch (command) {
         case "run" -> RunCommand.run(a, out, err);
@@ -114,6 +124,8 @@ public final class Weft {
         case "submit" -> SubmitCommand.run(a, out, err);
         case "status" -> StatusCommand.run(a, out, err);
         case "cancel" -> CancelCommand.run(a, out, err);
+        case "rerun" -> RerunCommand.run(a, out, err);
+        case "backfill" -> BackfillCommand.run(a, out, err);
         case "replay" -> ReplayCommand.run(a, out, err);
         case "coordinator" -> ServiceCommands.coordinator(a, out, err);
         case "executor" -> ServiceCommands.executor(a, out, err);
