@@ -117,6 +117,8 @@ final class RunReport {
     out.println("run " + r.runId() + "  pipeline " + r.pipeline() + "  status " + r.status() + "  (" + finished + "/"
         + r.taskCount() + " tasks finished)  " + r.counts());
     if (r.cancelReason() != null) out.println("cancel reason: " + r.cancelReason());
+    if (r.rerunOf() != null) out.println("rerun of run " + r.rerunOf());
+    if (r.startedBy() != null) out.println("started by " + r.startedBy());
     int w = 4;
     for (TaskView t : r.tasks()) w = Math.max(w, t.id().length());
     String fmt = "%-" + w + "s  %-17s  %-9s  %-8s  %s%n";

@@ -32,4 +32,29 @@ public final class RunIds {
       throw new IllegalStateException(e);
     }
   }
+
+  private static final java.util.regex.Pattern GENERATED =
+      java.util.regex.Pattern.compile("(.+)-(\\d{8}-\\d{6}-[0-9a-f]{6}|[0-9a-f]{16})");
+
+  /** The pipeline name in a run id made here (either kind); the whole id for another. */
+  public static String pipelineOf(String runId) {
+    java.util.regex.Matcher m = GENERATED.matcher(runId);
+    return m.matches() ? m.group(1) : runId;
+  }
+
+  /**
+   * A backfill's id: the same pipeline, parameters and values give the same id, so issuing the same backfill again
+   * names the backfill the coordinator already has.
+   */
+  public static String backfillId(String pipeline, java.util.Map<String, String> params, String param,
+      java.util.List<String> values) {
+    try {
+      MessageDigest d = MessageDigest.getInstance("SHA-256");
+      d.update((pipeline + "\n" + new java.util.TreeMap<>(params) + "\n" + param + "\n" + String.join("\n", values))
+          .getBytes(StandardCharsets.UTF_8));
+      return "backfill-" + pipeline + "-" + HexFormat.of().formatHex(d.digest(), 0, 6);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
 }

@@ -110,6 +110,51 @@ public final class WeftClient implements AutoCloseable {
         .setRequester(requester).setTaskId(taskId).setReason(reason).build());
   }
 
+  /**
+   * Asks to rerun a finished run as a new run with the same spec and parameters. The request is keyed by the old
+   * run, so it reaches the coordinator that holds it; that coordinator sends the new run's SUBMIT, or rejects it
+   * (RUN_REJECTED under the new run id) when it no longer holds the old run.
+   *
+   * @param failed carry over the tasks that ended SUCCEEDED or SKIPPED, run the others again
+   * @param from run these tasks and everything downstream of them again
+   * @param tasks run these tasks again
+   * @return the new run, to {@link #await}
+   */
+  public SubmittedRun rerun(String runId, boolean failed, List<String> from, List<String> tasks) {
+    long now = System.currentTimeMillis();
+    String pipeline = RunIds.pipelineOf(runId);
+    String newRunId = RunIds.newRunId(pipeline, now);
+    send(RunRequest.newBuilder().setKind(RequestKind.RERUN).setRunId(runId).setNewRunId(newRunId)
+        .setRequestedAtMs(now).setRequester(requester).setRerunFailed(failed).setRerunFrom(new ArrayList<>(from))
+        .setRerunTasks(new ArrayList<>(tasks)).build());
+    return new SubmittedRun(newRunId, pipeline, now);
+  }
+
+  /**
+   * Publishes a backfill: one run per value of {@code param}, at most {@code maxActiveRuns} at once, started by the
+   * coordinator. Validates the spec with the first value first. Publishing the same backfill again (same id) starts
+   * nothing new.
+   *
+   * @throws SpecException when the spec is invalid; nothing is published then
+   */
+  public void backfill(String backfillId, PipelineSpec spec, Map<String, String> params, String param,
+      List<String> values, int maxActiveRuns, int priority) throws SpecException {
+    Map<String, String> first = new HashMap<>(params);
+    first.put(param, values.get(0));
+    PipelineSpecs.resolve(spec, first);
+    send(RunRequest.newBuilder().setKind(RequestKind.BACKFILL).setRunId(backfillId)
+        .setRequestedAtMs(System.currentTimeMillis()).setRequester(requester).setSpecJson(PipelineSpecs.toJson(spec))
+        .setParams(new HashMap<>(params)).setBackfill(dev.weft.avro.BackfillRange.newBuilder().setParam(param)
+            .setValues(new ArrayList<>(values)).setMaxActiveRuns(maxActiveRuns).setPriority(priority).build())
+        .build());
+  }
+
+  /** Cancels a backfill: it starts no more runs, and its running runs are cancelled. */
+  public void cancelBackfill(String backfillId) {
+    send(RunRequest.newBuilder().setKind(RequestKind.BACKFILL_CANCEL).setRunId(backfillId)
+        .setRequestedAtMs(System.currentTimeMillis()).setRequester(requester).build());
+  }
+
   private void send(RunRequest request) {
     try {
       producer.send(new ProducerRecord<>(topics.requests(), request.getRunId(), request)).get();

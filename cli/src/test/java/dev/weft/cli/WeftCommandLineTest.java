@@ -41,7 +41,7 @@ class WeftCommandLineTest {
   @Test
   void shouldRegisterEveryCommand() {
     assertThat(commands()).containsExactlyInAnyOrder("run", "dev", "submit", "status", "history", "lineage", "cancel",
-        "replay", "coordinator", "executor", "sink", "bench", "version", "completion");
+        "rerun", "backfill", "replay", "coordinator", "executor", "sink", "bench", "version", "completion");
   }
 
   @ParameterizedTest

@@ -289,6 +289,29 @@ public final class Coordinator implements AutoCloseable {
       }
     }
 
+    /** A backfill lives under its id as a run lives under its run id: asked of the instance that owns that key. */
+    @Override
+    public Optional<dev.weft.coordinator.api.BackfillView> backfill(String backfillId) {
+      KeyQueryMetadata meta;
+      try {
+        meta = streams.queryMetadataForKey(CoordinatorTopology.BACKFILLS_STORE, backfillId, new StringSerializer());
+      } catch (IllegalStateException e) {
+        throw new IllegalStateException("the coordinator is not ready to answer queries (" + streams.state() + ")");
+      }
+      HostInfo active = meta == null ? null : meta.activeHost();
+      if (active != null && active.port() > 0 && self != null && !active.equals(self)) {
+        return forward(active, "/api/backfills/" + backfillId, dev.weft.coordinator.api.BackfillView.class);
+      }
+      try {
+        ReadOnlyKeyValueStore<String, dev.weft.coordinator.state.BackfillState> store = streams.store(
+            StoreQueryParameters.fromNameAndType(CoordinatorTopology.BACKFILLS_STORE, QueryableStoreTypes.keyValueStore()));
+        return Optional.ofNullable(store.get(backfillId)).map(dev.weft.coordinator.api.BackfillViews::of);
+      } catch (InvalidStateStoreException e) {
+        throw new IllegalStateException("the coordinator's state is not queryable right now (" + streams.state()
+            + "); try again in a moment");
+      }
+    }
+
     /** The input partitions whose stream task this instance runs (each has its own stores). */
     private java.util.SortedSet<Integer> activePartitions() {
       java.util.SortedSet<Integer> out = new java.util.TreeSet<>();
@@ -298,14 +321,18 @@ public final class Coordinator implements AutoCloseable {
     }
 
     private Optional<RunView> forward(HostInfo host, String runId) {
+      return forward(host, "/api/runs/" + runId, RunView.class);
+    }
+
+    private <T> Optional<T> forward(HostInfo host, String path, Class<T> type) {
       try {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port()
-            + "/api/runs/" + runId)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            + path)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 404) return Optional.empty();
         if (r.statusCode() != 200) throw new IllegalStateException("instance " + host + " answered " + r.statusCode());
-        return Optional.of(QueryApi.JSON.readValue(r.body(), RunView.class));
+        return Optional.of(QueryApi.JSON.readValue(r.body(), type));
       } catch (IOException e) {
-        throw new IllegalStateException("cannot reach the coordinator instance " + host + " that owns run " + runId, e);
+        throw new IllegalStateException("cannot reach the coordinator instance " + host + " that owns " + path, e);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted", e);

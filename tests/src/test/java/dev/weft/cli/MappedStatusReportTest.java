@@ -22,7 +22,7 @@ class MappedStatusReportTest {
     tasks.add(task("load", "FAILED", "list", 1000, null));
     for (int i = 0; i < 1000; i++) tasks.add(task("load[" + i + "]", i % 100 == 7 || i % 100 == 8 ? "FAILED" : "SUCCEEDED", null, null, "load"));
     tasks.add(task("report", "UPSTREAM_FAILED", null, null, null));
-    RunView run = new RunView("r", "p", "FAILED", "me", Map.of(), 0, 1L, 1003, Map.of(), null, tasks);
+    RunView run = new RunView("r", "p", "FAILED", "me", Map.of(), 0, 1L, 1003, Map.of(), null, tasks, null, null);
 
     String brief = render(run, false);
     String all = render(run, true);

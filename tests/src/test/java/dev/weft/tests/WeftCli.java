@@ -35,4 +35,24 @@ final class WeftCli {
     return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
         Files.readString(err, StandardCharsets.UTF_8));
   }
+
+  /** Starts {@code weft args...} without waiting, for a test that kills it; its stderr is {@link #stderrOf}. */
+  static Process start(Path dir, List<String> args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
+    cmd.addAll(ServiceProcess.JVM_OPTIONS);
+    cmd.addAll(List.of("-cp", BuiltWeft.classpath(), "dev.weft.cli.Weft"));
+    cmd.addAll(args);
+    Path out = Files.createTempFile(dir, "cli", ".out");
+    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile())
+        .redirectError(out.resolveSibling(out.getFileName() + ".err").toFile()).start();
+    STARTED_OUT.put(p, out);
+    return p;
+  }
+
+  static Path stderrOf(Path dir, Process p) {
+    Path out = STARTED_OUT.get(p);
+    return out.resolveSibling(out.getFileName() + ".err");
+  }
+
+  private static final Map<Process, Path> STARTED_OUT = new java.util.concurrent.ConcurrentHashMap<>();
 }

@@ -17,7 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The coordinator's HTTP face: {@code GET /api/runs}, {@code GET /api/runs/{id}}, {@code GET /api/stats} as JSON,
+ * The coordinator's HTTP face: {@code GET /api/runs}, {@code GET /api/runs/{id}}, {@code GET /api/backfills/{id}},
+ * {@code GET /api/stats} as JSON,
  * and a small web UI at {@code /} (runs, their tasks, tracking URLs, failures), refreshed every two seconds.
  * The JDK's own HTTP server is enough for this; no web framework.
  *
@@ -55,6 +56,7 @@ public final class QueryApi implements AutoCloseable {
       return t;
     }));
     server.createContext("/api/runs", this::apiRuns);
+    server.createContext("/api/backfills/", this::apiBackfill);
     server.createContext("/api/stats", ex -> send(ex, 200, "application/json", JSON.writeValueAsString(stats.get())));
     if (metrics != null) {
       server.createContext("/metrics", ex -> send(ex, 200, PROMETHEUS_TEXT, metrics.get()));
@@ -96,6 +98,24 @@ public final class QueryApi implements AutoCloseable {
       } else {
         send(ex, 404, "application/json", JSON.writeValueAsString(Map.of("error", "no run '" + id
             + "' is known to the coordinator; check the run id, or whether its request was rejected")));
+      }
+    } catch (IllegalStateException e) {
+      send(ex, 503, "application/json", JSON.writeValueAsString(Map.of("error", e.getMessage())));
+    } catch (RuntimeException e) {
+      LOG.error("query failed: {}", ex.getRequestURI(), e);
+      send(ex, 500, "application/json", JSON.writeValueAsString(Map.of("error", String.valueOf(e))));
+    }
+  }
+
+  private void apiBackfill(HttpExchange ex) throws IOException {
+    String id = ex.getRequestURI().getPath().substring("/api/backfills/".length());
+    try {
+      Optional<BackfillView> backfill = lookup.backfill(id);
+      if (backfill.isPresent()) {
+        send(ex, 200, "application/json", JSON.writeValueAsString(backfill.get()));
+      } else {
+        send(ex, 404, "application/json", JSON.writeValueAsString(Map.of("error", "no backfill '" + id
+            + "' is known to the coordinator")));
       }
     } catch (IllegalStateException e) {
       send(ex, 503, "application/json", JSON.writeValueAsString(Map.of("error", e.getMessage())));

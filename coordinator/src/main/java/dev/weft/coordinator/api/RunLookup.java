@@ -18,4 +18,12 @@ public interface RunLookup {
    * @throws IllegalStateException when the state is not queryable right now
    */
   RunPage runs(RunQuery query);
+
+  /**
+   * @return the backfill with each value's run, empty when no coordinator instance knows it
+   * @throws IllegalStateException when the state is not queryable right now
+   */
+  default Optional<BackfillView> backfill(String backfillId) {
+    return Optional.empty();
+  }
 }

@@ -15,7 +15,8 @@ public final class RunViews {
         : tasks.stream().sorted(Comparator.comparingInt(TaskState::getIndex)).map(RunViews::task).toList();
     return new RunView(run.getRunId(), run.getPipeline(), run.getStatus(), run.getRequester(),
         new TreeMap<>(run.getParams()), run.getRequestedAtMs(), run.getFinishedAtMs() == 0 ? null : run.getFinishedAtMs(),
-        run.getTaskCount(), new TreeMap<>(run.getCounts()), run.getCancelReason(), views);
+        run.getTaskCount(), new TreeMap<>(run.getCounts()), run.getCancelReason(), views,
+        run.getRerunOf(), run.getStartedBy());
   }
 
   public static TaskView task(TaskState t) {

@@ -16,6 +16,10 @@ import dev.weft.coordinator.event.CoordinatorEvent.RunAccepted;
 import dev.weft.coordinator.event.CoordinatorEvent.RunCancelRequested;
 import dev.weft.coordinator.event.CoordinatorEvent.RunExpired;
 import dev.weft.coordinator.event.CoordinatorEvent.RunFinished;
+import dev.weft.coordinator.event.CoordinatorEvent.RunFinishWatched;
+import dev.weft.coordinator.event.CoordinatorEvent.RunOriginKept;
+import dev.weft.coordinator.event.CoordinatorEvent.RunSpecKept;
+import dev.weft.coordinator.event.CoordinatorEvent.TaskCarriedOver;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskAbandoned;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskCompleted;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskCreated;
@@ -26,6 +30,7 @@ import dev.weft.coordinator.event.CoordinatorEvent.TimerFired;
 import dev.weft.coordinator.state.AttemptFailure;
 import dev.weft.coordinator.state.MutableCoordinatorState;
 import dev.weft.coordinator.state.RunIndexEntry;
+import dev.weft.coordinator.state.RunSpec;
 import dev.weft.coordinator.state.RunState;
 import dev.weft.coordinator.state.TaskState;
 import dev.weft.coordinator.state.TimerEntry;
@@ -52,9 +57,11 @@ public final class EventApplier {
   /** The kind of a run's expiry timer; it fires the RUN_EXPIRED task event. */
   private static final String RUN_EXPIRED_TIMER = "RUN_EXPIRED";
   private final MutableCoordinatorState state;
+  private final BackfillApplier backfills;
 
   public EventApplier(MutableCoordinatorState state) {
     this.state = state;
+    this.backfills = new BackfillApplier(state);
   }
 
   public void apply(CoordinatorEvent event) {
@@ -78,7 +85,11 @@ public final class EventApplier {
     else if (event instanceof RunFinished e) runFinished(e);
     else if (event instanceof RunExpired e) runExpired(e);
     else if (event instanceof TimerFired e) state.deleteTimer(e.timer());
-    else throw new IllegalArgumentException("no applier for " + event.getClass().getSimpleName());
+    else if (event instanceof RunSpecKept e) state.putRunSpec(new RunSpec(e.runId(), e.specJson()));
+    else if (event instanceof RunOriginKept e) runOriginKept(e);
+    else if (event instanceof TaskCarriedOver e) taskCarriedOver(e);
+    else if (event instanceof RunFinishWatched e) runFinishWatched(e);
+    else if (!backfills.apply(event)) throw new IllegalArgumentException("no applier for " + event.getClass().getSimpleName());
   }
 
   private void runAccepted(RunAccepted e) {
@@ -313,6 +324,29 @@ public final class EventApplier {
     state.putRunIndex(indexEntry(r));
   }
 
+  private void runOriginKept(RunOriginKept e) {
+    RunState r = state.runForUpdate(e.runId());
+    r.setRerunOf(e.rerunOf());
+    r.setStartedBy(e.startedBy());
+    if (e.startedBy() != null) r.setNotifyOnFinish(new ArrayList<>(List.of(e.startedBy())));
+    state.putRun(r);
+  }
+
+  private void runFinishWatched(RunFinishWatched e) {
+    RunState r = state.runForUpdate(e.runId());
+    List<String> watchers = new ArrayList<>(r.getNotifyOnFinish());
+    if (!watchers.contains(e.watcherId())) watchers.add(e.watcherId());
+    r.setNotifyOnFinish(watchers);
+    state.putRun(r);
+  }
+
+  private void taskCarriedOver(TaskCarriedOver e) {
+    TaskState t = task(e.runId(), e.taskId());
+    t.setFinishedAtMs(e.atMs());
+    t.setLastReason("carried over from run " + e.fromRunId());
+    setStatus(t, TaskStatus.SKIPPED);
+  }
+
   /**
    * Removes every key of the run: its tasks (with any timer they still name), its expiry timer (already deleted when
    * it fired, but not in a replay, which folds the RUN_EXPIRED event without firing anything), its index entry, and
@@ -327,6 +361,7 @@ public final class EventApplier {
     }
     if (r.getExpiresAtMs() > 0) state.deleteTimer(expiryTimer(r));
     state.deleteRunIndex(indexEntry(r));
+    state.deleteRunSpec(e.runId());
     state.deleteRun(e.runId());
   }
 

@@ -1,5 +1,6 @@
 package dev.weft.coordinator.decide;
 
+import dev.weft.avro.RequestKind;
 import dev.weft.avro.RunRequest;
 import dev.weft.avro.TaskEvent;
 import dev.weft.avro.TaskEventKind;
@@ -7,25 +8,34 @@ import dev.weft.coordinator.state.CoordinatorState;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * The production {@link FoldDecider}: requests to {@link RunRequestDecider}, a run's expiry to
- * {@link RunExpiryDecider}, other task events to {@link TaskEventDecider}.
+ * The production {@link FoldDecider}: reruns to {@link RerunDecider}, backfills and the notices of their runs' ends to
+ * {@link BackfillDecider}, other requests to {@link RunRequestDecider}, a run's expiry to {@link RunExpiryDecider},
+ * other task events to {@link TaskEventDecider}.
  */
 final class CoordinatorDeciders implements FoldDecider {
   private final RunRequestDecider requests;
   private final TaskEventDecider taskEvents;
   private final RunExpiryDecider expiry;
   private final TimerDecider timers;
+  private final RerunDecider reruns;
+  private final BackfillDecider backfills;
 
   CoordinatorDeciders(CoordinatorState state, DeciderSettings settings) {
     this.requests = new RunRequestDecider(state, settings);
     this.taskEvents = new TaskEventDecider(state, settings);
     this.expiry = new RunExpiryDecider(state);
     this.timers = new TimerDecider(state);
+    this.reruns = new RerunDecider(state, settings);
+    this.backfills = new BackfillDecider(state, settings);
   }
 
   @Override
   public void decide(SpecificRecord input, Decisions d) {
-    if (input instanceof RunRequest r) requests.decide(r, d);
+    if (input instanceof RunRequest r && r.getKind() == RequestKind.RERUN) reruns.decide(r, d);
+    else if (input instanceof RunRequest r
+        && (r.getKind() == RequestKind.BACKFILL || r.getKind() == RequestKind.BACKFILL_CANCEL)) backfills.decide(r, d);
+    else if (input instanceof RunRequest r) requests.decide(r, d);
+    else if (input instanceof TaskEvent e && e.getKind() == TaskEventKind.CHILD_RUN_FINISHED) backfills.runFinished(e, d);
     else if (input instanceof TaskEvent e && e.getKind() == TaskEventKind.RUN_EXPIRED) expiry.decide(e, d);
     else if (input instanceof TaskEvent e) taskEvents.decide(e, d);
     else throw new IllegalArgumentException("the fold has no decider for " + input.getClass().getSimpleName());

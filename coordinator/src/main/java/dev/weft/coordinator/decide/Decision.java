@@ -1,6 +1,7 @@
 package dev.weft.coordinator.decide;
 
 import dev.weft.avro.RunEvent;
+import dev.weft.avro.RunRequest;
 import dev.weft.avro.TaskCommand;
 import dev.weft.avro.TaskEvent;
 import dev.weft.coordinator.event.CoordinatorEvent;
@@ -23,6 +24,12 @@ public record Decision(List<CoordinatorEvent> events, List<Output> outputs) {
 
   /** A time-based decision written back to {@code task-events}, so that a replay folds it instead of asking a clock. */
   public record WriteBackTaskEvent(TaskEvent event) implements Output {}
+
+  /**
+   * A request for {@code pipeline-requests}, keyed by its run id: a rerun's SUBMIT, sent by the coordinator that holds
+   * the run it reruns, and a backfill's runs and cancels. Like a written-back task event, it comes back as input.
+   */
+  public record SendRequest(RunRequest request) implements Output {}
 
   /** The input is copied to dead-letter with this reason. */
   public record DeadLetter(String reason) implements Output {}

@@ -1,6 +1,7 @@
 package dev.weft.coordinator.decide;
 
 import dev.weft.avro.RunEvent;
+import dev.weft.avro.RunRequest;
 import dev.weft.avro.TaskCommand;
 import dev.weft.avro.TaskEvent;
 import dev.weft.coordinator.event.CoordinatorEvent;
@@ -46,6 +47,11 @@ public final class DecisionBuilder implements Decisions {
   @Override
   public void taskEvent(TaskEvent event) {
     outputs.add(new Decision.WriteBackTaskEvent(event));
+  }
+
+  @Override
+  public void request(RunRequest request) {
+    outputs.add(new Decision.SendRequest(request));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.weft.coordinator.decide;
 
 import dev.weft.avro.RunEvent;
+import dev.weft.avro.RunRequest;
 import dev.weft.avro.TaskCommand;
 import dev.weft.avro.TaskEvent;
 import dev.weft.coordinator.event.CoordinatorEvent;
@@ -20,6 +21,9 @@ public interface Decisions {
 
   /** A time-based decision written back to task-events, so a replay folds it instead of asking a clock. */
   void taskEvent(TaskEvent event);
+
+  /** A request for pipeline-requests, keyed by its run id (a rerun's SUBMIT, a backfill's runs). */
+  void request(RunRequest request);
 
   /**
    * False while a replay folds input that the coordinator it replaces already published: outputs are then dropped,

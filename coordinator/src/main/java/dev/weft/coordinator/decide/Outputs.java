@@ -102,6 +102,8 @@ final class Outputs {
         .setParams(new HashMap<>(run.getParams()))
         .setRequester(run.getRequester())
         .setSpecHash(run.getSpecHash())
+        .setRerunOf(run.getRerunOf())
+        .setStartedBy(run.getStartedBy())
         .build();
   }
 }

@@ -7,6 +7,9 @@ import dev.weft.avro.RunStatus;
 import dev.weft.avro.TaskStatus;
 import dev.weft.coordinator.event.CoordinatorEvent.RunAccepted;
 import dev.weft.coordinator.event.CoordinatorEvent.RunCancelRequested;
+import dev.weft.coordinator.event.CoordinatorEvent.RunFinishWatched;
+import dev.weft.coordinator.event.CoordinatorEvent.RunOriginKept;
+import dev.weft.coordinator.event.CoordinatorEvent.RunSpecKept;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskCreated;
 import dev.weft.coordinator.state.CoordinatorState;
 import dev.weft.coordinator.state.RunState;
@@ -19,6 +22,8 @@ import dev.weft.spec.ResolvedTask;
 import dev.weft.spec.SpecException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -58,6 +63,7 @@ public final class RunRequestDecider {
     RunState existing = state.run(r.getRunId());
     if (existing != null) {
       if (r.getIdempotencyKey() != null && Objects.equals(r.getIdempotencyKey(), existing.getIdempotencyKey())) {
+        if (r.getStartedBy() != null) watch(existing, r.getStartedBy(), r.getRequestedAtMs(), d);
         d.runEvent(RunEvent.newBuilder().setKind(RunEventKind.RUN_ACCEPTED).setRunId(r.getRunId())
             .setAtMs(r.getRequestedAtMs()).setPipeline(existing.getPipeline()).setExisting(true)
             .setTaskCount(existing.getTaskCount()).setRunStatus(RunStatus.valueOf(existing.getStatus()))
@@ -76,7 +82,26 @@ public final class RunRequestDecider {
       reject(r, "invalid pipeline spec:\n" + e.getMessage(), d);
       return;
     }
+    List<String> unknown = r.getCarriedOver().stream()
+        .filter(id -> pipeline.tasks().stream().noneMatch(t -> t.id().equals(id))).toList();
+    if (!unknown.isEmpty()) {
+      reject(r, "carriedOver names tasks the spec does not have: " + unknown, d);
+      return;
+    }
     accept(r, pipeline, d);
+  }
+
+  /**
+   * A backfill asked for a run that exists already (the same idempotency key: another backfill over the same value).
+   * It is told when that run ends, or at once when it has.
+   */
+  private void watch(RunState run, String watcherId, long atMs, Decisions d) {
+    RunStatus status = RunStatus.valueOf(run.getStatus());
+    if (status != RunStatus.RUNNING && status != RunStatus.CANCELLING) {
+      d.taskEvent(RunNotices.childRunFinished(watcherId, run.getRunId(), status.name(), atMs));
+    } else if (!run.getNotifyOnFinish().contains(watcherId)) {
+      d.record(new RunFinishWatched(run.getRunId(), watcherId));
+    }
   }
 
   private void accept(RunRequest r, ResolvedPipeline p, Decisions d) {
@@ -95,14 +120,31 @@ public final class RunRequestDecider {
       ResolvedTask t = p.tasks().get(i);
       d.record(new TaskCreated(runId, t, i, dependants.getOrDefault(t.id(), List.of())));
     }
+    d.record(new RunSpecKept(runId, r.getSpecJson()));
+    if (r.getRerunOf() != null || r.getStartedBy() != null) {
+      d.record(new RunOriginKept(runId, r.getRerunOf(), r.getStartedBy()));
+    }
     List<String> ids = p.tasks().stream().limit(MAX_TASK_IDS_IN_EVENT).map(ResolvedTask::id).toList();
     d.runEvent(RunEvent.newBuilder().setKind(RunEventKind.RUN_ACCEPTED).setRunId(runId).setAtMs(at)
         .setPipeline(p.name()).setTaskCount(p.tasks().size()).setTaskIds(new ArrayList<>(ids))
         .setRunStatus(RunStatus.RUNNING).setRunAcceptedAtMs(at).setParams(new HashMap<>(p.params()))
-        .setRequester(r.getRequester()).setSpecHash(specHash).build());
-    for (ResolvedTask t : p.tasks()) {
-      if (t.dependsOn().isEmpty()) outcomes.dispatch(state.task(runId, t.id()), at, d);
+        .setRequester(r.getRequester()).setSpecHash(specHash).setRerunOf(r.getRerunOf())
+        .setStartedBy(r.getStartedBy()).build());
+    if (r.getCarriedOver().isEmpty()) {
+      for (ResolvedTask t : p.tasks()) {
+        if (t.dependsOn().isEmpty()) outcomes.dispatch(state.task(runId, t.id()), at, d);
+      }
+      return;
     }
+    Set<String> carried = new HashSet<>(r.getCarriedOver());
+    for (ResolvedTask t : p.tasks()) {
+      if (carried.contains(t.id())) outcomes.carryOver(state.task(runId, t.id()), r.getRerunOf(), at, d);
+    }
+    for (ResolvedTask t : p.tasks()) {
+      TaskState task = state.task(runId, t.id());
+      if (!carried.contains(t.id()) && task.getUnmetDeps() == 0) outcomes.dispatch(task, at, d);
+    }
+    outcomes.finishRunIfDone(runId, at, d); // every task carried over: nothing to run
   }
 
   private void cancel(RunRequest r, Decisions d) {
@@ -177,7 +219,13 @@ public final class RunRequestDecider {
         .setAtMs(r.getRequestedAtMs()).setReason(reason).setRunStatus(RunStatus.REJECTED)
         .setPipeline(Objects.requireNonNullElse(PipelineSpecs.declaredName(r.getSpecJson()), "")).setRunAcceptedAtMs(r.getRequestedAtMs())
         .setParams(r.getParams() == null ? new HashMap<>() : new HashMap<>(r.getParams()))
-        .setRequester(r.getRequester()).setSpecHash(SpecHashes.of(r.getSpecJson())).build());
+        .setRequester(r.getRequester()).setSpecHash(SpecHashes.of(r.getSpecJson())).setRerunOf(r.getRerunOf())
+        .setStartedBy(r.getStartedBy()).build());
+    if (r.getStartedBy() != null) {
+      // The backfill that asked for it must not wait for a run that never started.
+      d.taskEvent(RunNotices.childRunFinished(r.getStartedBy(), r.getRunId(), RunStatus.REJECTED.name(),
+          r.getRequestedAtMs()));
+    }
     d.deadLetter(reason);
   }
 }

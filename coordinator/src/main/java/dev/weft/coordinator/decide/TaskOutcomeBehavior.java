@@ -7,6 +7,7 @@ import dev.weft.coordinator.event.CoordinatorEvent.AttemptFailed;
 import dev.weft.coordinator.event.CoordinatorEvent.DependencyMet;
 import dev.weft.coordinator.event.CoordinatorEvent.RunFinished;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskAbandoned;
+import dev.weft.coordinator.event.CoordinatorEvent.TaskCarriedOver;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskCompleted;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskDispatched;
 import dev.weft.coordinator.state.CoordinatorState;
@@ -167,6 +168,24 @@ final class TaskOutcomeBehavior {
     }
     d.record(new RunFinished(runId, outcome, atMs, settings.expiresAtMs(atMs)));
     d.runEvent(Outputs.runFinished(state.run(runId)));
+    for (String watcherId : run.getNotifyOnFinish()) {
+      d.taskEvent(RunNotices.childRunFinished(watcherId, runId, outcome.name(), atMs));
+    }
+  }
+
+  /**
+   * A rerun's task that does not run again: SKIPPED, carried over from the run it reruns. Its dependants get the
+   * dependency met; the caller dispatches those left with none unmet, once every carried task is recorded.
+   */
+  void carryOver(TaskState task, String fromRunId, long atMs, Decisions d) {
+    String runId = task.getRunId();
+    d.record(new TaskCarriedOver(runId, task.getTaskId(), fromRunId, atMs));
+    finished(runId, task.getTaskId(), atMs, d);
+    for (String dependantId : task.getDependants()) {
+      if (!TaskStatuses.isTerminal(state.task(runId, dependantId).getStatus())) {
+        d.record(new DependencyMet(runId, dependantId));
+      }
+    }
   }
 
   private void finished(String runId, String taskId, long atMs, Decisions d) {

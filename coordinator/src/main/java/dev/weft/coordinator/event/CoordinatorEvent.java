@@ -106,4 +106,50 @@ public sealed interface CoordinatorEvent {
       return timer.getRunId();
     }
   }
+
+  /** The spec the run was submitted with, kept so that a rerun can start it again. */
+  record RunSpecKept(String runId, String specJson) implements CoordinatorEvent {}
+
+  /** Where a run came from: the run it reruns and the backfill that started it (each may be null). */
+  record RunOriginKept(String runId, String rerunOf, String startedBy) implements CoordinatorEvent {}
+
+  /** A task of a rerun that does not run again: SKIPPED, carried over from {@code fromRunId}. */
+  record TaskCarriedOver(String runId, String taskId, String fromRunId, long atMs) implements CoordinatorEvent {}
+
+  /** {@code watcherId} (a backfill) is told when this run ends, although another request started it. */
+  record RunFinishWatched(String runId, String watcherId) implements CoordinatorEvent {}
+
+  /** A backfill: one run per value of {@code param}, {@code runIds[i]} for {@code values[i]}. */
+  record BackfillAccepted(String backfillId, String pipeline, String specJson, Map<String, String> params, String param,
+      List<String> values, List<String> runIds, int maxActiveRuns, int priority, String requester, long atMs)
+      implements CoordinatorEvent {
+    @Override
+    public String runId() {
+      return backfillId;
+    }
+  }
+
+  /** The backfill sent the SUBMIT of its value at {@code index}. */
+  record BackfillRunStarted(String backfillId, int index, long atMs) implements CoordinatorEvent {
+    @Override
+    public String runId() {
+      return backfillId;
+    }
+  }
+
+  /** The run of the value at {@code index} ended with {@code status} (a RunStatus name, REJECTED too). */
+  record BackfillRunEnded(String backfillId, int index, String status) implements CoordinatorEvent {
+    @Override
+    public String runId() {
+      return backfillId;
+    }
+  }
+
+  /** Every value's run ended (SUCCEEDED, FAILED), or the backfill was cancelled (CANCELLED): it starts nothing more. */
+  record BackfillFinished(String backfillId, String status, long atMs) implements CoordinatorEvent {
+    @Override
+    public String runId() {
+      return backfillId;
+    }
+  }
 }

@@ -18,4 +18,10 @@ public interface CoordinatorState {
 
   /** Timers due at or before {@code nowMs}, earliest first, at most {@code limit}. */
   List<TimerEntry> dueTimers(long nowMs, int limit);
+
+  /** @return the spec the run was submitted with, or null (unknown run, or accepted before specs were kept) */
+  RunSpec runSpec(String runId);
+
+  /** @return the backfill, or null when unknown */
+  BackfillState backfill(String backfillId);
 }

@@ -8,7 +8,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Coordinator state over four Kafka Streams key-value stores (RocksDB in production, in-memory in tests).
+ * Coordinator state over Kafka Streams key-value stores (RocksDB in production, in-memory in tests).
  *
  * <p>The stores are {@link WriteBackStore}s: reads and writes here are of decoded objects, encoded once per key per
  * commit. The fold reaches them through a {@link StagedCoordinatorState}, which holds a decision's changes until the
@@ -20,6 +20,9 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
   private final KeyValueStore<String, TaskState> tasks;
   private final KeyValueStore<String, TimerEntry> timers;
   private final KeyValueStore<String, RunIndexEntry> runIndex;
+  /** Null over the four stores of old tests that need no rerun or backfill. */
+  private final KeyValueStore<String, RunSpec> runSpecs;
+  private final KeyValueStore<String, BackfillState> backfills;
   /** The timers' write-back layer (null over plain stores), told which puts are of new keys. */
   private final WriteBackStore<TimerEntry> timersWriteBack;
   /**
@@ -32,6 +35,14 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
 
   public KeyValueCoordinatorState(KeyValueStore<String, RunState> runs, KeyValueStore<String, TaskState> tasks,
       KeyValueStore<String, TimerEntry> timers, KeyValueStore<String, RunIndexEntry> runIndex) {
+    this(runs, tasks, timers, runIndex, null, null);
+  }
+
+  public KeyValueCoordinatorState(KeyValueStore<String, RunState> runs, KeyValueStore<String, TaskState> tasks,
+      KeyValueStore<String, TimerEntry> timers, KeyValueStore<String, RunIndexEntry> runIndex,
+      KeyValueStore<String, RunSpec> runSpecs, KeyValueStore<String, BackfillState> backfills) {
+    this.runSpecs = runSpecs;
+    this.backfills = backfills;
     this.runs = runs;
     this.tasks = tasks;
     this.timers = timers;
@@ -66,6 +77,31 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
       out.add(t);
     }
     return out;
+  }
+
+  @Override
+  public RunSpec runSpec(String runId) {
+    return runSpecs.get(runId);
+  }
+
+  @Override
+  public BackfillState backfill(String backfillId) {
+    return backfills.get(backfillId);
+  }
+
+  @Override
+  public void putRunSpec(RunSpec spec) {
+    runSpecs.put(spec.getRunId(), spec);
+  }
+
+  @Override
+  public void deleteRunSpec(String runId) {
+    runSpecs.put(runId, null);
+  }
+
+  @Override
+  public void putBackfill(BackfillState backfill) {
+    backfills.put(backfill.getBackfillId(), backfill);
   }
 
   /** Whether a live timer has this store key. */

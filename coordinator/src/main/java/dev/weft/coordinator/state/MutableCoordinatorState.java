@@ -30,4 +30,11 @@ public interface MutableCoordinatorState extends CoordinatorState {
   void deleteRun(String runId);
 
   void deleteTask(String runId, String taskId);
+
+  void putRunSpec(RunSpec spec);
+
+  void deleteRunSpec(String runId);
+
+  /** Puts a backfill; unlike runs and tasks, a backfill is always put whole as a new object (see EventApplier). */
+  void putBackfill(BackfillState backfill);
 }

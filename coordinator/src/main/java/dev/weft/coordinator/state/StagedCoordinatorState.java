@@ -36,6 +36,10 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
   /** Timers put or deleted by this decision, by store key; {@code deleted} marks a delete of a timer the stores hold. */
   private final Map<String, StagedTimer> timers = new LinkedHashMap<>();
 
+  /** Run specs put (value) or deleted (null) by this decision; backfills put by it. */
+  private final Map<String, RunSpec> runSpecs = new HashMap<>();
+  private final Map<String, BackfillState> backfills = new HashMap<>();
+
   private record StagedTimer(TimerEntry timer, boolean deleted) {}
 
   public StagedCoordinatorState(KeyValueCoordinatorState stores) {
@@ -94,6 +98,32 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
       else if (s.timer().getDueAtMs() <= nowMs) due.put(k, s.timer());
     });
     return due.values().stream().limit(limit).toList();
+  }
+
+  @Override
+  public RunSpec runSpec(String runId) {
+    return runSpecs.containsKey(runId) ? runSpecs.get(runId) : stores.runSpec(runId);
+  }
+
+  @Override
+  public BackfillState backfill(String backfillId) {
+    BackfillState staged = backfills.get(backfillId);
+    return staged != null ? staged : stores.backfill(backfillId);
+  }
+
+  @Override
+  public void putRunSpec(RunSpec spec) {
+    runSpecs.put(spec.getRunId(), spec);
+  }
+
+  @Override
+  public void deleteRunSpec(String runId) {
+    runSpecs.put(runId, null);
+  }
+
+  @Override
+  public void putBackfill(BackfillState backfill) {
+    backfills.put(backfill.getBackfillId(), backfill);
   }
 
   @Override
@@ -165,6 +195,11 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
       if (s.deleted()) stores.deleteTimer(s.timer());
       else stores.putTimer(s.timer());
     });
+    runSpecs.forEach((runId, spec) -> {
+      if (spec == null) stores.deleteRunSpec(runId);
+      else stores.putRunSpec(spec);
+    });
+    backfills.values().forEach(stores::putBackfill);
     discard();
   }
 
@@ -177,5 +212,7 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
     runIndex.clear();
     deletedRunIndex.clear();
     timers.clear();
+    runSpecs.clear();
+    backfills.clear();
   }
 }

@@ -5,6 +5,8 @@ import dev.weft.avro.RunRequest;
 import dev.weft.avro.TaskCommand;
 import dev.weft.avro.TaskEvent;
 import dev.weft.coordinator.state.AvroStateSerde;
+import dev.weft.coordinator.state.BackfillState;
+import dev.weft.coordinator.state.RunSpec;
 import dev.weft.coordinator.state.RunIndexEntry;
 import dev.weft.coordinator.state.RunState;
 import dev.weft.coordinator.state.TaskState;
@@ -26,7 +28,7 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  *   pipeline-requests ─► decode-requests ──┐                ┌─► commands.&lt;executor&gt;
- *                                           ├─► fold (stores) ├─► run-events
+ *                                           ├─► fold (stores) ├─► run-events, pipeline-requests (reruns, backfills)
  *   task-events ──────► decode-task-events ─┘     │  timers   ├─► task-events (RETRY_DUE, …, RUN_EXPIRED)
  *                          │                      │           └─► dead-letter
  *                          └──────────────────────┴─────────────► dead-letter
@@ -46,11 +48,17 @@ public final class CoordinatorTopology {
   public static final String RUN_EVENTS_SINK = "run-events-sink";
   public static final String TASK_EVENTS_SINK = "task-events-sink";
   public static final String DEAD_LETTER_SINK = "dead-letter-sink";
+  /** Requests the fold itself publishes: a rerun's SUBMIT, a backfill's runs and their cancels. */
+  public static final String REQUESTS_SINK = "requests-sink";
   public static final String RUNS_STORE = "runs";
   public static final String TASKS_STORE = "tasks";
   public static final String TIMERS_STORE = "timers";
   /** Every run held, keyed newest first ({@code StateKeys.runIndex}): what the run list pages through. */
   public static final String RUN_INDEX_STORE = "run-index";
+  /** The spec each run held was submitted with, by run id: what a rerun starts again. */
+  public static final String RUN_SPECS_STORE = "run-specs";
+  /** Backfills by id: their values, each value's run and status. */
+  public static final String BACKFILLS_STORE = "backfills";
 
   /** Decoded values kept after their commit: the tasks in flight of many runs (a task is 0.3 to a few KB). */
   static final int MAX_CLEAN_TASKS = 20_000;
@@ -89,12 +97,18 @@ public final class CoordinatorTopology {
     // decoded after a commit.
     t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(RUN_INDEX_STORE, persistentStores),
         Serdes.String(), new AvroStateSerde<>(RunIndexEntry.class)), 0), FOLD);
+    // Written once per run and read only by a rerun: nothing kept decoded.
+    t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(RUN_SPECS_STORE, persistentStores),
+        Serdes.String(), new AvroStateSerde<>(RunSpec.class)), 0), FOLD);
+    t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(BACKFILLS_STORE, persistentStores),
+        Serdes.String(), new AvroStateSerde<>(BackfillState.class)), 100), FOLD);
 
     StringSerializer keys = new StringSerializer();
     TopicNameExtractor<String, TaskCommand> byExecutor = (key, command, ctx) -> topics.commands(command.getExecutor());
     t.addSink(COMMANDS_SINK, byExecutor, keys, serdes.taskCommand().serializer(), FOLD);
     t.addSink(RUN_EVENTS_SINK, topics.runEvents(), keys, serdes.runEvent().serializer(), FOLD);
     t.addSink(TASK_EVENTS_SINK, topics.taskEvents(), keys, serdes.taskEvent().serializer(), FOLD);
+    t.addSink(REQUESTS_SINK, topics.requests(), keys, serdes.runRequest().serializer(), FOLD);
     ByteArraySerializer raw = new ByteArraySerializer();
     t.addSink(DEAD_LETTER_SINK, topics.deadLetter(), raw, raw, FOLD, DECODE_REQUESTS, DECODE_TASK_EVENTS);
     return t;

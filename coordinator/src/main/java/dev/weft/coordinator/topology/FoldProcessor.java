@@ -7,7 +7,9 @@ import dev.weft.coordinator.decide.DecisionBuilder;
 import dev.weft.coordinator.decide.Decisions;
 import dev.weft.coordinator.decide.FoldDecider;
 import dev.weft.coordinator.event.CoordinatorEvent;
+import dev.weft.coordinator.state.BackfillState;
 import dev.weft.coordinator.state.KeyValueCoordinatorState;
+import dev.weft.coordinator.state.RunSpec;
 import dev.weft.coordinator.state.RunIndexEntry;
 import dev.weft.coordinator.state.RunState;
 import dev.weft.coordinator.state.StagedCoordinatorState;
@@ -63,7 +65,10 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
     KeyValueStore<String, TaskState> tasks = context.getStateStore(CoordinatorTopology.TASKS_STORE);
     KeyValueStore<String, TimerEntry> timerStore = context.getStateStore(CoordinatorTopology.TIMERS_STORE);
     KeyValueStore<String, RunIndexEntry> runIndex = context.getStateStore(CoordinatorTopology.RUN_INDEX_STORE);
-    this.staged = new StagedCoordinatorState(new KeyValueCoordinatorState(runs, tasks, timerStore, runIndex));
+    KeyValueStore<String, RunSpec> runSpecs = context.getStateStore(CoordinatorTopology.RUN_SPECS_STORE);
+    KeyValueStore<String, BackfillState> backfills = context.getStateStore(CoordinatorTopology.BACKFILLS_STORE);
+    this.staged = new StagedCoordinatorState(new KeyValueCoordinatorState(runs, tasks, timerStore, runIndex,
+        runSpecs, backfills));
     this.applier = new EventApplier(staged);
     this.decider = options.deciders().create(staged, options.deciderSettings());
     context.schedule(Duration.ofMillis(options.timerTickMs()), PunctuationType.WALL_CLOCK_TIME, this::fireTimers);
@@ -141,6 +146,10 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
       } else if (o instanceof Decision.WriteBackTaskEvent e) {
         if (publishing) {
           ctx.forward(new Record<>(e.event().getRunId(), e.event(), ts), CoordinatorTopology.TASK_EVENTS_SINK);
+        }
+      } else if (o instanceof Decision.SendRequest r) {
+        if (publishing) {
+          ctx.forward(new Record<>(r.request().getRunId(), r.request(), ts), CoordinatorTopology.REQUESTS_SINK);
         }
       } else if (o instanceof Decision.DeadLetter dl) {
         if (input == null || !publishing) continue;

@@ -52,6 +52,11 @@ final class CoordinatorHarness implements AutoCloseable {
   /** Every input piped in, in order: the log a replay folds again. */
   final List<Object> log = new ArrayList<>();
   long now = 1_700_000_000_000L;
+  /**
+   * Every input the fold decided on, in the order it did, the fold's own written-back requests and task events
+   * included (the driver pipes them back at once): the log in the order a real topic would hold it.
+   */
+  final List<org.apache.avro.specific.SpecificRecord> folded = new ArrayList<>();
   /** The spec JSON of the last {@link #submit}, as the request carried it. */
   String lastSpecJson;
 
@@ -64,8 +69,10 @@ final class CoordinatorHarness implements AutoCloseable {
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, "weft-coordinator-test");
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    CoordinatorOptions recording = options.withDeciders((state, settings) -> new RecordingDecider(
+        options.deciders().create(state, settings), folded));
     driver = new TopologyTestDriver(
-        CoordinatorTopology.build(TOPICS, serdes, options, stats, false), p, Instant.ofEpochMilli(now));
+        CoordinatorTopology.build(TOPICS, serdes, recording, stats, false), p, Instant.ofEpochMilli(now));
     requests = driver.createInputTopic(TOPICS.requests(), new StringSerializer(), serdes.runRequest().serializer());
     events = driver.createInputTopic(TOPICS.taskEvents(), new StringSerializer(), serdes.taskEvent().serializer());
     rawRequests = driver.createInputTopic(TOPICS.requests(), new ByteArraySerializer(), new ByteArraySerializer());
@@ -149,6 +156,27 @@ final class CoordinatorHarness implements AutoCloseable {
     }
   }
 
+  /** Folds what another coordinator folded (its {@link #folded}) into this one, in that order. */
+  void refold(List<org.apache.avro.specific.SpecificRecord> recorded) {
+    for (Object o : recorded) {
+      if (o instanceof RunRequest r) pipe(r);
+      else pipe((TaskEvent) o);
+    }
+  }
+
+  /** Asks to rerun {@code runId} as {@code newRunId}. */
+  void rerun(String runId, String newRunId, boolean failed, List<String> from, List<String> tasks) {
+    pipe(RunRequest.newBuilder().setKind(RequestKind.RERUN).setRunId(runId).setNewRunId(newRunId)
+        .setRequestedAtMs(now).setRequester("test").setRerunFailed(failed).setRerunFrom(from).setRerunTasks(tasks)
+        .build());
+  }
+
+  dev.weft.coordinator.state.BackfillState backfill(String id) {
+    KeyValueStore<String, dev.weft.coordinator.state.BackfillState> s =
+        driver.getKeyValueStore(CoordinatorTopology.BACKFILLS_STORE);
+    return s.get(id);
+  }
+
   /** Every command published since the last call, all executors, in publication order per executor. */
   List<TaskCommand> drainCommands() {
     List<TaskCommand> out = new ArrayList<>();
@@ -190,5 +218,20 @@ final class CoordinatorHarness implements AutoCloseable {
   @Override
   public void close() {
     driver.close();
+  }
+
+  /** The production decider, noting each input before deciding on it. */
+  private record RecordingDecider(dev.weft.coordinator.decide.FoldDecider production,
+      List<org.apache.avro.specific.SpecificRecord> folded) implements dev.weft.coordinator.decide.FoldDecider {
+    @Override
+    public void decide(org.apache.avro.specific.SpecificRecord input, dev.weft.coordinator.decide.Decisions d) {
+      folded.add(input);
+      production.decide(input, d);
+    }
+
+    @Override
+    public int fireTimers(long nowMs, int max, dev.weft.coordinator.decide.Decisions d) {
+      return production.fireTimers(nowMs, max, d);
+    }
   }
 }
