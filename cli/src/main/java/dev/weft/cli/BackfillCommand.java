@@ -40,10 +40,11 @@ final class BackfillCommand implements Callable<Integer> {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final CommandOutput output;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "the pipeline (YAML or JSON)")
+  // Neither is marked required: picocli would then ask for them before `backfill status ID` too.
+  @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "the pipeline (YAML or JSON)")
   Path file;
 
-  @Option(names = "--range", paramLabel = "P=FROM..TO", required = true,
+  @Option(names = "--range", paramLabel = "P=FROM..TO",
       description = "the parameter and its range, e.g. date=2026-11-01..2026-11-30 or n=1..10")
   String range;
 
@@ -84,6 +85,10 @@ final class BackfillCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintStream out = output.out();
     PrintStream err = output.err();
+    if (file == null) throw new UsageException("missing the pipeline FILE, or status/cancel and a backfill id");
+    if (range == null) {
+      throw new UsageException("--range P=FROM..TO is required, e.g. --range date=2026-11-01..2026-11-30");
+    }
     BackfillValues values = BackfillValues.parse(range, step);
     if (maxActive < 1) throw new UsageException("--max-active-runs must be 1 or more");
     PipelineSpec spec = SubmitCommand.load(file);
@@ -115,6 +120,10 @@ final class BackfillCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "print it as JSON")
     boolean json;
+
+    /** Not needed (the API knows the backfill), but accepted: scripts pass every backfill command the same options. */
+    @Mixin
+    TopicPrefixOption topicPrefix;
 
     @Mixin
     ConnectionOptions connection;
