@@ -66,6 +66,7 @@ public final class Coordinator implements AutoCloseable {
   private final StateGauges stateGauges;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final StableInstanceId identity;
+  private final CancelRequestPublisher cancels;
   /** What this instance advertises in {@code application.server}, or null without an API. */
   private final HostInfo self;
 
@@ -76,10 +77,12 @@ public final class Coordinator implements AutoCloseable {
     // kept there too), so a restart on the same state directory is the same member under the same transactional ids.
     this.identity = StableInstanceId.claim(config.stateDir().resolve(config.applicationId()), config.instanceId(),
         "coordinator");
+    this.cancels = new CancelRequestPublisher(config.bootstrapServers(), config.clientProperties(),
+        serdes.runRequest().serializer(), config.topics().requests());
     // The API opens first: with port 0 its real port is known only once bound, and Streams must advertise it.
     try {
       this.api = config.apiPort() < 0 ? null : new QueryApi(config.apiHost(), config.apiPort(), new StreamsLookup(),
-          this::statsView, telemetry.scrape());
+          this::statsView, telemetry.scrape(), cancels);
     } catch (IOException e) {
       identity.close();
       throw new UncheckedIOException("cannot open the query API on " + config.apiHost() + ":" + config.apiPort()
@@ -274,10 +277,11 @@ public final class Coordinator implements AutoCloseable {
           partitions.add(streams.store(StoreQueryParameters.fromNameAndType(CoordinatorTopology.RUN_INDEX_STORE,
               QueryableStoreTypes.<String, RunIndexEntry>keyValueStore()).withPartition(p)));
         }
+        ReadOnlyKeyValueStore<String, RunState> runs = runs();
         RunIndexPages.Page page = RunIndexPages.newestFirst(partitions, q.before(), q.limit(),
             e -> (q.pipeline() == null || q.pipeline().equals(e.getPipeline()))
-                && (q.status() == null || q.status().equals(e.getStatus())));
-        ReadOnlyKeyValueStore<String, RunState> runs = runs();
+                && (q.status() == null || q.status().equals(e.getStatus()))
+                && (q.requester() == null || requestedBy(runs.get(e.getRunId()), q.requester())));
         List<RunView> out = new ArrayList<>();
         for (RunIndexEntry e : page.entries()) {
           RunState run = runs.get(e.getRunId());
@@ -287,6 +291,10 @@ public final class Coordinator implements AutoCloseable {
       } catch (InvalidStateStoreException e) {
         throw new IllegalStateException("the coordinator's state is not queryable right now (" + streams.state() + ")");
       }
+    }
+
+    private static boolean requestedBy(RunState run, String requester) {
+      return run != null && requester.equals(run.getRequester());
     }
 
     /** The input partitions whose stream task this instance runs (each has its own stores). */
@@ -327,6 +335,7 @@ public final class Coordinator implements AutoCloseable {
   @Override
   public void close() {
     if (api != null) api.close();
+    cancels.close();
     backlog.close();
     streamsMetrics.close();
     try {
