@@ -82,7 +82,7 @@ public final class Coordinator implements AutoCloseable {
     // The API opens first: with port 0 its real port is known only once bound, and Streams must advertise it.
     try {
       this.api = config.apiPort() < 0 ? null : new QueryApi(config.apiHost(), config.apiPort(), new StreamsLookup(),
-          this::statsView, telemetry.scrape(), cancels);
+          this::statsView, telemetry.scrape(), cancels, config.apiTokens());
     } catch (IOException e) {
       identity.close();
       throw new UncheckedIOException("cannot open the query API on " + config.apiHost() + ":" + config.apiPort()
@@ -307,8 +307,11 @@ public final class Coordinator implements AutoCloseable {
 
     private Optional<RunView> forward(HostInfo host, String runId) {
       try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port()
-            + "/api/runs/" + runId)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port()
+            + "/api/runs/" + runId)).timeout(Duration.ofSeconds(10));
+        // The instances of one deployment share their tokens; the owner asks this one for a token as it asks anyone.
+        config.apiTokens().forwardingToken().ifPresent(t -> request.header("Authorization", "Bearer " + t));
+        HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 404) return Optional.empty();
         if (r.statusCode() != 200) throw new IllegalStateException("instance " + host + " answered " + r.statusCode());
         return Optional.of(QueryApi.JSON.readValue(r.body(), RunView.class));

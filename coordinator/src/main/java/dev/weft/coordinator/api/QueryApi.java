@@ -13,7 +13,8 @@ import java.util.function.Supplier;
 /**
  * The coordinator's HTTP face, on the JDK's own HTTP server (no web framework): it only binds the handlers.
  * {@link RunsHandler} serves {@code /api/runs} (the run list, one run, cancel), {@code /api/stats} and
- * {@code /metrics} are served here, and {@link UiHandler} serves the web UI at {@code /}.
+ * {@code /metrics} are served here, and {@link UiHandler} serves the web UI at {@code /}. {@link AccessFilter} asks
+ * each of them for a token when tokens are configured.
  *
  * <p>The run list ({@code /api/runs} and the UI's index) is one page of the time-ordered run index
  * ({@link RunQuery}: {@code limit}, {@code before}, {@code pipeline}, {@code status}, {@code requester}). Its body is
@@ -29,27 +30,30 @@ public final class QueryApi implements AutoCloseable {
   private final HttpServer server;
 
   public QueryApi(String host, int port, RunLookup lookup, Supplier<Map<String, Object>> stats) throws IOException {
-    this(host, port, lookup, stats, null, CancelRequests.NONE);
+    this(host, port, lookup, stats, null, CancelRequests.NONE, ApiTokens.OPEN);
   }
 
   /**
    * @param metrics the Prometheus exposition of the service's metrics, served at {@code /metrics}; null for none
    * @param cancels where the cancel endpoint publishes its requests
+   * @param tokens the tokens every request must present ({@link AccessFilter}); {@link ApiTokens#OPEN} for none
    */
   public QueryApi(String host, int port, RunLookup lookup, Supplier<Map<String, Object>> stats, Supplier<String> metrics,
-      CancelRequests cancels) throws IOException {
+      CancelRequests cancels, ApiTokens tokens) throws IOException {
     this.server = HttpServer.create(new InetSocketAddress(host, port), 0);
     server.setExecutor(Executors.newFixedThreadPool(4, r -> {
       Thread t = new Thread(r, "weft-query-api");
       t.setDaemon(true);
       return t;
     }));
-    server.createContext("/api/runs", new RunsHandler(lookup, cancels));
-    server.createContext("/api/stats", ex -> HttpResponses.json(ex, 200, stats.get()));
+    AccessFilter access = new AccessFilter(tokens);
+    server.createContext("/api/runs", new RunsHandler(lookup, cancels)).getFilters().add(access);
+    server.createContext("/api/stats", ex -> HttpResponses.json(ex, 200, stats.get())).getFilters().add(access);
     if (metrics != null) {
-      server.createContext("/metrics", ex -> HttpResponses.send(ex, 200, PROMETHEUS_TEXT, metrics.get()));
+      server.createContext("/metrics", ex -> HttpResponses.send(ex, 200, PROMETHEUS_TEXT, metrics.get()))
+          .getFilters().add(access);
     }
-    server.createContext("/", new UiHandler());
+    server.createContext("/", new UiHandler()).getFilters().add(access);
     server.start();
   }
 

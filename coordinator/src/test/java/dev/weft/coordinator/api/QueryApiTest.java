@@ -36,7 +36,7 @@ class QueryApiTest {
       }
     };
     api = new QueryApi("127.0.0.1", 0, lookup, Map::of, null,
-        (runId, task, reason, requester) -> cancels.add(runId + "/" + task + "/" + requester));
+        (runId, task, reason, requester) -> cancels.add(runId + "/" + task + "/" + requester), ApiTokens.OPEN);
   }
 
   @AfterEach
