@@ -44,7 +44,8 @@ class LargeRunPageBrowserTest {
       }
     };
     ChromeDriver browser = HeadlessChromium.start();
-    try (QueryApi api = new QueryApi("127.0.0.1", 0, lookup, Map::of, null, CancelRequests.NONE)) {
+    try (QueryApi api = new QueryApi("127.0.0.1", 0, lookup, Map::of, null, CancelRequests.NONE,
+        dev.weft.coordinator.api.ApiTokens.OPEN)) {
       WebDriverWait wait = new WebDriverWait(browser, WAIT);
       long start = System.nanoTime();
       browser.get("http://127.0.0.1:" + api.port() + "/runs/big");
