@@ -42,3 +42,12 @@ function formatDuration(ms) {
 function showMessage(text) {
   document.getElementById('message').textContent = text || '';
 }
+
+/** A 401 means the token (the UI's cookie) is missing or no longer valid: sign in again. */
+function signInIfAsked(response) {
+  if (response.status === 401) {
+    location.assign('/login');
+    return true;
+  }
+  return false;
+}

@@ -22,8 +22,10 @@ async function cancel(task) {
       method: 'POST', headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(task ? { task: task } : {})
     });
+    if (signInIfAsked(response)) return;
     const body = await response.json().catch(() => ({}));
     byId('action-result').textContent = response.ok ? 'cancel requested for ' + what
+        : response.status === 403 ? 'forbidden: this token may read but not cancel'
         : (body.error || 'cancel failed: ' + response.status);
   } catch (e) {
     byId('action-result').textContent = 'cancel failed: the coordinator does not answer';
@@ -127,6 +129,7 @@ function renderRun(run) {
 async function poll() {
   try {
     const response = await fetch('/api/runs/' + encodeURIComponent(runId), { cache: 'no-store' });
+    if (signInIfAsked(response)) return;
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
       showMessage(body.error || ('the coordinator answered ' + response.status));

@@ -32,6 +32,7 @@ async function refresh() {
     showMessage('the coordinator does not answer; retrying');
     return;
   }
+  if (signInIfAsked(response)) return;
   if (!response.ok) {
     const body = await response.json().catch(() => ({}));
     showMessage(body.error || ('the coordinator answered ' + response.status));
