@@ -55,7 +55,7 @@ class RunPageBrowserTest {
           tasks:
             - id: gate
               executor: noop
-              noop: {sleep: 12s}
+              noop: {sleep: 20s}
             - id: after-gate
               dependsOn: [gate]
               executor: noop
