@@ -120,7 +120,10 @@ function renderRun(run) {
       renderRow(row, t);
       row.sig = sig;
     }
-    const duration = t.startedAtMs ? formatDuration((t.finishedAtMs || now) - t.startedAtMs) : '';
+    // A task that ended without a finish time (cancelled before its attempt reported) has no duration: it must
+    // not keep ticking.
+    const end = t.finishedAtMs || (TERMINAL.has(t.status) ? null : now);
+    const duration = t.startedAtMs && end ? formatDuration(end - t.startedAtMs) : '';
     if (row.cells.duration.textContent !== duration) row.cells.duration.textContent = duration;
   }
   graph.update(run.tasks || []);
@@ -143,6 +146,11 @@ async function poll() {
   setTimeout(poll, POLL_MS);
 }
 
+for (const [state, colour] of Object.entries(STATE_COLOURS)) {
+  const item = byId('legend').appendChild(el('span', null, { class: 'legend-item' }));
+  item.appendChild(el('span', null, { class: 'swatch', style: 'background:' + colour }));
+  item.appendChild(document.createTextNode(state));
+}
 graph = new RunGraph(byId('graph'), byId('graph-note'), select);
 byId('cancel-run').addEventListener('click', () => cancel(null));
 byId('task-filter').addEventListener('input', () => rows.forEach(applyFilter));
