@@ -2,6 +2,7 @@ package dev.weft.cli;
 
 import dev.weft.coordinator.Coordinator;
 import dev.weft.coordinator.CoordinatorConfig;
+import dev.weft.coordinator.api.ApiTokens;
 import dev.weft.coordinator.topology.CoordinatorOptions;
 import dev.weft.telemetry.PrometheusTelemetry;
 import java.nio.file.Path;
@@ -44,6 +45,19 @@ final class CoordinatorCommand implements Callable<Integer> {
   @Option(names = "--api-port", paramLabel = "PORT", defaultValue = "7070",
       description = "the API and UI port; 0 picks a free one (default ${DEFAULT-VALUE})")
   int apiPort;
+
+  @Option(names = "--api-tokens", paramLabel = "FILE", description = {
+      "ask every API and UI request for a token: one 'SCOPE TOKEN' per line, scope read or operate (operate may also"
+          + " cancel); instances of one deployment share the file (env WEFT_API_TOKENS; default: no tokens, open)"})
+  Path apiTokens;
+
+  @Option(names = "--read-token", paramLabel = "TOKEN",
+      description = "a token that may read, instead of --api-tokens (env WEFT_READ_TOKEN)")
+  String readToken;
+
+  @Option(names = "--operate-token", paramLabel = "TOKEN",
+      description = "a token that may read and cancel, instead of --api-tokens (env WEFT_OPERATE_TOKEN)")
+  String operateToken;
 
   @Option(names = "--application-id", paramLabel = "ID",
       description = "instances with the same id share the work (env WEFT_APPLICATION_ID; default weft-coordinator)")
@@ -91,7 +105,7 @@ final class CoordinatorCommand implements Callable<Integer> {
         PrometheusTelemetry.create("coordinator"));
     // "running; API on port N" is what scripts and the tests wait for: keep it at the start of the line.
     output.err().println("weft: coordinator " + coordinator.instanceId() + " running; API on port " + coordinator.apiPort()
-        + " (metrics at /metrics)");
+        + " (metrics at /metrics; " + c.apiTokens() + ")");
     return ServiceLifetime.untilStopped(coordinator, output.err());
   }
 
@@ -109,9 +123,28 @@ final class CoordinatorCommand implements Callable<Integer> {
           .withStandbyReplicas(standbyReplicas)
           .withInstanceId(Environment.or(instanceId, "WEFT_INSTANCE_ID", null))
           .withOptions(CoordinatorOptions.DEFAULT.withRetainFinished(retainFinished.value()))
-          .withClientProperties(connection.kafkaProperties());
+          .withClientProperties(connection.kafkaProperties())
+          .withApiTokens(tokens());
     } catch (IllegalArgumentException ex) {
       throw new UsageException(ex.getMessage());
     }
+  }
+
+  /** The API's tokens: the file, else the two single tokens (options, then environment), else none. */
+  ApiTokens tokens() {
+    String file = apiTokens != null ? apiTokens.toString() : Environment.or(null, "WEFT_API_TOKENS", null);
+    String read = Environment.or(readToken, "WEFT_READ_TOKEN", null);
+    String operate = Environment.or(operateToken, "WEFT_OPERATE_TOKEN", null);
+    if (file != null) {
+      if (read != null || operate != null) {
+        throw new UsageException("give --api-tokens or --read-token/--operate-token, not both");
+      }
+      try {
+        return ApiTokens.read(Path.of(file));
+      } catch (java.io.IOException e) {
+        throw new UsageException("cannot read the API token file " + file + ": " + e.getMessage());
+      }
+    }
+    return ApiTokens.of(read, operate);
   }
 }

@@ -77,7 +77,10 @@ final class DevCommand implements Callable<Integer> {
     out.println("Weft is running.");
     out.println("  broker          " + stack.bootstrapServers());
     out.println("  schema registry " + stack.registryUrl());
-    if (stack.apiUrl() != null) out.println("  UI and API      " + stack.apiUrl());
+    // weft dev asks for no API token: it binds the API to loopback only, so it is open to this machine's users alone.
+    if (stack.apiUrl() != null) {
+      out.println("  UI and API      " + stack.apiUrl() + " (open, no token: loopback only)");
+    }
     if (!stack.executors().isEmpty()) out.println("  executors       " + String.join(", ", stack.executors().keySet()));
     if (stack.sink() != null) out.println("  history         " + stack.sink().location());
     out.println();

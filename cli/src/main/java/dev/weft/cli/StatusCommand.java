@@ -44,6 +44,10 @@ final class StatusCommand implements Callable<Integer> {
   @Option(names = "--all", description = "list every instance of a mapped task, not only the failed ones")
   boolean all;
 
+  @Option(names = "--token", paramLabel = "TOKEN",
+      description = "the API token, when the coordinator asks for one (env WEFT_API_TOKEN)")
+  String token;
+
   @Mixin
   HistoryLocationOption history;
 
@@ -74,9 +78,11 @@ final class StatusCommand implements Callable<Integer> {
 
   /** {@code GET /api/runs/{id}} on the coordinator. */
   HttpResponse<String> fetch() throws IOException, InterruptedException {
-    return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build().send(
-        HttpRequest.newBuilder(URI.create(connection.api() + "/api/runs/" + runId)).timeout(Duration.ofSeconds(30))
-            .build(),
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(connection.api() + "/api/runs/" + runId))
+        .timeout(Duration.ofSeconds(30));
+    String t = Environment.or(token, "WEFT_API_TOKEN", null);
+    if (t != null) request.header("Authorization", "Bearer " + t);
+    return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build().send(request.build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -90,6 +96,17 @@ final class StatusCommand implements Callable<Integer> {
   }
 
   int apiError(HttpResponse<String> r) {
+    if (r.statusCode() == 401) {
+      output.err().println("weft: the coordinator's API at " + connection.api() + " refused "
+          + (Environment.or(token, "WEFT_API_TOKEN", null) == null ? "a request without a token; give --token or WEFT_API_TOKEN"
+              : "the token; check --token or WEFT_API_TOKEN"));
+      return Weft.UNAVAILABLE;
+    }
+    if (r.statusCode() == 403) {
+      output.err().println("weft: the token may not do this (" + r.request().method() + " " + r.request().uri().getPath()
+          + ")");
+      return Weft.UNAVAILABLE;
+    }
     JsonNode body = readQuietly(r.body());
     output.err().println("weft: " + (body != null && body.has("error") ? body.get("error").asText() : r.body()));
     return Weft.UNAVAILABLE;

@@ -66,6 +66,7 @@ public final class Coordinator implements AutoCloseable {
   private final StateGauges stateGauges;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final StableInstanceId identity;
+  private final CancelRequestPublisher cancels;
   /** What this instance advertises in {@code application.server}, or null without an API. */
   private final HostInfo self;
 
@@ -76,10 +77,12 @@ public final class Coordinator implements AutoCloseable {
     // kept there too), so a restart on the same state directory is the same member under the same transactional ids.
     this.identity = StableInstanceId.claim(config.stateDir().resolve(config.applicationId()), config.instanceId(),
         "coordinator");
+    this.cancels = new CancelRequestPublisher(config.bootstrapServers(), config.clientProperties(),
+        serdes.runRequest().serializer(), config.topics().requests());
     // The API opens first: with port 0 its real port is known only once bound, and Streams must advertise it.
     try {
       this.api = config.apiPort() < 0 ? null : new QueryApi(config.apiHost(), config.apiPort(), new StreamsLookup(),
-          this::statsView, telemetry.scrape());
+          this::statsView, telemetry.scrape(), cancels, config.apiTokens());
     } catch (IOException e) {
       identity.close();
       throw new UncheckedIOException("cannot open the query API on " + config.apiHost() + ":" + config.apiPort()
@@ -274,10 +277,11 @@ public final class Coordinator implements AutoCloseable {
           partitions.add(streams.store(StoreQueryParameters.fromNameAndType(CoordinatorTopology.RUN_INDEX_STORE,
               QueryableStoreTypes.<String, RunIndexEntry>keyValueStore()).withPartition(p)));
         }
+        ReadOnlyKeyValueStore<String, RunState> runs = runs();
         RunIndexPages.Page page = RunIndexPages.newestFirst(partitions, q.before(), q.limit(),
             e -> (q.pipeline() == null || q.pipeline().equals(e.getPipeline()))
-                && (q.status() == null || q.status().equals(e.getStatus())));
-        ReadOnlyKeyValueStore<String, RunState> runs = runs();
+                && (q.status() == null || q.status().equals(e.getStatus()))
+                && (q.requester() == null || requestedBy(runs.get(e.getRunId()), q.requester())));
         List<RunView> out = new ArrayList<>();
         for (RunIndexEntry e : page.entries()) {
           RunState run = runs.get(e.getRunId());
@@ -312,6 +316,10 @@ public final class Coordinator implements AutoCloseable {
       }
     }
 
+    private static boolean requestedBy(RunState run, String requester) {
+      return run != null && requester.equals(run.getRequester());
+    }
+
     /** The input partitions whose stream task this instance runs (each has its own stores). */
     private java.util.SortedSet<Integer> activePartitions() {
       java.util.SortedSet<Integer> out = new java.util.TreeSet<>();
@@ -326,8 +334,11 @@ public final class Coordinator implements AutoCloseable {
 
     private <T> Optional<T> forward(HostInfo host, String path, Class<T> type) {
       try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port()
-            + path)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port()
+            + path)).timeout(Duration.ofSeconds(10));
+        // The instances of one deployment share their tokens; the owner asks this one for a token as it asks anyone.
+        config.apiTokens().forwardingToken().ifPresent(t -> request.header("Authorization", "Bearer " + t));
+        HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 404) return Optional.empty();
         if (r.statusCode() != 200) throw new IllegalStateException("instance " + host + " answered " + r.statusCode());
         return Optional.of(QueryApi.JSON.readValue(r.body(), type));
@@ -354,6 +365,7 @@ public final class Coordinator implements AutoCloseable {
   @Override
   public void close() {
     if (api != null) api.close();
+    cancels.close();
     backlog.close();
     streamsMetrics.close();
     try {

@@ -1,5 +1,6 @@
 package dev.weft.coordinator;
 
+import dev.weft.coordinator.api.ApiTokens;
 import dev.weft.coordinator.topology.CoordinatorOptions;
 import dev.weft.topics.Topics;
 import java.nio.file.Path;
@@ -22,6 +23,7 @@ import java.util.Map;
  *     admin clients): security (SASL, TLS) and whatever else the deployment's brokers need. They are applied over
  *     Weft's own settings, as the operator's word; Kafka Streams' {@code producer.}/{@code consumer.}/{@code admin.}
  *     prefixes reach one kind of its clients only
+ * @param apiTokens who may read and operate through the query API and UI; {@link ApiTokens#OPEN} asks for no token
  */
 public record CoordinatorConfig(
     String bootstrapServers,
@@ -37,7 +39,8 @@ public record CoordinatorConfig(
     String advertisedHost,
     int standbyReplicas,
     String instanceId,
-    Map<String, Object> clientProperties) {
+    Map<String, Object> clientProperties,
+    ApiTokens apiTokens) {
 
   /**
    * How often the exactly-once transaction commits. Executors see a command only once it commits, so this is most of
@@ -57,12 +60,13 @@ public record CoordinatorConfig(
     }
     if (instanceId != null) StableInstanceId.requireValid(instanceId);
     clientProperties = Map.copyOf(clientProperties == null ? Map.of() : clientProperties);
+    if (apiTokens == null) apiTokens = ApiTokens.OPEN;
   }
 
   public static CoordinatorConfig defaults(String bootstrapServers, Path stateDir) {
     return new CoordinatorConfig(bootstrapServers, Topics.DEFAULT, "weft-coordinator", stateDir, 1,
         DEFAULT_COMMIT_INTERVAL_MS, (short) 1, DEFAULT_API_HOST, 7070, CoordinatorOptions.DEFAULT, null, 0, null,
-        Map.of());
+        Map.of(), ApiTokens.OPEN);
   }
 
   /** The host this instance advertises to the others. */
@@ -72,57 +76,63 @@ public record CoordinatorConfig(
 
   public CoordinatorConfig withApiPort(int port) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, commitIntervalMs,
-        replicationFactor, apiHost, port, options, advertisedHost, standbyReplicas, instanceId, clientProperties);
+        replicationFactor, apiHost, port, options, advertisedHost, standbyReplicas, instanceId, clientProperties, apiTokens);
   }
 
   public CoordinatorConfig withApplicationId(String id) {
     return new CoordinatorConfig(bootstrapServers, topics, id, stateDir, streamThreads, commitIntervalMs,
-        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId, clientProperties);
+        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId, clientProperties, apiTokens);
   }
 
   public CoordinatorConfig withOptions(CoordinatorOptions o) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, commitIntervalMs,
-        replicationFactor, apiHost, apiPort, o, advertisedHost, standbyReplicas, instanceId, clientProperties);
+        replicationFactor, apiHost, apiPort, o, advertisedHost, standbyReplicas, instanceId, clientProperties, apiTokens);
   }
 
   public CoordinatorConfig withTopics(Topics t) {
     return new CoordinatorConfig(bootstrapServers, t, applicationId, stateDir, streamThreads, commitIntervalMs,
-        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId, clientProperties);
+        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId, clientProperties, apiTokens);
   }
 
   public CoordinatorConfig withStreamThreads(int threads) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, threads, commitIntervalMs,
-        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId, clientProperties);
+        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId, clientProperties, apiTokens);
   }
 
   public CoordinatorConfig withCommitIntervalMs(long ms) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, ms,
-        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId, clientProperties);
+        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId, clientProperties, apiTokens);
   }
 
   public CoordinatorConfig withReplicationFactor(short factor) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, commitIntervalMs,
-        factor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId, clientProperties);
+        factor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId, clientProperties, apiTokens);
   }
 
   /** Where the API binds ({@code host}) and what the instance advertises to the others ({@code advertised}, or null). */
   public CoordinatorConfig withApiHost(String host, String advertised) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, commitIntervalMs,
-        replicationFactor, host, apiPort, options, advertised, standbyReplicas, instanceId, clientProperties);
+        replicationFactor, host, apiPort, options, advertised, standbyReplicas, instanceId, clientProperties, apiTokens);
   }
 
   public CoordinatorConfig withStandbyReplicas(int n) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, commitIntervalMs,
-        replicationFactor, apiHost, apiPort, options, advertisedHost, n, instanceId, clientProperties);
+        replicationFactor, apiHost, apiPort, options, advertisedHost, n, instanceId, clientProperties, apiTokens);
   }
 
   public CoordinatorConfig withInstanceId(String id) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, commitIntervalMs,
-        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, id, clientProperties);
+        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, id, clientProperties, apiTokens);
   }
 
   public CoordinatorConfig withClientProperties(Map<String, ?> properties) {
     return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, commitIntervalMs,
-        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId, Map.copyOf(properties));
+        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId, Map.copyOf(properties), apiTokens);
+  }
+
+  public CoordinatorConfig withApiTokens(ApiTokens tokens) {
+    return new CoordinatorConfig(bootstrapServers, topics, applicationId, stateDir, streamThreads, commitIntervalMs,
+        replicationFactor, apiHost, apiPort, options, advertisedHost, standbyReplicas, instanceId, clientProperties,
+        tokens);
   }
 }

@@ -43,6 +43,6 @@ class MappedStatusReportTest {
 
   private static TaskView task(String id, String status, String mapOver, Integer instances, String mapParent) {
     return new TaskView(id, status, "noop", 1, null, null, null, List.of(), null, null, null, null, null, null,
-        mapOver, instances, mapParent, null);
+        mapOver, instances, mapParent, null, List.of());
   }
 }

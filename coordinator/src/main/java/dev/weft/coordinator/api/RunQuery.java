@@ -6,18 +6,21 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
- * What the run list asks for: {@code GET /api/runs?limit=N&before=CURSOR&pipeline=P&status=S}, every part optional.
+ * What the run list asks for: {@code GET /api/runs?limit=N&before=CURSOR&pipeline=P&status=S&requester=R}, every part
+ * optional.
  *
  * @param limit at most this many runs, 1 to {@link #MAX_LIMIT}
  * @param before the cursor of the previous page ({@code <acceptedAtMs>/<runId>}), or runs accepted before
  *     {@code <acceptedAtMs>}; null for the newest
  * @param pipeline only runs of this pipeline, or null
  * @param status only runs in this status (a {@link RunStatus} name), or null
+ * @param requester only runs submitted by this requester (the UI calls it the tenant), or null; the index does not
+ *     hold it, so each candidate's run header is read to check it
  */
-public record RunQuery(int limit, String before, String pipeline, String status) {
+public record RunQuery(int limit, String before, String pipeline, String status, String requester) {
   public static final int DEFAULT_LIMIT = 200;
   public static final int MAX_LIMIT = 1_000;
-  public static final RunQuery NEWEST = new RunQuery(DEFAULT_LIMIT, null, null, null);
+  public static final RunQuery NEWEST = new RunQuery(DEFAULT_LIMIT, null, null, null, null);
 
   public RunQuery {
     if (limit < 1 || limit > MAX_LIMIT) {
@@ -42,6 +45,7 @@ public record RunQuery(int limit, String before, String pipeline, String status)
     String before = null;
     String pipeline = null;
     String status = null;
+    String requester = null;
     if (rawQuery != null && !rawQuery.isEmpty()) {
       for (String pair : rawQuery.split("&")) {
         if (pair.isEmpty()) continue;
@@ -60,17 +64,18 @@ public record RunQuery(int limit, String before, String pipeline, String status)
           case "before" -> before = value;
           case "pipeline" -> pipeline = value;
           case "status" -> status = value;
+          case "requester" -> requester = value;
           default -> throw new IllegalArgumentException("unknown parameter '" + name
-              + "'; the run list takes limit, before, pipeline and status");
+              + "'; the run list takes limit, before, pipeline, status and requester");
         }
       }
     }
-    return new RunQuery(limit, before, pipeline, status);
+    return new RunQuery(limit, before, pipeline, status, requester);
   }
 
   /** The same query from another cursor. */
   public RunQuery before(String cursor) {
-    return new RunQuery(limit, cursor, pipeline, status);
+    return new RunQuery(limit, cursor, pipeline, status, requester);
   }
 
   /** This query as a URL query string (without the '?'). */
@@ -78,6 +83,7 @@ public record RunQuery(int limit, String before, String pipeline, String status)
     StringBuilder sb = new StringBuilder("limit=").append(limit);
     if (pipeline != null) sb.append("&pipeline=").append(encode(pipeline));
     if (status != null) sb.append("&status=").append(status);
+    if (requester != null) sb.append("&requester=").append(encode(requester));
     if (before != null) sb.append("&before=").append(encode(before));
     return sb.toString();
   }

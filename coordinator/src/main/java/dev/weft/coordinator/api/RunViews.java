@@ -27,6 +27,6 @@ public final class RunViews {
         t.getTrackingUrl(), t.getHandle(), t.getStartedAtMs() == 0 ? null : t.getStartedAtMs(),
         t.getFinishedAtMs() == 0 ? null : t.getFinishedAtMs(), t.getLogTail(),
         "RUNNING".equals(t.getStatus()) ? t.getPhase() : null, t.getMapOver(), t.getInstances(), t.getMapParent(),
-        t.getSpawnedBy());
+        t.getSpawnedBy(), t.getDependsOn() == null ? List.of() : List.copyOf(t.getDependsOn()));
   }
 }

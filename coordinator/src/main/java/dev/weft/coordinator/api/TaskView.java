@@ -7,7 +7,7 @@ import java.util.List;
  * One task as the query API and {@code weft status --json} show it. {@code phase} is where a RUNNING task's work
  * is, when its executor says: QUEUED (accepted by its backend, waiting for capacity) or RUNNING. A mapped task has
  * {@code mapOver} (the task it maps over) and, once expanded, {@code instances}; each instance has {@code mapParent};
- * a spawned task has {@code spawnedBy}.
+ * a spawned task has {@code spawnedBy}. {@code dependsOn} are the edges of the run's graph, which the run page draws.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TaskView(
@@ -28,7 +28,8 @@ public record TaskView(
     String mapOver,
     Integer instances,
     String mapParent,
-    String spawnedBy) {
+    String spawnedBy,
+    List<String> dependsOn) {
 
   /** One failed attempt. */
   public record FailureView(int attempt, long atMs, String kind, Integer exitCode, String reason) {}

@@ -11,14 +11,15 @@ class RunQueryTest {
   @Test
   void shouldDefaultToTheNewestTwoHundredRuns() {
     assertThat(RunQuery.parse(null)).isEqualTo(RunQuery.NEWEST);
-    assertThat(RunQuery.parse("")).isEqualTo(new RunQuery(200, null, null, null));
+    assertThat(RunQuery.parse("")).isEqualTo(new RunQuery(200, null, null, null, null));
   }
 
   @Test
   void shouldReadEveryParameterAndWriteItBackForTheNextPage() {
-    RunQuery q = RunQuery.parse("limit=50&pipeline=daily%20etl&status=failed&before=1700000000000%2Fr-1");
+    RunQuery q = RunQuery.parse("limit=50&pipeline=daily%20etl&status=failed&before=1700000000000%2Fr-1"
+        + "&requester=team%20a");
 
-    assertThat(q).isEqualTo(new RunQuery(50, "1700000000000/r-1", "daily etl", "FAILED"));
+    assertThat(q).isEqualTo(new RunQuery(50, "1700000000000/r-1", "daily etl", "FAILED", "team a"));
     assertThat(RunQuery.parse(q.before("1699/r-0").toQueryString())).isEqualTo(q.before("1699/r-0"));
   }
 

@@ -24,12 +24,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * dry runs of a pipeline's shape and for benchmarks of the orchestration itself, so it must be cheap: no thread and
  * no process per attempt; an attempt without {@code sleep} finishes inside {@link #launch}.
  *
- * <p>Optional block, for tests: {@code noop: {fail: true, exitCode: 3, sleep: 200ms}}: fail with that exit code
- * (default 1) and/or finish after that delay (one shared timer thread; such an attempt can be cancelled).
+ * <p>Optional block, for tests: {@code noop: {fail: true, exitCode: 3, sleep: 200ms, trackingUrl: URL}}: fail with
+ * that exit code (default 1) and/or finish after that delay (one shared timer thread; such an attempt can be
+ * cancelled), and report that tracking URL when it starts, as a Spark or Batch attempt reports its console.
  */
 public final class NoopBackend implements ExecutorBackend {
   public static final String NAME = "noop";
-  private static final Set<String> FIELDS = Set.of("fail", "exitCode", "sleep");
+  private static final Set<String> FIELDS = Set.of("fail", "exitCode", "sleep", "trackingUrl");
 
   private final AtomicLong launches = new AtomicLong();
   private volatile ScheduledExecutorService timer;
@@ -66,6 +67,8 @@ public final class NoopBackend implements ExecutorBackend {
         ? AttemptOutcome.failure(FailureKind.EXIT_CODE, exitCode, "exit code " + exitCode + " (noop: fail: true)", "")
         : AttemptOutcome.success(exitCode, "");
     NoopAttempt attempt = new NoopAttempt("noop-" + n, listener);
+    String trackingUrl = block != null && block.hasNonNull("trackingUrl") ? block.get("trackingUrl").asText() : null;
+    if (trackingUrl != null) listener.trackingUrl(trackingUrl);
     if (sleep.isZero() || sleep.isNegative()) {
       attempt.finish(outcome);
     } else {

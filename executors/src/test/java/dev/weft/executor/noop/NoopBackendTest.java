@@ -48,6 +48,18 @@ class NoopBackendTest {
   }
 
   @Test
+  void shouldReportItsTrackingUrlWhenItStarts() throws Exception {
+    RecordingListener listener = new RecordingListener();
+
+    RunningAttempt attempt = backend.launch(request(noop("t",
+        "{\"sleep\": \"10m\", \"trackingUrl\": \"http://127.0.0.1:1/work\"}")), listener);
+
+    assertThat(listener.trackingUrls).containsExactly("http://127.0.0.1:1/work");
+    assertThat(listener.isFinished()).isFalse();
+    attempt.cancel(Duration.ZERO, "test over");
+  }
+
+  @Test
   void shouldFinishAfterTheSleep() throws Exception {
     RecordingListener listener = new RecordingListener();
     long t0 = System.nanoTime();
