@@ -664,7 +664,8 @@ public final class ExecutorRuntime implements AutoCloseable {
   private void launched(Active a, RunningAttempt running, long now) {
     a.running = running;
     if (active.get(a.id) != a) {
-      // Not ours any more (a halted loop); stop what started rather than leave it running unwatched.
+      // No longer in the table (nothing removes a launching attempt today, but the table is the truth): stop what
+      // started rather than leave it running unwatched.
       if (!a.finishSignalled) cancelAsync(a, "executor " + config.instanceId() + " no longer watches it");
       return;
     }
