@@ -19,14 +19,15 @@ import software.amazon.awssdk.services.batch.model.ResourceType;
  * The job definition Weft registers for an image and its resources, once, and reuses. Its name is a hash of the
  * inputs ({@link BatchJobRequests#definitionName}), so every executor instance looks for the same name: an ACTIVE
  * revision with the same image and resources is reused (found with one DescribeJobDefinitions, then remembered), and
- * only when there is none is a revision registered. Two instances racing may each register one; both work, and later
- * lookups take the newest.
+ * only when there is none is a revision registered. Within an instance one launch thread registers a name while the
+ * others wait; two instances racing may each register one, both work, and later lookups take the newest.
  */
 final class JobDefinitions {
   private static final Logger LOG = LoggerFactory.getLogger(JobDefinitions.class);
 
   private final BatchClient batch;
   private final Map<String, String> known = new ConcurrentHashMap<>();
+  private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
   JobDefinitions(BatchClient batch) {
     this.batch = batch;
@@ -40,6 +41,18 @@ final class JobDefinitions {
     String name = BatchJobRequests.definitionName(image, resources);
     String cached = known.get(name);
     if (cached != null) return cached;
+    // Attempts launch on several threads at once (ExecutorRuntime's launch threads): one of them looks up or
+    // registers a name, the others wait for it, so one instance never registers the same definition twice.
+    synchronized (locks.computeIfAbsent(name, n -> new Object())) {
+      cached = known.get(name);
+      if (cached != null) return cached;
+      String ref = lookUpOrRegister(name, image, resources);
+      known.put(name, ref);
+      return ref;
+    }
+  }
+
+  private String lookUpOrRegister(String name, String image, JobResources resources) {
     Optional<JobDefinition> existing = batch.describeJobDefinitionsPaginator(b -> b.jobDefinitionName(name).status("ACTIVE"))
         .jobDefinitions().stream()
         .filter(d -> matches(d, image, resources))
@@ -54,7 +67,6 @@ final class JobDefinitions {
       LOG.info("registered job definition {} for image {} ({} vCPU, {} MiB)", ref, image, resources.vcpus(),
           resources.memoryMib());
     }
-    known.put(name, ref);
     return ref;
   }
 
