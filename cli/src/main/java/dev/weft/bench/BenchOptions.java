@@ -31,6 +31,8 @@ import java.util.List;
  * @param expiryRuns        runs the expiry section finishes and then lets expire
  * @param expiryRetainSeconds the expiry section's retainFinished; long enough that the first run does not expire before
  *                          the last one finishes, or the "before" figures hold fewer runs (the section reports how many)
+ * @param executorTasks     process tasks the executors section runs per measurement (container tasks: a fifth)
+ * @param chainLength       tasks in the single section's chain, whose hops give chain_hop_p50_ms
  */
 public record BenchOptions(
     String mode,
@@ -51,25 +53,27 @@ public record BenchOptions(
     String registry,
     Path dataDir,
     int expiryRuns,
-    int expiryRetainSeconds) {
+    int expiryRetainSeconds,
+    int executorTasks,
+    int chainLength) {
 
   /** The sizes: 50,000 throughput tasks, a 100,000-task run, a 1,000,000-event replay. */
   public static BenchOptions full(Path dataDir) {
     // Six warm-up rounds: on two cores the rate still climbs through the fourth (JIT), and levels off by the sixth.
     return new BenchOptions("full", 50, 100, 10, List.of(200, 1000), 30, 100_000, 1_000, 1_000_000, 4,
-        CoordinatorConfig.DEFAULT_COMMIT_INTERVAL_MS, 1, 6, 3, null, null, dataDir, 10_000, 60);
+        CoordinatorConfig.DEFAULT_COMMIT_INTERVAL_MS, 1, 6, 3, null, null, dataDir, 10_000, 60, 2_000, 200);
   }
 
   /** Under two minutes on a quiet 2-core machine; dispatch latency at the headline load only. */
   public static BenchOptions quick(Path dataDir) {
     return new BenchOptions("quick", 20, 50, 10, List.of(1000), 5, 20_000, 1_000, 200_000, 4,
-        CoordinatorConfig.DEFAULT_COMMIT_INTERVAL_MS, 1, 3, 1, null, null, dataDir, 10_000, 60);
+        CoordinatorConfig.DEFAULT_COMMIT_INTERVAL_MS, 1, 3, 1, null, null, dataDir, 10_000, 60, 500, 200);
   }
 
   /** Seconds, for the smoke test: every section runs, none of the figures means anything. */
   public static BenchOptions tiny(Path dataDir) {
     return new BenchOptions("tiny", 2, 5, 3, List.of(50), 2, 400, 100, 500, 2, CoordinatorConfig.DEFAULT_COMMIT_INTERVAL_MS,
-        1, 0, 1, null, null, dataDir, 20, 3);
+        1, 0, 1, null, null, dataDir, 20, 3, 20, 10);
   }
 
   /** Tasks in one throughput run. */
@@ -99,6 +103,8 @@ public record BenchOptions(
       case "data-dir" -> b.dataDir = Path.of(value).toAbsolutePath();
       case "expiry-runs" -> b.expiryRuns = Integer.parseInt(value);
       case "expiry-retain-seconds" -> b.expiryRetainSeconds = Integer.parseInt(value);
+      case "executor-tasks" -> b.executorTasks = Integer.parseInt(value);
+      case "chain-length" -> b.chainLength = Integer.parseInt(value);
       default -> throw new IllegalArgumentException("unknown option --" + key);
     }
     return b.build();
@@ -117,6 +123,8 @@ public record BenchOptions(
     if (expiryRuns < 1 || expiryRetainSeconds < 1) {
       throw new IllegalArgumentException("--expiry-runs and --expiry-retain-seconds must be at least 1");
     }
+    if (executorTasks < 10) throw new IllegalArgumentException("--executor-tasks must be at least 10");
+    if (chainLength < 2) throw new IllegalArgumentException("--chain-length must be at least 2");
     if ((bootstrap == null) != (registry == null)) {
       throw new IllegalArgumentException("--bootstrap and --registry go together (an existing broker needs its registry)");
     }
@@ -143,6 +151,8 @@ public record BenchOptions(
     private Path dataDir;
     private int expiryRuns;
     private int expiryRetainSeconds;
+    private int executorTasks;
+    private int chainLength;
 
     Builder(BenchOptions o) {
       mode = o.mode;
@@ -164,12 +174,14 @@ public record BenchOptions(
       dataDir = o.dataDir;
       expiryRuns = o.expiryRuns;
       expiryRetainSeconds = o.expiryRetainSeconds;
+      executorTasks = o.executorTasks;
+      chainLength = o.chainLength;
     }
 
     BenchOptions build() {
       return new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks, baselineTasks, replayEvents,
           partitions, commitIntervalMs, threads, warmupRounds, rounds, bootstrap, registry, dataDir, expiryRuns,
-          expiryRetainSeconds);
+          expiryRetainSeconds, executorTasks, chainLength);
     }
   }
 }

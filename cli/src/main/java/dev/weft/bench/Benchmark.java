@@ -44,7 +44,8 @@ import org.apache.kafka.common.MetricName;
  */
 public final class Benchmark {
   /** Every section, in the order they run; {@code --sections} picks some (the limit needs the throughput section). */
-  public static final List<String> SECTIONS = List.of("throughput", "large", "replay", "dispatch", "limit", "expiry");
+  public static final List<String> SECTIONS = List.of("throughput", "large", "replay", "dispatch", "limit", "expiry",
+      "single", "executors");
   private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(15);
 
@@ -63,13 +64,20 @@ public final class Benchmark {
    * goes afterwards unless {@code keepData} (the caller gave {@code --data-dir}).
    *
    * @param sections some of {@link #SECTIONS}, in any order; they run in that order
+   * @return the figures that missed their target ({@link BenchTargets}), empty when all that were measured met it
    */
-  public static void run(BenchOptions options, Set<String> sections, boolean json, boolean keepData, PrintStream out,
-      PrintStream err) throws Exception {
+  public static List<String> run(BenchOptions options, Set<String> sections, boolean json, boolean keepData,
+      PrintStream out, PrintStream err) throws Exception {
     try {
       Map<String, Object> result = new Benchmark(options, sections, err).measure();
+      Map<String, String> verdicts = BenchTargets.judge(result);
+      Map<String, Object> targets = new LinkedHashMap<>();
+      verdicts.forEach((figure, verdict) -> targets.put(figure,
+          Map.of("target", BenchTargets.of(figure).text(), "verdict", verdict)));
+      result.put("targets", targets);
       if (json) out.println(JSON.writeValueAsString(result));
       else out.print(table(result));
+      return BenchTargets.missed(verdicts);
     } finally {
       if (!keepData) deleteQuietly(options.dataDir());
     }
@@ -83,8 +91,12 @@ public final class Benchmark {
     say("mode " + o.mode() + "; starting " + (o.bootstrap() == null ? "an embedded broker and registry in " + o.dataDir()
         : "on the broker at " + o.bootstrap()));
     try (BenchCluster cluster = new BenchCluster(o)) {
-      if (sections.equals(Set.of("expiry"))) {
-        r.putAll(new ExpiryBench(cluster, this::say).run());
+      if (java.util.Collections.disjoint(sections, Set.of("throughput", "large", "replay"))) {
+        // Nothing needs the main coordinator: the sections that remain start what they measure.
+        if (sections.contains("dispatch")) dispatch(cluster, r, details);
+        if (sections.contains("expiry")) r.putAll(new ExpiryBench(cluster, this::say).run());
+        if (sections.contains("single")) new SingleRunBench(cluster, this::say).run(r, details);
+        if (sections.contains("executors")) new ExecutorBench(cluster, this::say).run(r, details);
         return settings(r, details, startedAt, t0);
       }
       Topics main = cluster.topics("main");
@@ -94,9 +106,8 @@ public final class Benchmark {
       ExecutorRuntime executor = cluster.startNoopExecutor(main, "bench-noop-1");
       RunWatcher watcher = new RunWatcher(cluster.bootstrap, cluster.serdes, main);
       long processedMain;
-      Map<String, Object> shape = null;
       try {
-        if (sections.contains("throughput")) shape = throughput(cluster, main, watcher, coordinator, r, details);
+        if (sections.contains("throughput")) throughput(cluster, main, watcher, coordinator, r, details);
         // Large runs come before the replay, whose log they grow.
         if (sections.contains("large")) largeRuns(cluster, main, watcher, r, details);
         // The replay needs a log of a given size: grow it with more real runs until it has that many records.
@@ -109,8 +120,9 @@ public final class Benchmark {
       }
       if (sections.contains("replay")) replays(cluster, main, processedMain, r, details);
       if (sections.contains("dispatch")) dispatch(cluster, r, details);
-      if (sections.contains("limit")) limit(cluster, shape, r, details);
       if (sections.contains("expiry")) r.putAll(new ExpiryBench(cluster, this::say).run());
+      if (sections.contains("single")) new SingleRunBench(cluster, this::say).run(r, details);
+      if (sections.contains("executors")) new ExecutorBench(cluster, this::say).run(r, details);
     }
     return settings(r, details, startedAt, t0);
   }
@@ -138,39 +150,97 @@ public final class Benchmark {
     return r;
   }
 
-  /** Section 1, after the warm-up rounds; returns the coordinator's records per task, which the limit reproduces. */
-  private Map<String, Object> throughput(BenchCluster cluster, Topics main, RunWatcher watcher, Coordinator coordinator,
+  /**
+   * Section 1, after the warm-up rounds, and with {@code limit} the passthrough interleaved with it: warm-up rounds
+   * of both, then measured rounds alternating, a throughput round and a passthrough round, so that both sides of
+   * {@code limit_ratio} are measured in the same phase of the machine (a slow spell hits both).
+   */
+  private void throughput(BenchCluster cluster, Topics main, RunWatcher watcher, Coordinator coordinator,
       Map<String, Object> r, Map<String, Object> details) throws Exception {
     int tasks = o.runs() * o.tasksPerRun();
+    boolean limit = sections.contains("limit");
     say("throughput: " + o.runs() + " runs of a " + o.width() + "x" + o.depth() + " layered DAG (" + tasks + " tasks), after "
-        + o.warmupRounds() + " warm-up rounds of the same");
+        + o.warmupRounds() + " warm-up rounds of the same" + (limit ? "; the passthrough interleaved with it" : ""));
     // JIT compilation of the coordinator, the clients and the broker takes a minute of CPU on two cores; the
-    // figures are of compiled code, as JMH measures after warm-up iterations.
+    // figures are of compiled code, as JMH measures after warm-up iterations. The warm-up rounds also tell the
+    // records the coordinator reads and writes per task, which the passthrough then moves.
+    Map<String, Double> before = flow(coordinator);
     List<Double> warmup = new ArrayList<>();
-    for (int w = 0; w < o.warmupRounds(); w++) {
+    int shapeRounds = Math.max(1, o.warmupRounds());
+    for (int w = 0; w < shapeRounds; w++) {
       double ws = runAll(cluster, main, watcher, Shapes.layered("bench-warmup", o.width(), o.depth()), o.runs(), "warm" + w);
       warmup.add(round(tasks / ws));
-      say(String.format("  warm-up round %d of %d: %.0f tasks/s", w + 1, o.warmupRounds(), warmup.get(w)));
+      say(String.format("  warm-up round %d of %d: %.0f tasks/s", w + 1, shapeRounds, warmup.get(w)));
     }
-    Map<String, Double> before = flow(coordinator);
+    Map<String, Object> shape = recordsPerTask(before, flow(coordinator), tasks * shapeRounds);
+    Passthrough passthrough = limit ? new Passthrough(new PassthroughBench(cluster), shape, tasks) : null;
+    if (passthrough != null) {
+      for (int i = 1; i <= o.warmupRounds(); i++) {
+        double w = passthrough.round("warmup" + i);
+        say(String.format("  passthrough warm-up round %d of %d: %.0f tasks/s", i, o.warmupRounds(), w));
+      }
+    }
     Map<String, Double> trafficBefore = ClientTraffic.snapshot();
     List<Double> rounds = new ArrayList<>();
     for (int i = 0; i < o.rounds(); i++) {
       double seconds = runAll(cluster, main, watcher, Shapes.layered("bench-layered", o.width(), o.depth()), o.runs(), "tp" + i);
       rounds.add(round(tasks / seconds));
       say(String.format("  round %d of %d: %.0f tasks/s (%.1f s)", i + 1, o.rounds(), tasks / seconds, seconds));
+      if (passthrough != null) {
+        double p = passthrough.round("measured" + (i + 1));
+        say(String.format("  passthrough round %d of %d: %.0f tasks/s", i + 1, o.rounds(), p));
+      }
     }
-    Map<String, Double> after = flow(coordinator);
     if (System.getenv("WEFT_BENCH_TRAFFIC") != null) {
       ClientTraffic.delta(trafficBefore, ClientTraffic.snapshot()).forEach((k, v) -> say(String.format("  %-90s %10.0f", k, v)));
     }
-    Map<String, Object> shape = recordsPerTask(before, after, tasks * o.rounds());
     double throughput = median(rounds);
     r.put("throughput_tasks_per_s", round(throughput));
     details.put("throughput", Map.of("runs", o.runs(), "tasks", tasks, "rounds_tasks_per_s", rounds,
         "records_per_task", shape, "warmup_tasks_per_s", warmup));
     if (o.rounds() > 1) say(String.format("  median %.0f tasks/s", throughput));
-    return shape;
+    if (passthrough != null) {
+      double p = median(passthrough.rounds);
+      r.put("passthrough_tasks_per_s", round(p));
+      // Median over median; four decimals: with tiny sizes the ratio is far below 0.01.
+      r.put("limit_ratio", Math.round(throughput / p * 10_000) / 10_000.0);
+      details.put("passthrough", Map.of("inputs", passthrough.last.inputs(), "outputs", passthrough.last.outputs(),
+          "rounds_tasks_per_s", passthrough.rounds, "warmup_tasks_per_s", passthrough.warmup));
+    }
+  }
+
+  /** Section 5, the limit: the passthrough that moves the coordinator's records per task and decides nothing. */
+  private static final class Passthrough {
+    final PassthroughBench bench;
+    final long tasks;
+    final double in;
+    final double out;
+    final int inBytes;
+    final int outBytes;
+    final List<Double> warmup = new ArrayList<>();
+    final List<Double> rounds = new ArrayList<>();
+    PassthroughBench.Result last;
+
+    Passthrough(PassthroughBench bench, Map<String, Object> shape, long tasks) {
+      this.bench = bench;
+      this.tasks = tasks;
+      in = (double) shape.get("in");
+      out = (double) shape.get("out");
+      inBytes = (int) Math.round((double) shape.get("in_bytes"));
+      outBytes = (int) Math.round((double) shape.get("out_bytes"));
+    }
+
+    /** One round; a name starting "warmup" is not measured. */
+    double round(String name) throws Exception {
+      PassthroughBench.Result p = bench.run(name, tasks, in, out, inBytes, outBytes);
+      double rate = Benchmark.round(p.tasksPerS());
+      if (name.startsWith("warmup")) warmup.add(rate);
+      else {
+        rounds.add(rate);
+        last = p;
+      }
+      return rate;
+    }
   }
 
   /** Section 3: one large run of each shape against a 1,000-task run of the same shape. */
@@ -192,8 +262,10 @@ public final class Benchmark {
   }
 
   /**
-   * Section 2: dispatch latency at each offered load (the last one is the headline), then Kafka's floor under the same
-   * pacer and reader: a bare exactly-once relay at the headline load, and one hop at a time.
+   * Section 2: dispatch latency at each offered load (the last one is the headline), and at each load Kafka's two
+   * floors under the same pacer and reader (a bare exactly-once relay committing eagerly, and one committing on the
+   * coordinator's interval), then one hop at a time. The coordinator is judged against the better floor per
+   * percentile, at every load; the figure is the worst load's ratio.
    */
   private void dispatch(BenchCluster cluster, Map<String, Object> r, Map<String, Object> details) throws Exception {
     List<Map<String, Object>> dispatch = new ArrayList<>();
@@ -204,71 +276,67 @@ public final class Benchmark {
     say("dispatch warm-up at " + headlineRate + " tasks/s for " + warmupSeconds + " s (not measured)");
     new DispatchBench(cluster).run(DispatchBench.Dispatcher.COORDINATOR, headlineRate, warmupSeconds);
     DispatchBench.Result headline = null;
+    DispatchBench.Result eager = null;
+    DispatchBench.Result batching = null;
+    double worstP50Ratio = 0;
+    double worstP99Ratio = 0;
+    int missing = 0;
     for (int rate : o.rates()) {
       say("dispatch latency at " + rate + " tasks/s for " + o.dispatchSeconds() + " s (the benchmark plays executor)");
       headline = new DispatchBench(cluster).run(DispatchBench.Dispatcher.COORDINATOR, rate, o.dispatchSeconds());
-      dispatch.add(latency(headline));
+      Map<String, Object> atRate = new LinkedHashMap<>(latency(headline));
+      say("  the floor at " + rate + " tasks/s: a bare exactly-once relay committing at once");
+      eager = new DispatchBench(cluster).run(DispatchBench.Dispatcher.RELAY, rate, o.dispatchSeconds());
+      atRate.put("floor_eager", latency(eager));
+      say("  the floor at " + rate + " tasks/s: the relay committing every " + o.commitIntervalMs() + " ms, as Streams does");
+      batching = new DispatchBench(cluster).run(DispatchBench.Dispatcher.BATCHING_RELAY, rate, o.dispatchSeconds());
+      atRate.put("floor_batching", latency(batching));
+      double p50Ratio = headline.p50() / Math.max(1, Math.min(eager.p50(), batching.p50()));
+      double p99Ratio = headline.p99() / Math.max(1, Math.min(eager.p99(), batching.p99()));
+      atRate.put("p50_vs_better_floor", round(p50Ratio));
+      atRate.put("p99_vs_better_floor", round(p99Ratio));
+      say(String.format("  the coordinator against the better floor: p50 %.2fx, p99 %.2fx", p50Ratio, p99Ratio));
+      worstP50Ratio = Math.max(worstP50Ratio, p50Ratio);
+      worstP99Ratio = Math.max(worstP99Ratio, p99Ratio);
+      missing += headline.missing();
+      dispatch.add(atRate);
     }
     r.put("dispatch_p50_ms", headline.p50());
     r.put("dispatch_p99_ms", headline.p99());
     r.put("dispatch_max_ms", headline.max());
     r.put("dispatch_rate_tasks_per_s", headline.offeredRate());
+    r.put("dispatch_missing_samples", missing);
+    r.put("dispatch_floor_p50_ms", eager.p50());
+    r.put("dispatch_floor_p99_ms", eager.p99());
+    r.put("dispatch_batching_floor_p50_ms", batching.p50());
+    r.put("dispatch_batching_floor_p99_ms", batching.p99());
+    r.put("dispatch_p50_vs_floor", round(worstP50Ratio));
+    r.put("dispatch_p99_vs_floor", round(worstP99Ratio));
     details.put("dispatch", dispatch);
 
-    say("dispatch floor at " + headline.offeredRate() + " tasks/s for " + o.dispatchSeconds()
-        + " s: a bare exactly-once relay in place of the coordinator");
-    DispatchBench.Result floor = new DispatchBench(cluster).run(DispatchBench.Dispatcher.RELAY, headline.offeredRate(),
-        o.dispatchSeconds());
-    Map<String, Object> atLoad = latency(floor);
-    say("dispatch floor, one hop at a time, for " + o.dispatchSeconds() + " s: the same relay fed one task at a time");
+    say("dispatch floor, one hop at a time, for " + o.dispatchSeconds() + " s: the eager relay fed one task at a time");
     DispatchBench.Result idle = new DispatchBench(cluster).idleHop(o.dispatchSeconds());
-    r.put("dispatch_floor_p50_ms", floor.p50());
-    r.put("dispatch_floor_p99_ms", floor.p99());
     r.put("dispatch_idle_hop_p50_ms", idle.p50());
-    details.put("dispatch_floor", Map.of("at_load", atLoad, "one_hop_at_a_time", latency(idle)));
+    details.put("dispatch_floor", Map.of("at_load", figures(eager), "batching_at_load", figures(batching),
+        "one_hop_at_a_time", latency(idle)));
   }
 
   private Map<String, Object> latency(DispatchBench.Result d) {
-    say(String.format("  p50 %.0f ms, p99 %.0f ms, max %.0f ms over %d samples (achieved %.0f tasks/s)",
-        d.p50(), d.p99(), d.max(), d.samples(), d.achievedRate()));
-    return Map.of("offered_tasks_per_s", d.offeredRate(), "achieved_tasks_per_s", round(d.achievedRate()),
-        "samples", d.samples(), "p50_ms", d.p50(), "p99_ms", d.p99(), "max_ms", d.max());
+    say(String.format("  p50 %.0f ms, p99 %.0f ms, max %.0f ms over %d samples, %d missing (achieved %.0f tasks/s)",
+        d.p50(), d.p99(), d.max(), d.samples(), d.missing(), d.achievedRate()));
+    return figures(d);
   }
 
-  /** Section 5: the passthrough that moves the coordinator's records per task and decides nothing. */
-  private void limit(BenchCluster cluster, Map<String, Object> shape, Map<String, Object> r, Map<String, Object> details)
-      throws Exception {
-    long tasks = (long) o.runs() * o.tasksPerRun();
-    say("passthrough: a Streams application moving the coordinator's records for " + tasks + " tasks, after "
-        + o.warmupRounds() + " warm-up rounds of the same");
-    PassthroughBench bench = new PassthroughBench(cluster);
-    double in = (double) shape.get("in");
-    double out = (double) shape.get("out");
-    int inBytes = (int) Math.round((double) shape.get("in_bytes"));
-    int outBytes = (int) Math.round((double) shape.get("out_bytes"));
-    // Warmed up like the coordinator was (section 1): the ceiling is that of compiled code too, or the ratio would
-    // flatter Weft with a passthrough still being compiled.
-    List<Double> warmup = new ArrayList<>();
-    for (int i = 1; i <= o.warmupRounds(); i++) {
-      PassthroughBench.Result w = bench.run("warmup" + i, tasks, in, out, inBytes, outBytes);
-      warmup.add(round(w.tasksPerS()));
-      say(String.format("  warm-up round %d of %d: %.0f tasks/s", i, o.warmupRounds(), w.tasksPerS()));
-    }
-    List<Double> rounds = new ArrayList<>();
-    PassthroughBench.Result p = null;
-    for (int i = 1; i <= o.rounds(); i++) {
-      p = bench.run("measured" + i, tasks, in, out, inBytes, outBytes);
-      rounds.add(round(p.tasksPerS()));
-      say(String.format("  round %d of %d: %.0f tasks/s (%d records in, %d out, %.1f s)", i, o.rounds(), p.tasksPerS(),
-          p.inputs(), p.outputs(), p.seconds()));
-    }
-    double passthrough = median(rounds);
-    r.put("passthrough_tasks_per_s", round(passthrough));
-    // Median over median: each side's rounds are consecutive, so a slow spell of the machine moves one side's median
-    // less than it would move a single sample. Four decimals: with tiny sizes the ratio is far below 0.01.
-    r.put("limit_ratio", Math.round((double) r.get("throughput_tasks_per_s") / passthrough * 10_000) / 10_000.0);
-    details.put("passthrough", Map.of("inputs", p.inputs(), "outputs", p.outputs(), "rounds_tasks_per_s", rounds,
-        "warmup_tasks_per_s", warmup));
+  private static Map<String, Object> figures(DispatchBench.Result d) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("offered_tasks_per_s", d.offeredRate());
+    m.put("achieved_tasks_per_s", round(d.achievedRate()));
+    m.put("samples", d.samples());
+    m.put("missing_samples", d.missing());
+    m.put("p50_ms", d.p50());
+    m.put("p99_ms", d.p99());
+    m.put("max_ms", d.max());
+    return m;
   }
 
   /** Submits {@code count} runs of {@code spec} at once; returns seconds from the first publish to the last RunFinished. */
@@ -284,29 +352,43 @@ public final class Benchmark {
     return (end - start) / 1e9;
   }
 
+  /**
+   * One large run of a shape, against runs of the same shape at {@code baselineTasks} in the same regime: as many of
+   * them at once as make up the large run's tasks (at most 20), so that both sides are bound by throughput. One
+   * small run alone is bound by its hops' latency instead, which made the ratio unable to fail; its time is still
+   * reported ({@code alone_baseline_seconds}).
+   */
   private Map<String, Object> largeRun(BenchCluster cluster, Topics topics, RunWatcher watcher, String name,
       java.util.function.IntFunction<PipelineSpec> shape) throws Exception {
     PipelineSpec small = shape.apply(o.baselineTasks());
     PipelineSpec big = shape.apply(o.largeTasks());
-    say("large run, " + name + ": " + small.tasks().size() + " tasks, then " + big.tasks().size() + " tasks");
-    double smallS = runAll(cluster, topics, watcher, small, 1, "base-" + name.charAt(0));
+    int together = Math.max(1, Math.min(20, big.tasks().size() / small.tasks().size()));
+    say("large run, " + name + ": " + small.tasks().size() + " tasks alone, then " + together + " such runs at once, then "
+        + big.tasks().size() + " tasks");
+    char c = name.charAt(0);
+    double aloneS = runAll(cluster, topics, watcher, small, 1, "base-" + c);
+    double togetherS = runAll(cluster, topics, watcher, small, together, "basen-" + c);
     double bigS;
     double heap;
     double heapAfterGc;
     try (HeapSampler sampler = new HeapSampler()) {
-      bigS = runAll(cluster, topics, watcher, big, 1, "large-" + name.charAt(0));
+      bigS = runAll(cluster, topics, watcher, big, 1, "large-" + c);
       heap = sampler.peakUsedMb();
       heapAfterGc = sampler.peakAfterGcMb();
     }
-    double ratio = (bigS / big.tasks().size()) / (smallS / small.tasks().size());
-    say(String.format("  %.1f s (%.0f tasks/s); %d-task run %.2f s; cost per task ratio %.2f; heap peak %.0f MB (after GC %.0f MB)",
-        bigS, big.tasks().size() / bigS, small.tasks().size(), smallS, ratio, heap, heapAfterGc));
+    double ratio = (bigS / big.tasks().size()) / (togetherS / ((double) together * small.tasks().size()));
+    say(String.format("  %.1f s (%.0f tasks/s); %d x %d tasks at once %.2f s (%.0f tasks/s); %d tasks alone %.2f s; "
+            + "cost per task ratio %.2f; heap peak %.0f MB (after GC %.0f MB)", bigS, big.tasks().size() / bigS,
+        together, small.tasks().size(), togetherS, together * small.tasks().size() / togetherS, small.tasks().size(),
+        aloneS, ratio, heap, heapAfterGc));
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("shape", name);
     m.put("tasks", big.tasks().size());
     m.put("seconds", round(bigS));
     m.put("baseline_tasks", small.tasks().size());
-    m.put("baseline_seconds", round(smallS));
+    m.put("baseline_runs_at_once", together);
+    m.put("baseline_seconds", round(togetherS));
+    m.put("alone_baseline_seconds", round(aloneS));
     m.put("per_task_cost_ratio", round(ratio));
     m.put("heap_peak_mb", round(heap));
     m.put("heap_peak_after_gc_mb", round(heapAfterGc));
@@ -441,37 +523,65 @@ public final class Benchmark {
         s.get("mode"), s.get("date"), s.get("cores"), s.get("partitions"), s.get("commit_interval_ms")));
     sb.append(String.format("throughput, passthrough and replay: median of %s measured rounds after %s warm-up rounds%n",
         s.get("measured_rounds"), s.get("warmup_rounds")));
-    sb.append(String.format("%-28s %14s   %s%n", "figure", "value", "target (this machine, full run)"));
-    row(sb, r, "throughput_tasks_per_s", ">= 5,000");
-    row(sb, r, "passthrough_tasks_per_s", "");
-    row(sb, r, "limit_ratio", ">= 0.5");
-    row(sb, r, "dispatch_p50_ms", "<= 10 at 1,000 tasks/s (measured at " + r.get("dispatch_rate_tasks_per_s") + ")");
-    row(sb, r, "dispatch_p99_ms", "<= 50 at 1,000 tasks/s");
+    sb.append(String.format("%-32s %14s   %-7s %s%n", "figure", "value", "", "target (this machine, full run)"));
+    row(sb, r, "throughput_tasks_per_s", "");
+    row(sb, r, "passthrough_tasks_per_s", "(the limit: a Streams passthrough, interleaved)");
+    row(sb, r, "limit_ratio", "");
+    row(sb, r, "dispatch_p50_ms", "(measured at " + r.get("dispatch_rate_tasks_per_s") + " tasks/s)");
+    row(sb, r, "dispatch_p99_ms", "");
     row(sb, r, "dispatch_max_ms", "");
-    row(sb, r, "dispatch_floor_p50_ms", "(Kafka's floor: a bare exactly-once relay, same load)");
+    row(sb, r, "dispatch_missing_samples", "(completions whose next command was never read)");
+    row(sb, r, "dispatch_floor_p50_ms", "(Kafka's floor: a bare exactly-once relay committing at once)");
     row(sb, r, "dispatch_floor_p99_ms", "");
+    row(sb, r, "dispatch_batching_floor_p50_ms", "(the relay committing on the coordinator's interval)");
+    row(sb, r, "dispatch_batching_floor_p99_ms", "");
+    row(sb, r, "dispatch_p50_vs_floor", "");
+    row(sb, r, "dispatch_p99_vs_floor", "");
     row(sb, r, "dispatch_idle_hop_p50_ms", "(one such hop alone)");
     row(sb, r, "large_run_tasks", "100,000 (--quick: 20,000)");
     row(sb, r, "large_run_s", "");
-    row(sb, r, "large_run_heap_mb", "<= 1,024 (live: peak right after a collection)");
+    row(sb, r, "large_run_heap_mb", "");
     row(sb, r, "large_run_heap_in_use_mb", "(live and garbage; grows with -Xmx, max " + s.get("max_heap_mb") + " MB)");
-    row(sb, r, "per_task_cost_ratio", "<= 1.5");
+    row(sb, r, "per_task_cost_ratio", "");
     row(sb, r, "state_store_mb", "");
-    row(sb, r, "replay_events_per_s", ">= 50,000");
+    row(sb, r, "replay_events_per_s", "");
     row(sb, r, "expiry_runs", "(runs finished, then expired)");
     row(sb, r, "expiry_live_runs_before", "");
-    row(sb, r, "expiry_live_runs_after", "0");
+    row(sb, r, "expiry_live_runs_after", "");
     row(sb, r, "expiry_store_bytes_before", "");
     row(sb, r, "expiry_store_bytes_after", "(RocksDB keeps tombstones until compaction)");
     row(sb, r, "expiry_heap_before_gc_bytes", "");
     row(sb, r, "expiry_heap_after_gc_bytes", "back near expiry_heap_idle_bytes");
+    row(sb, r, "single_task_run_s", "");
+    row(sb, r, "chain_hop_p50_ms", "");
+    row(sb, r, "layered_1000_wall_s", "");
+    row(sb, r, "process_tasks_per_s", "(2 instances of the process executor running `true`)");
+    row(sb, r, "process_floor_tasks_per_s", "(`true` forked in a loop)");
+    row(sb, r, "process_floor_ratio", "");
+    row(sb, r, "container_tasks_per_s", "(the container executor)");
+    row(sb, r, "container_floor_tasks_per_s", "(`docker run --rm` in a loop)");
+    row(sb, r, "container_floor_ratio", "");
+    if (r.get("details") instanceof Map<?, ?> d && d.get("container") instanceof Map<?, ?> c && c.get("skipped") != null) {
+      sb.append(String.format("%-32s %14s   %s%n", "container_tasks_per_s", "skipped", c.get("skipped")));
+    }
+    List<String> missed = BenchTargets.missed(BenchTargets.judge(r));
+    sb.append(missed.isEmpty() ? String.format("every target measured was met%n")
+        : String.format("missed: %s%n", String.join(", ", missed)));
     sb.append(String.format("total %s s; load average at the end %s%n", s.get("total_s"), s.get("load_average_at_end")));
     return sb.toString();
   }
 
-  private static void row(StringBuilder sb, Map<String, Object> r, String key, String target) {
-    if (!r.containsKey(key)) return; // its section was not run
-    sb.append(String.format("%-28s %14s   %s%n", key, r.get(key), target));
+  /** One figure with its verdict and target when it has one, else with the note; nothing when its section did not run. */
+  private static void row(StringBuilder sb, Map<String, Object> r, String key, String note) {
+    if (!r.containsKey(key)) return;
+    BenchTargets.Target t = BenchTargets.of(key);
+    String verdict = "";
+    String text = note;
+    if (t != null && r.get(key) instanceof Number n) {
+      verdict = t.met(n.doubleValue()) ? "met" : "MISSED";
+      text = note.isEmpty() ? t.text() : t.text() + " " + note;
+    }
+    sb.append(String.format("%-32s %14s   %-7s %s%n", key, r.get(key), verdict, text));
   }
 
   static long directoryBytes(Path dir) {

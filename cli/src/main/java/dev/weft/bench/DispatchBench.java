@@ -55,11 +55,17 @@ final class DispatchBench {
     /** Weft's coordinator, exactly as the service runs it. */
     COORDINATOR,
     /** Kafka's floor: {@link ExactlyOnceRelay}, a bare exactly-once hop that commits as soon as it has anything. */
-    RELAY
+    RELAY,
+    /** Kafka's other floor: the same hop committing on the coordinator's commit interval, as Kafka Streams does. */
+    BATCHING_RELAY
   }
 
-  /** The figures at one offered load. */
-  record Result(int offeredRate, double achievedRate, int samples, double p50, double p99, double max) {}
+  /**
+   * The figures at one offered load.
+   *
+   * @param missing completions measured whose next command no reader saw within the window: counted, never dropped
+   */
+  record Result(int offeredRate, double achievedRate, int samples, int missing, double p50, double p99, double max) {}
 
   private record Ready(String runId, String taskId, int attempt) {}
 
@@ -87,7 +93,7 @@ final class DispatchBench {
 
   private Result measure(Dispatcher dispatcher, int rate, int seconds, int chains) throws Exception {
     // A name of its own per measurement: the same load may be measured twice in one benchmark (--rate 1000,1000).
-    String name = (dispatcher == Dispatcher.RELAY ? "relay" : "dispatch") + rate + "x" + chains + "-"
+    String name = dispatcher.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + rate + "x" + chains + "-"
         + MEASUREMENTS.incrementAndGet();
     Topics topics = cluster.topics(name);
     cluster.createTopics(topics, Map.of("message.timestamp.type", "LogAppendTime"));
@@ -185,17 +191,22 @@ final class DispatchBench {
       // Discard the first fifth (at most 2 s): caches fill and the first transactions of each client are slower.
       long warmupEndMs = startMs + Math.min(2_000, seconds * 1000L / 5);
       List<Long> lat = new ArrayList<>();
-      appendedMs.forEach((key, appendedAt) -> {
-        if (appendedAt < warmupEndMs) return;
+      int missing = 0;
+      for (var e : appendedMs.entrySet()) {
+        String key = e.getKey();
+        long appendedAt = e.getValue();
+        if (appendedAt < warmupEndMs) continue;
         int slash = key.lastIndexOf('/');
         int i = Shapes.chainIndex(key.substring(slash + 1));
-        if (i < 0) return;
+        if (i < 0) continue;
         Long readable = readableMs.get(key(key.substring(0, slash), Shapes.chainTask(i + 1)));
         if (readable != null) lat.add(readable - appendedAt);
-      });
+        else missing++;
+      }
       if (lat.isEmpty()) throw new IllegalStateException("no dispatch latency sample at " + rate + " tasks/s");
       long[] a = lat.stream().mapToLong(Long::longValue).sorted().toArray();
-      return new Result(rate, sent / elapsed, a.length, percentile(a, 0.50), percentile(a, 0.99), a[a.length - 1]);
+      return new Result(rate, sent / elapsed, a.length, missing, percentile(a, 0.50), percentile(a, 0.99),
+          a[a.length - 1]);
     }
   }
 
@@ -203,7 +214,8 @@ final class DispatchBench {
     return switch (dispatcher) {
       case COORDINATOR -> cluster.startCoordinator(topics, topics.prefix() + "coordinator", cluster.stateDir(name),
           CoordinatorOptions.DEFAULT);
-      case RELAY -> new ExactlyOnceRelay(cluster, topics);
+      case RELAY -> new ExactlyOnceRelay(cluster, topics, 0);
+      case BATCHING_RELAY -> new ExactlyOnceRelay(cluster, topics, cluster.options.commitIntervalMs());
     };
   }
 

@@ -28,10 +28,19 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * Kafka's own floor for dispatch latency: a bare exactly-once hop from a task's SUCCEEDED to the next task's
  * command. It reads task events (read_committed) and, for each SUCCEEDED of chain task {@code c(i)}, writes the
- * command of {@code c(i+1)} in a transaction with its consumer offsets. It keeps no state, decides nothing, and
- * commits as soon as a poll returned anything (no commit interval: what arrives during a commit goes into the next
- * one), with the coordinator's producer settings. The dispatch section runs it under the same pacer and reader as the
- * coordinator, at the same offered load and alone (one hop at a time).
+ * command of {@code c(i+1)} in a transaction with its consumer offsets. It keeps no state and decides nothing, with
+ * the coordinator's producer settings. Two ways to commit:
+ *
+ * <ul>
+ *   <li><b>eager</b> ({@code commitIntervalMs} 0): a transaction per poll that returned anything, committed at once;
+ *       what arrives during a commit goes into the next one. Best when hops come one at a time; under load it commits
+ *       back to back, even for a poll of only STARTED records.
+ *   <li><b>batching</b>: as Kafka Streams commits, one transaction spans polls and is committed once the commit
+ *       interval has passed since the last commit (at once when the relay had been idle that long).
+ * </ul>
+ *
+ * The dispatch section runs both under the same pacer and reader as the coordinator, at the same offered loads, and
+ * the eager one alone (one hop at a time).
  */
 final class ExactlyOnceRelay implements AutoCloseable {
   private final KafkaConsumer<String, TaskEvent> consumer;
@@ -39,9 +48,12 @@ final class ExactlyOnceRelay implements AutoCloseable {
   private final Topics topics;
   private final Thread thread;
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
+  private final long commitIntervalMs;
 
-  ExactlyOnceRelay(BenchCluster cluster, Topics topics) {
+  /** @param commitIntervalMs 0 for the eager relay, else the batching one's commit interval */
+  ExactlyOnceRelay(BenchCluster cluster, Topics topics, long commitIntervalMs) {
     this.topics = topics;
+    this.commitIntervalMs = commitIntervalMs;
     Properties c = new Properties();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap);
     c.put(ConsumerConfig.GROUP_ID_CONFIG, topics.prefix() + "relay");
@@ -78,21 +90,32 @@ final class ExactlyOnceRelay implements AutoCloseable {
 
   private void loop() {
     try {
+      Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+      boolean open = false;
+      long lastCommitMs = System.currentTimeMillis();
       while (!Thread.currentThread().isInterrupted()) {
-        ConsumerRecords<String, TaskEvent> records = consumer.poll(Duration.ofMillis(100));
-        if (records.isEmpty()) continue;
-        producer.beginTransaction();
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (ConsumerRecord<String, TaskEvent> r : records) {
-          offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
-          TaskEvent e = r.value();
-          if (e == null || e.getKind() != TaskEventKind.SUCCEEDED) continue;
-          int i = Shapes.chainIndex(e.getTaskId());
-          if (i < 0) continue;
-          send(e.getRunId(), Shapes.chainTask(i + 1));
+        long waitMs = open ? Math.max(0, lastCommitMs + commitIntervalMs - System.currentTimeMillis()) : 100;
+        ConsumerRecords<String, TaskEvent> records = consumer.poll(Duration.ofMillis(waitMs));
+        if (!records.isEmpty()) {
+          if (!open) producer.beginTransaction();
+          open = true;
+          for (ConsumerRecord<String, TaskEvent> r : records) {
+            offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+            TaskEvent e = r.value();
+            if (e == null || e.getKind() != TaskEventKind.SUCCEEDED) continue;
+            int i = Shapes.chainIndex(e.getTaskId());
+            if (i < 0) continue;
+            send(e.getRunId(), Shapes.chainTask(i + 1));
+          }
         }
-        producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-        producer.commitTransaction();
+        long now = System.currentTimeMillis();
+        if (open && now - lastCommitMs >= commitIntervalMs) {
+          producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+          producer.commitTransaction();
+          offsets.clear();
+          open = false;
+          lastCommitMs = now;
+        }
       }
     } catch (WakeupException e) {
       // closing

@@ -96,7 +96,7 @@ final class BackfillCommand implements Callable<Integer> {
     String name = PipelineSpecs.resolve(spec, withValue(paramValues, values.param(), values.values().get(0))).name();
     String id = RunIds.backfillId(name, paramValues, values.param(), values.values());
     Map<String, Object> kafka = connection.kafkaProperties();
-    SubmitCommand.warnOfEmptyGroups(connection.bootstrap(), kafka, spec, err);
+    SubmitCommand.warnOfEmptyGroups(connection.bootstrap(), kafka, topicPrefix.topics(), spec, err);
     try (WeftClient client = new WeftClient(connection.bootstrap(), connection.serdes(), topicPrefix.topics(), kafka)) {
       client.backfill(id, spec, paramValues, values.param(), values.values(), maxActive, priority);
     }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -18,8 +19,8 @@ import picocli.CommandLine.Option;
  * {@code --tiny}, the full run by default), then any setting of it overridden one by one.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Measure throughput, dispatch latency, a large run, replay, expiry and the Kafka Streams limit on "
-        + "an embedded broker (docs/performance.md).", "Progress goes to stderr; the table or --json to stdout."})
+    description = {"Measure throughput, dispatch latency, a large run, replay, expiry, the Kafka Streams limit, single "
+        + "runs and real executors on an embedded broker, each figure beside its floor and target (docs/performance.md).", "Progress goes to stderr; the table or --json to stdout."})
 final class BenchCommand implements Callable<Integer> {
   private final CommandOutput output;
 
@@ -35,8 +36,11 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--json", description = "print one JSON object instead of the table")
   boolean json;
 
+  @Option(names = "--check", description = "exit " + Weft.TARGET_MISSED + " when a figure measured missed its target")
+  boolean check;
+
   @Option(names = "--sections", paramLabel = "LIST",
-      description = "some of throughput,large,replay,dispatch,limit,expiry (limit needs throughput)")
+      description = "some of throughput,large,replay,dispatch,limit,expiry,single,executors (limit needs throughput)")
   String sections;
 
   @Option(names = "--rate", paramLabel = "R1,R2", description = "offered loads of the dispatch section, tasks/s")
@@ -56,6 +60,8 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--rounds", paramLabel = "N", description = "measured rounds; each rate is their median") Integer rounds;
   @Option(names = "--expiry-runs", paramLabel = "N") Integer expiryRuns;
   @Option(names = "--expiry-retain-seconds", paramLabel = "S") Integer expiryRetainSeconds;
+  @Option(names = "--executor-tasks", paramLabel = "N") Integer executorTasks;
+  @Option(names = "--chain-length", paramLabel = "N") Integer chainLength;
 
   @Option(names = "--data-dir", paramLabel = "DIR",
       description = "keep the broker's data there (default a directory under .weft/bench, deleted after)")
@@ -98,7 +104,12 @@ final class BenchCommand implements Callable<Integer> {
       if (!keepData) Files.deleteIfExists(dir);
       throw new UsageException(e.getMessage());
     }
-    Benchmark.run(options, chosen, json, keepData, output.out(), output.err());
+    List<String> missed = Benchmark.run(options, chosen, json, keepData, output.out(), output.err());
+    if (check && !missed.isEmpty()) {
+      output.err().println("weft bench: missed the target" + (missed.size() == 1 ? "" : "s") + " of "
+          + String.join(", ", missed) + " (--check)");
+      return Weft.TARGET_MISSED;
+    }
     return Weft.OK;
   }
 
@@ -120,6 +131,8 @@ final class BenchCommand implements Callable<Integer> {
     m.put("rounds", rounds);
     m.put("expiry-runs", expiryRuns);
     m.put("expiry-retain-seconds", expiryRetainSeconds);
+    m.put("executor-tasks", executorTasks);
+    m.put("chain-length", chainLength);
     m.put("bootstrap", bootstrap);
     m.put("registry", registry);
     m.put("data-dir", dataDir == null ? null : dataDir.toAbsolutePath());

@@ -26,17 +26,13 @@ final class ExecutorGroups {
 
   private ExecutorGroups() {}
 
-  /** The group of executor {@code name}, as executors name it by default. */
-  static String groupId(String executor) {
-    return Topics.executorGroup(executor);
-  }
-
   /**
+   * @param topics           the installation: executors under another topic prefix have groups of their own
    * @param clientProperties the command's Kafka client settings (security, for one); the short timeouts stay
    * @return the executors among {@code executors} whose group has no member now, in name order
    * @throws Exception when the broker cannot tell within 5 s (the caller says it could not check)
    */
-  static List<String> withoutMembers(String bootstrap, Map<String, Object> clientProperties,
+  static List<String> withoutMembers(String bootstrap, Map<String, Object> clientProperties, Topics topics,
       Collection<String> executors) throws Exception {
     Properties p = new Properties();
     p.putAll(clientProperties);
@@ -47,12 +43,12 @@ final class ExecutorGroups {
     List<String> empty = new ArrayList<>();
     try (Admin admin = Admin.create(p)) {
       Map<String, KafkaFuture<ConsumerGroupDescription>> groups = admin.describeConsumerGroups(
-              names.stream().map(ExecutorGroups::groupId).toList(),
+              names.stream().map(topics::executorGroupOf).toList(),
               new DescribeConsumerGroupsOptions().timeoutMs((int) TIMEOUT.toMillis()))
           .describedGroups();
       for (String name : names) {
         try {
-          ConsumerGroupDescription g = groups.get(groupId(name)).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+          ConsumerGroupDescription g = groups.get(topics.executorGroupOf(name)).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
           if (g.members().isEmpty()) empty.add(name);
         } catch (ExecutionException e) {
           // A group no member ever joined does not exist at all (Kafka 4 says so rather than describe it empty).

@@ -53,6 +53,9 @@ final class SubmitCommand implements Callable<Integer> {
   @Mixin
   ConnectionOptions connection;
 
+  @Mixin
+  TopicPrefixOption topicPrefix;
+
   SubmitCommand(CommandOutput output) {
     this.output = output;
   }
@@ -64,8 +67,9 @@ final class SubmitCommand implements Callable<Integer> {
     Map<String, String> paramValues = params.values();
     PipelineSpec spec = load(file);
     Map<String, Object> kafka = connection.kafkaProperties();
-    warnOfEmptyGroups(connection.bootstrap(), kafka, spec, err);
-    try (WeftClient client = new WeftClient(connection.bootstrap(), connection.serdes(), Topics.DEFAULT, kafka)) {
+    Topics topics = topicPrefix.topics();
+    warnOfEmptyGroups(connection.bootstrap(), kafka, topics, spec, err);
+    try (WeftClient client = new WeftClient(connection.bootstrap(), connection.serdes(), topics, kafka)) {
       SubmittedRun run = client.submit(spec, paramValues, runId, idempotencyKey);
       if (!await) {
         if (json) out.println("{\"runId\": \"" + run.runId() + "\"}");
@@ -88,12 +92,13 @@ final class SubmitCommand implements Callable<Integer> {
    * Says which executor groups of the spec have no member: their tasks would wait in the queue until their queue
    * timeout. A warning, not an error: an executor may be starting, or scale from zero on the backlog.
    */
-  static void warnOfEmptyGroups(String bootstrap, Map<String, Object> kafka, PipelineSpec spec, PrintStream err) {
+  static void warnOfEmptyGroups(String bootstrap, Map<String, Object> kafka, Topics topics, PipelineSpec spec,
+      PrintStream err) {
     Set<String> executors = new java.util.TreeSet<>();
     spec.tasks().forEach(t -> executors.add(t.executor()));
     try {
-      for (String name : ExecutorGroups.withoutMembers(bootstrap, kafka, executors)) {
-        err.println("weft: warning: no executor is running in group '" + ExecutorGroups.groupId(name) + "', so the "
+      for (String name : ExecutorGroups.withoutMembers(bootstrap, kafka, topics, executors)) {
+        err.println("weft: warning: no executor is running in group '" + topics.executorGroupOf(name) + "', so the "
             + name + " tasks will wait in the queue until their queueTimeout (default 1h) and then fail; start one "
             + "with `weft executor " + name + "`");
       }

@@ -59,6 +59,8 @@ public final class Weft implements Callable<Integer> {
   static final int NOT_FOUND = 3;
   static final int UNAVAILABLE = 69;
   static final int TIMED_OUT = 4;
+  /** {@code weft bench --check}: a figure missed its target. */
+  static final int TARGET_MISSED = 5;
   /** A service stopped on an error it cannot recover from (sysexits' EX_SOFTWARE): start it again. */
   static final int SERVICE_FAILED = 70;
   static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();

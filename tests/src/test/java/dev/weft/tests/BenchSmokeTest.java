@@ -17,14 +17,21 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Keeps {@code weft bench} working: every section runs at tiny sizes on the shared broker and the JSON carries
- * every figure. No timing is asserted: the figures of a tiny run on a busy machine mean nothing.
+ * every figure, each judged against its target, and {@code --check} exits non-zero exactly when one was missed. No
+ * timing is asserted: the figures of a tiny run on a busy machine mean nothing. The container pair needs the Docker
+ * engine the suite starts (tests/docker/ensure-docker.sh); without one the section says why it skipped, and this
+ * test fails on the missing figures.
  */
 class BenchSmokeTest {
   static final List<String> FIELDS = List.of("throughput_tasks_per_s", "dispatch_p50_ms", "dispatch_p99_ms",
       "dispatch_max_ms", "dispatch_floor_p50_ms", "dispatch_floor_p99_ms", "dispatch_idle_hop_p50_ms",
       "large_run_tasks", "large_run_s", "large_run_heap_mb", "per_task_cost_ratio", "replay_events_per_s",
       "passthrough_tasks_per_s", "limit_ratio", "expiry_runs", "expiry_live_runs_before", "expiry_store_bytes_before",
-      "expiry_store_bytes_after", "expiry_heap_before_gc_bytes", "expiry_heap_after_gc_bytes");
+      "expiry_store_bytes_after", "expiry_heap_before_gc_bytes", "expiry_heap_after_gc_bytes",
+      "dispatch_batching_floor_p50_ms", "dispatch_batching_floor_p99_ms", "dispatch_p50_vs_floor",
+      "dispatch_p99_vs_floor", "single_task_run_s", "chain_hop_p50_ms", "layered_1000_wall_s", "process_tasks_per_s",
+      "process_floor_tasks_per_s", "process_floor_ratio", "container_tasks_per_s", "container_floor_tasks_per_s",
+      "container_floor_ratio");
 
   @Test
   @Timeout(900)
@@ -34,13 +41,23 @@ class BenchSmokeTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
 
-    int code = Weft.run(List.of("bench", "--tiny", "--json", "--rounds", "2", "--bootstrap", shared.bootstrapServers(),
+    int code = Weft.run(List.of("bench", "--tiny", "--json", "--check", "--rounds", "2", "--bootstrap", shared.bootstrapServers(),
         "--registry", shared.registryUrl(), "--data-dir", dir.toString()),
         new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
 
     String stderr = err.toString(StandardCharsets.UTF_8);
-    assertThat(code).as("exit code; stderr:\n%s", stderr).isZero();
+    assertThat(code).as("exit code; stderr:\n%s", stderr).isIn(0, 5);
     JsonNode json = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+    List<String> missed = new java.util.ArrayList<>();
+    json.get("targets").fields().forEachRemaining(e -> {
+      assertThat(e.getValue().get("verdict").asText()).as(e.getKey()).isIn("met", "MISSED");
+      if (e.getValue().get("verdict").asText().equals("MISSED")) missed.add(e.getKey());
+    });
+    assertThat(json.get("targets").has("layered_1000_wall_s")).as("every measured target is judged").isTrue();
+    assertThat(code).as("--check exits 5 exactly when a target was missed: %s", missed).isEqualTo(missed.isEmpty() ? 0 : 5);
+    if (!missed.isEmpty()) assertThat(stderr).contains("missed the target").contains(missed.get(0));
+    assertThat(json.get("dispatch_missing_samples").isIntegralNumber()).as("missing samples are counted").isTrue();
+    assertThat(json.at("/details/dispatch/0/floor_batching/samples").asInt()).as("the batching relay's hops").isPositive();
     for (String field : FIELDS) {
       assertThat(json.has(field)).as("field %s in %s", field, json).isTrue();
       assertThat(json.get(field).isNumber()).as("%s is a number in %s", field, json).isTrue();

@@ -1,0 +1,248 @@
+package dev.weft.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.weft.coordinator.Coordinator;
+import dev.weft.coordinator.topology.CoordinatorOptions;
+import dev.weft.executor.ExecutorConfig;
+import dev.weft.executor.ExecutorRuntime;
+import dev.weft.executor.backend.ExecutorBackend;
+import dev.weft.executor.container.ContainerBackend;
+import dev.weft.executor.process.ProcessBackend;
+import dev.weft.spec.PipelineBuilder;
+import dev.weft.spec.PipelineSpec;
+import dev.weft.spec.PipelineSpecs;
+import dev.weft.spec.SpecJson;
+import dev.weft.topics.Topics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
+
+/**
+ * Real executors against what the machine itself can do: the {@code process} executor running {@code true}, one
+ * instance and then two in one group, beside {@code true} forked by this JVM in a plain loop; the {@code container}
+ * executor running the busybox test image, beside {@code docker run --rm} of that image in a loop. Both floors are
+ * the better of one loop and of loops on as many threads as the executors may run attempts at once, so the floor
+ * is the best this machine did, not a strawman.
+ *
+ * <p>Each workload is {@code tasks} independent tasks spread over ten runs, submitted at once; a round's rate is
+ * tasks divided by the time from the first request to the last RunFinished. One unmeasured round of a fifth of the
+ * size goes first, for the same reason as the throughput section's warm-up.
+ */
+final class ExecutorBench {
+  /** The image tests/docker/ensure-docker.sh builds; {@code WEFT_BENCH_IMAGE} names another. */
+  static final String DEFAULT_IMAGE = "weft-test/busybox:1";
+  private static final int RUNS = 10;
+  private static final Duration TIMEOUT = Duration.ofMinutes(15);
+
+  private final BenchCluster cluster;
+  private final Consumer<String> say;
+  private final int tasks;
+
+  ExecutorBench(BenchCluster cluster, Consumer<String> say) {
+    this.cluster = cluster;
+    this.say = say;
+    this.tasks = Math.max(RUNS, cluster.options.executorTasks());
+  }
+
+  /** Adds the section's figures to {@code r} and its details to {@code details}. */
+  void run(Map<String, Object> r, Map<String, Object> details) throws Exception {
+    int concurrency = ExecutorConfig.DEFAULT_MAX_CONCURRENT;
+    Map<String, Object> process = new LinkedHashMap<>();
+    say.accept("executors: the process executor running `true`, " + tasks + " tasks, one instance then two");
+    IntFunction<PipelineBuilder.Task> trueProcess = i -> PipelineBuilder.process("t" + i, "true");
+    double one = executorRate("process", "proc1", tasks, trueProcess, 1, this::processBackend);
+    double two = executorRate("process", "proc2", tasks, trueProcess, 2, this::processBackend);
+    say.accept("  the floor: `true` forked by this JVM in a loop, on 1 and on " + 2 * concurrency + " threads");
+    Map<String, Object> forkFloor = floor(tasks, 2 * concurrency, () -> fork(List.of("true")));
+    r.put("process_tasks_per_s", round(two));
+    r.put("process_floor_tasks_per_s", forkFloor.get("tasks_per_s"));
+    r.put("process_floor_ratio", round4(two / (double) forkFloor.get("tasks_per_s")));
+    process.put("one_instance_tasks_per_s", round(one));
+    process.put("two_instances_tasks_per_s", round(two));
+    process.put("max_concurrent_per_instance", concurrency);
+    process.put("floor", forkFloor);
+    details.put("process", process);
+
+    String image = System.getenv().getOrDefault("WEFT_BENCH_IMAGE", DEFAULT_IMAGE);
+    String why = dockerUnavailable(image);
+    if (why != null) {
+      say.accept("executors: container pair skipped: " + why);
+      details.put("container", Map.of("skipped", why));
+      return;
+    }
+    int containerTasks = Math.max(RUNS, tasks / 5);
+    say.accept("executors: the container executor running " + image + " `true`, " + containerTasks + " tasks");
+    JsonNode block = SpecJson.MAPPER.valueToTree(Map.of("image", image, "command", List.of("true")));
+    double containers = executorRate("container", "cont", containerTasks,
+        i -> PipelineBuilder.of("t" + i, "container", block), 1,
+        n -> new ContainerBackend(ContainerBackend.Settings.defaults().withScope(cluster.topics("cont").prefix())));
+    say.accept("  the floor: `docker run --rm " + image + " true` in a loop, on 1 and on " + concurrency + " threads");
+    List<String> dockerRun = List.of("docker", "run", "--rm", "--network", "none", "--user", "65534:65534",
+        "--read-only", image, "true");
+    Map<String, Object> dockerFloor = floor(containerTasks, concurrency, () -> fork(dockerRun));
+    r.put("container_tasks_per_s", round(containers));
+    r.put("container_floor_tasks_per_s", dockerFloor.get("tasks_per_s"));
+    r.put("container_floor_ratio", round4(containers / (double) dockerFloor.get("tasks_per_s")));
+    details.put("container", Map.of("image", image, "tasks", containerTasks, "tasks_per_s", round(containers),
+        "floor", dockerFloor));
+  }
+
+  /**
+   * Tasks/s of {@code instances} executor instances in one group on the shape: one unmeasured round of a fifth,
+   * then one measured round.
+   */
+  private double executorRate(String executor, String section, int n, IntFunction<PipelineBuilder.Task> task,
+      int instances, IntFunction<ExecutorBackend> backend) throws Exception {
+    PipelineSpec warm = independent("bench-" + section + "-warm", Math.max(1, n / RUNS / 5), task);
+    PipelineSpec shape = independent("bench-" + section, n / RUNS, task);
+    Topics topics = cluster.topics(section);
+    cluster.createTopics(topics, Map.of());
+    List<ExecutorRuntime> executors = new ArrayList<>();
+    try (Coordinator coordinator = cluster.startCoordinator(topics, topics.prefix() + "coordinator",
+        cluster.stateDir(section), CoordinatorOptions.DEFAULT);
+        RunWatcher watcher = new RunWatcher(cluster.bootstrap, cluster.serdes, topics)) {
+      for (int i = 0; i < instances; i++) {
+        ExecutorConfig config = ExecutorConfig.builder(cluster.bootstrap, cluster.serdes.taskCommand(),
+                cluster.serdes.taskEvent()).topics(topics).instanceId(section + "-" + (i + 1))
+            .groupId(topics.prefix() + executor).build();
+        ExecutorRuntime runtime = new ExecutorRuntime(config, backend.apply(i));
+        executors.add(runtime);
+        runtime.start();
+      }
+      double warmS = submitAndWait(topics, watcher, warm, "warm");
+      say.accept(String.format("  %d instance%s: warm-up %.0f tasks/s", instances, instances == 1 ? "" : "s",
+          RUNS * warm.tasks().size() / warmS));
+      double s = submitAndWait(topics, watcher, shape, "measured");
+      double rate = RUNS * shape.tasks().size() / s;
+      say.accept(String.format("  %d instance%s: %.0f tasks/s (%d tasks in %.1f s)", instances,
+          instances == 1 ? "" : "s", rate, RUNS * shape.tasks().size(), s));
+      return rate;
+    } finally {
+      for (ExecutorRuntime e : executors) e.close();
+    }
+  }
+
+  private double submitAndWait(Topics topics, RunWatcher watcher, PipelineSpec shape, String tag) throws Exception {
+    String json = PipelineSpecs.toJson(shape);
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < RUNS; i++) ids.add(shape.pipeline() + "-" + tag + "-" + i + "-" + cluster.id);
+    long start = System.nanoTime();
+    for (String id : ids) cluster.submit(topics, id, json);
+    cluster.flush();
+    return (watcher.awaitAll(ids, TIMEOUT) - start) / 1e9;
+  }
+
+  private ExecutorBackend processBackend(int instance) {
+    Path dir = cluster.options.dataDir().resolve("process-" + instance + "-" + System.nanoTime());
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create " + dir + ": " + e, e);
+    }
+    return new ProcessBackend(dir, dir.resolve("pids"));
+  }
+
+  /** {@code perRun} tasks with no dependencies, made by {@code task}. */
+  private static PipelineSpec independent(String name, int perRun, IntFunction<PipelineBuilder.Task> task) {
+    PipelineBuilder b = PipelineBuilder.pipeline(name);
+    for (int i = 0; i < perRun; i++) b.task(task.apply(i));
+    return b.build();
+  }
+
+  /**
+   * The floor: {@code n} executions of {@code once} in one loop, then spread over {@code threads} loops; the better
+   * rate is the floor, both are reported.
+   */
+  private Map<String, Object> floor(int n, int threads, Runnable once) throws InterruptedException {
+    for (int i = 0; i < Math.max(1, n / 10); i++) once.run(); // warm the JVM's fork path, or the engine
+    double sequential = loops(n, 1, once);
+    double parallel = loops(n, threads, once);
+    say.accept(String.format("  floor: %.0f tasks/s in one loop, %.0f on %d threads", sequential, parallel, threads));
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("tasks", n);
+    m.put("one_loop_tasks_per_s", round(sequential));
+    m.put("threads", threads);
+    m.put("parallel_loops_tasks_per_s", round(parallel));
+    m.put("tasks_per_s", round(Math.max(sequential, parallel)));
+    return m;
+  }
+
+  private static double loops(int n, int threads, Runnable once) throws InterruptedException {
+    java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(n);
+    java.util.concurrent.atomic.AtomicReference<RuntimeException> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    List<Thread> ts = new ArrayList<>();
+    long start = System.nanoTime();
+    for (int t = 0; t < threads; t++) {
+      Thread th = new Thread(() -> {
+        try {
+          while (left.getAndDecrement() > 0) once.run();
+        } catch (RuntimeException e) {
+          failure.compareAndSet(null, e);
+        }
+      }, "weft-bench-floor-" + t);
+      ts.add(th);
+      th.start();
+    }
+    for (Thread th : ts) th.join();
+    if (failure.get() != null) throw failure.get();
+    return n / ((System.nanoTime() - start) / 1e9);
+  }
+
+  /** Runs the command to its end, its output discarded; a non-zero exit is a failure of the floor itself. */
+  private static void fork(List<String> argv) {
+    try {
+      Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException(String.join(" ", argv) + " did not end within 60 s");
+      }
+      if (p.exitValue() != 0) throw new IllegalStateException(String.join(" ", argv) + " exited " + p.exitValue());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot run " + argv.get(0) + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /** Why the container pair cannot be measured here, or null when an engine answers and has the image. */
+  private static String dockerUnavailable(String image) {
+    try {
+      Process p = new ProcessBuilder("docker", "image", "inspect", "--format", "{{.Id}}", image)
+          .redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes()).trim();
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return "`docker image inspect " + image + "` did not answer within 30 s";
+      }
+      if (p.exitValue() != 0) {
+        String firstLine = out.lines().findFirst().orElse("exit " + p.exitValue());
+        return "no Docker engine with the image " + image + " answers here: " + firstLine
+            + " (tests/docker/ensure-docker.sh starts one and builds it; WEFT_BENCH_IMAGE names another image)";
+      }
+      return null;
+    } catch (IOException e) {
+      return "no docker command on this machine (" + e.getMessage() + ")";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    }
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 100) / 100.0;
+  }
+
+  private static double round4(double v) {
+    return Math.round(v * 10_000) / 10_000.0;
+  }
+}
