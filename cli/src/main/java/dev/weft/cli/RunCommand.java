@@ -75,6 +75,8 @@ final class RunCommand implements Callable<Integer> {
     DevStack.Options options = DevStack.Options.ephemeral(dir).withRetainFinished(retainFinished.value())
         .withHistory(Environment.or(history, "WEFT_HISTORY", null))
         .withLineage(Environment.or(lineage, "WEFT_LINEAGE", null), lineageFile);
+    // A throwaway stack whose every client is this process needs no registry process: its schema ids go with it.
+    if (dataDir == null) options = options.withInProcessRegistry();
     var err = output.err();
     try (DevStack stack = DevStack.start(options, m -> err.println("weft: " + m))) {
       err.printf("weft: embedded stack ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
@@ -91,12 +93,24 @@ final class RunCommand implements Callable<Integer> {
           err.println("weft: the completion sink did not finish writing history to " + stack.sink().location()
               + " within 30 s; it may be incomplete");
         }
+        timeToFirstTask(result).ifPresent(s -> err.printf("weft: time to first task %.1f s (from the command to the "
+            + "first attempt's start)%n", s));
         return SubmitCommand.report(result, json, output.out());
       }
     } finally {
       // A throwaway data dir goes, and its history with it, unless --history or --data-dir says where to keep it.
       if (dataDir == null) deleteQuietly(dir);
     }
+  }
+
+  /**
+   * Seconds from this JVM's start (the command) to the earliest start of any attempt of the run, both this machine's
+   * clock; empty when no attempt started (every task skipped before launch, or the run rejected).
+   */
+  static java.util.OptionalDouble timeToFirstTask(RunResult result) {
+    long commandMs = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+    return result.tasks().stream().filter(t -> t.startedAtMs() != null).mapToLong(t -> t.startedAtMs()).min()
+        .stream().mapToDouble(first -> (first - commandMs) / 1000.0).findFirst();
   }
 
   private static void deleteQuietly(Path dir) {

@@ -16,6 +16,7 @@ import dev.weft.executor.noop.NoopBackend;
 import dev.weft.executor.process.ProcessBackend;
 import dev.weft.executor.spark.SparkBackend;
 import dev.weft.executor.spark.SparkBackendConfig;
+import dev.weft.serde.InMemorySchemaRegistry;
 import dev.weft.serde.WeftSerdes;
 import dev.weft.sink.CompletionSink;
 import dev.weft.sink.HistoryStore;
@@ -55,9 +56,13 @@ public final class DevStack implements AutoCloseable {
    * @param lineage where lineage goes ({@code --lineage}: a URL, a config file, a path or {@code off}); null for the
    *     OpenLineage client's own configuration if any, else the file {@code lineageFile}
    * @param lineageFile the default lineage file; null for {@code <dataDir>/lineage/lineage.jsonl}
+   * @param inProcessRegistry schemas in this JVM's memory instead of a registry process: only for a stack that every
+   *     client of lives in this JVM and whose broker data goes with it ({@code weft run} without {@code --data-dir}),
+   *     since schema ids in the records would mean nothing to another process or after a restart
    */
   public record Options(Path dataDir, int kafkaPort, int registryPort, int apiPort, int partitions, Path workDir,
-      Set<Component> components, Duration retainFinished, String history, String lineage, Path lineageFile) {
+      Set<Component> components, Duration retainFinished, String history, String lineage, Path lineageFile,
+      boolean inProcessRegistry) {
     public Options {
       components = Set.copyOf(components);
       if (!components.containsAll(Component.INFRASTRUCTURE)) {
@@ -68,33 +73,39 @@ public final class DevStack implements AutoCloseable {
 
     public static Options dev(Path dataDir) {
       return new Options(dataDir, 9092, 8081, 7070, 4, Path.of("").toAbsolutePath(), Component.ALL,
-          CoordinatorOptions.DEFAULT_RETAIN_FINISHED, null, null, null);
+          CoordinatorOptions.DEFAULT_RETAIN_FINISHED, null, null, null, false);
     }
 
     public static Options ephemeral(Path dataDir) {
       return new Options(dataDir, 0, 0, 0, 4, Path.of("").toAbsolutePath(), Component.ALL,
-          CoordinatorOptions.DEFAULT_RETAIN_FINISHED, null, null, null);
+          CoordinatorOptions.DEFAULT_RETAIN_FINISHED, null, null, null, false);
+    }
+
+    /** This, with schemas kept in this JVM instead of a registry process (see {@code inProcessRegistry}). */
+    public Options withInProcessRegistry() {
+      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
+          history, lineage, lineageFile, true);
     }
 
     public Options withComponents(Set<Component> only) {
       return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, only, retainFinished, history,
-          lineage, lineageFile);
+          lineage, lineageFile, inProcessRegistry);
     }
 
     public Options withRetainFinished(Duration retain) {
       return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retain, history,
-          lineage, lineageFile);
+          lineage, lineageFile, inProcessRegistry);
     }
 
     public Options withHistory(String location) {
       return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
-          location, lineage, lineageFile);
+          location, lineage, lineageFile, inProcessRegistry);
     }
 
     /** Lineage to {@code given} ({@code --lineage}, or null), else to {@code defaultFile} (or null for the default). */
     public Options withLineage(String given, Path defaultFile) {
       return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
-          history, given, defaultFile);
+          history, given, defaultFile, inProcessRegistry);
     }
 
     /** The lineage file when nothing else is configured. */
@@ -162,18 +173,61 @@ public final class DevStack implements AutoCloseable {
   }
 
   private void startAll(Consumer<String> progress) {
-    progress.accept("starting Kafka broker (KRaft, data in " + options.dataDir().resolve("kafka") + ") and schema registry");
-    // The two take seconds each and do not depend on each other.
-    CompletableFuture<EmbeddedRegistry> reg = CompletableFuture.supplyAsync(
-        () -> EmbeddedRegistry.start(options.dataDir().resolve("registry"), options.registryPort()));
-    kafka = EmbeddedKafka.start(options.dataDir().resolve("kafka"), options.kafkaPort());
-    registry = reg.join();
-    progress.accept("broker at " + kafka.bootstrapServers() + ", schema registry at " + registry.url());
+    if (options.inProcessRegistry()) {
+      progress.accept("starting Kafka broker (KRaft, data in " + options.dataDir().resolve("kafka")
+          + "); schemas kept in this process");
+      kafka = EmbeddedKafka.start(options.dataDir().resolve("kafka"), options.kafkaPort());
+      serdes = new WeftSerdes(new InMemorySchemaRegistry());
+      progress.accept("broker at " + kafka.bootstrapServers());
+    } else {
+      progress.accept("starting Kafka broker (KRaft, data in " + options.dataDir().resolve("kafka")
+          + ") and schema registry");
+      // The two take seconds each and do not depend on each other.
+      CompletableFuture<EmbeddedRegistry> reg = CompletableFuture.supplyAsync(
+          () -> EmbeddedRegistry.start(options.dataDir().resolve("registry"), options.registryPort()));
+      kafka = EmbeddedKafka.start(options.dataDir().resolve("kafka"), options.kafkaPort());
+      registry = reg.join();
+      serdes = new WeftSerdes(registry.url());
+      progress.accept("broker at " + kafka.bootstrapServers() + ", schema registry at " + registry.url());
+    }
     kafka.createTopics(topics.all(PipelineSpecs.EXECUTORS.stream().sorted().toList()), options.partitions());
-    serdes = new WeftSerdes(registry.url());
-    if (options.components().contains(Component.COORDINATOR)) startCoordinator(progress);
-    if (options.components().contains(Component.EXECUTORS)) startExecutors(progress);
-    if (options.components().contains(Component.SINK)) startSink(progress);
+    // The coordinator (seconds: its group and its stores), the executors and the sink need only the broker: each
+    // starts on a thread of its own, so the slowest sets the pace rather than their sum.
+    List<Runnable> parts = new ArrayList<>();
+    if (options.components().contains(Component.COORDINATOR)) parts.add(() -> startCoordinator(progress));
+    if (options.components().contains(Component.EXECUTORS)) parts.add(() -> startExecutors(progress));
+    if (options.components().contains(Component.SINK)) parts.add(() -> startSink(progress));
+    startInParallel(parts);
+  }
+
+  /** Runs each part on a thread of its own and waits for all; the first failure is thrown once all have ended. */
+  private static void startInParallel(List<Runnable> parts) {
+    List<Thread> threads = new ArrayList<>();
+    List<RuntimeException> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    for (Runnable part : parts) {
+      Thread t = new Thread(() -> {
+        try {
+          part.run();
+        } catch (RuntimeException e) {
+          failures.add(e);
+        }
+      }, "weft-start-" + threads.size());
+      t.start();
+      threads.add(t);
+    }
+    for (Thread t : threads) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while starting the stack", e);
+      }
+    }
+    if (!failures.isEmpty()) {
+      RuntimeException first = failures.get(0);
+      failures.stream().skip(1).forEach(first::addSuppressed);
+      throw first;
+    }
   }
 
   private void startSink(Consumer<String> progress) {
@@ -252,8 +306,9 @@ public final class DevStack implements AutoCloseable {
     return kafka.bootstrapServers();
   }
 
+  /** The registry's URL, or null when schemas are kept in this process ({@link Options#inProcessRegistry}). */
   public String registryUrl() {
-    return registry.url();
+    return registry == null ? null : registry.url();
   }
 
   /** The coordinator's UI and API, or null when this stack runs no coordinator. */

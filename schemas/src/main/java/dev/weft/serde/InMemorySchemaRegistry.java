@@ -8,9 +8,11 @@ import org.apache.avro.Schema;
 import org.apache.kafka.common.errors.SerializationException;
 
 /**
- * A registry inside the JVM, for unit tests with no registry process (TopologyTestDriver, pure serde tests). Ids are
- * given out from 1 in registration order; the same schema gets the same id under any subject, as in Confluent's
- * registry. Not for production: ids vanish with the JVM, so records written with them cannot be read later.
+ * A registry inside the JVM: for unit tests with no registry process (TopologyTestDriver, pure serde tests), and for
+ * {@code weft run}'s throwaway stack, whose every client is in its JVM and whose broker data is deleted with it. Ids
+ * are given out from 1 in registration order; the same schema gets the same id under any subject, as in Confluent's
+ * registry. Nothing that outlives the JVM may use it: ids vanish with it, so records written with them cannot be read
+ * later.
  */
 public final class InMemorySchemaRegistry implements SchemaLookup {
   private final List<Schema> byId = new ArrayList<>();
