@@ -45,7 +45,7 @@ import org.apache.kafka.common.MetricName;
 public final class Benchmark {
   /** Every section, in the order they run; {@code --sections} picks some (the limit needs the throughput section). */
   public static final List<String> SECTIONS = List.of("throughput", "large", "replay", "dispatch", "limit", "expiry",
-      "single", "executors");
+      "single", "executors", "startup");
   private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(15);
 
@@ -97,6 +97,7 @@ public final class Benchmark {
         if (sections.contains("expiry")) r.putAll(new ExpiryBench(cluster, this::say).run());
         if (sections.contains("single")) new SingleRunBench(cluster, this::say).run(r, details);
         if (sections.contains("executors")) new ExecutorBench(cluster, this::say).run(r, details);
+        if (sections.contains("startup")) new StartupBench(cluster, this::say).run(r, details);
         return settings(r, details, startedAt, t0);
       }
       Topics main = cluster.topics("main");
@@ -123,6 +124,7 @@ public final class Benchmark {
       if (sections.contains("expiry")) r.putAll(new ExpiryBench(cluster, this::say).run());
       if (sections.contains("single")) new SingleRunBench(cluster, this::say).run(r, details);
       if (sections.contains("executors")) new ExecutorBench(cluster, this::say).run(r, details);
+      if (sections.contains("startup")) new StartupBench(cluster, this::say).run(r, details);
     }
     return settings(r, details, startedAt, t0);
   }
@@ -561,6 +563,9 @@ public final class Benchmark {
     row(sb, r, "container_tasks_per_s", "(the container executor)");
     row(sb, r, "container_floor_tasks_per_s", "(`docker run --rm` in a loop)");
     row(sb, r, "container_floor_ratio", "");
+    row(sb, r, "time_to_first_task_s", "(`weft run` of 2 tasks, a command of its own)");
+    row(sb, r, "weft_run_wall_s", "");
+    row(sb, r, "cli_start_floor_s", "(`weft --version`: any command's JVM start)");
     if (r.get("details") instanceof Map<?, ?> d && d.get("container") instanceof Map<?, ?> c && c.get("skipped") != null) {
       sb.append(String.format("%-32s %14s   %s%n", "container_tasks_per_s", "skipped", c.get("skipped")));
     }

@@ -40,7 +40,7 @@ final class BenchCommand implements Callable<Integer> {
   boolean check;
 
   @Option(names = "--sections", paramLabel = "LIST",
-      description = "some of throughput,large,replay,dispatch,limit,expiry,single,executors (limit needs throughput)")
+      description = "some of throughput,large,replay,dispatch,limit,expiry,single,executors,startup (limit needs throughput)")
   String sections;
 
   @Option(names = "--rate", paramLabel = "R1,R2", description = "offered loads of the dispatch section, tasks/s")
