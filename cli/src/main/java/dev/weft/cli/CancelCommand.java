@@ -1,7 +1,6 @@
 package dev.weft.cli;
 
 import dev.weft.client.WeftClient;
-import dev.weft.topics.Topics;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,6 +23,9 @@ final class CancelCommand implements Callable<Integer> {
   String reason;
 
   @Mixin
+  TopicPrefixOption topicPrefix;
+
+  @Mixin
   ConnectionOptions connection;
 
   CancelCommand(CommandOutput output) {
@@ -32,7 +34,7 @@ final class CancelCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (WeftClient client = new WeftClient(connection.bootstrap(), connection.serdes(), Topics.DEFAULT,
+    try (WeftClient client = new WeftClient(connection.bootstrap(), connection.serdes(), topicPrefix.topics(),
         connection.kafkaProperties())) {
       client.cancel(runId, task, reason);
     }

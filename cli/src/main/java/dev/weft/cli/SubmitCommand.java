@@ -51,6 +51,9 @@ final class SubmitCommand implements Callable<Integer> {
   Duration timeout;
 
   @Mixin
+  TopicPrefixOption topicPrefix;
+
+  @Mixin
   ConnectionOptions connection;
 
   @Mixin

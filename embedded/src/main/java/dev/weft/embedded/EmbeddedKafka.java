@@ -41,13 +41,38 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final Path dataDir;
   private final int port;
   private final int controllerPort;
+  private final Security security;
   private ChildJvm broker;
   private Admin admin;
 
-  private EmbeddedKafka(Path dataDir, int port, int controllerPort) {
+  /**
+   * How clients reach the broker and what it enforces. {@link #PLAINTEXT}, what {@link #start(Path, int)} uses, lets
+   * anyone do anything; a test of access control gives a SASL listener, an authorizer and the admin's credentials.
+   *
+   * @param protocol the client listener's security protocol, which is also its listener name (PLAINTEXT,
+   *     SASL_PLAINTEXT); the controller's listener stays {@code CONTROLLER}, mapped to PLAINTEXT unless
+   *     {@code serverProperties} map it otherwise
+   * @param serverProperties more {@code server.properties} lines, after Weft's own: a later line wins
+   * @param adminProperties the client settings of this class's own admin client (readiness, creating topics)
+   */
+  public record Security(String protocol, List<String> serverProperties, Map<String, Object> adminProperties) {
+    public static final Security PLAINTEXT = new Security("PLAINTEXT", List.of(), Map.of());
+
+    public Security {
+      serverProperties = List.copyOf(serverProperties);
+      adminProperties = Map.copyOf(adminProperties);
+    }
+
+    boolean authorizes() {
+      return !equals(PLAINTEXT);
+    }
+  }
+
+  private EmbeddedKafka(Path dataDir, int port, int controllerPort, Security security) {
     this.dataDir = dataDir;
     this.port = port;
     this.controllerPort = controllerPort;
+    this.security = security;
   }
 
   /**
@@ -58,6 +83,14 @@ public final class EmbeddedKafka implements AutoCloseable {
    * @throws IllegalStateException when the broker does not come up within 180 s, with the end of its log
    */
   public static EmbeddedKafka start(Path dataDir, int port) {
+    return start(dataDir, port, Security.PLAINTEXT);
+  }
+
+  /**
+   * Like {@link #start(Path, int)}, with the client listener and the broker's access control of {@code security}.
+   * Give the same security on every start of one data directory: the controller's listener is part of its metadata.
+   */
+  public static EmbeddedKafka start(Path dataDir, int port, Security security) {
     try {
       Files.createDirectories(dataDir);
       Path dir = dataDir.toAbsolutePath();
@@ -66,7 +99,7 @@ public final class EmbeddedKafka implements AutoCloseable {
       int chosen = port != 0 ? port : previousPort != 0 && Ports.isFree(previousPort) ? previousPort : Ports.free();
       int controller = Integer.parseInt(state.getProperty("controller.port", "0"));
       if (controller == 0) controller = Ports.free();
-      EmbeddedKafka kafka = new EmbeddedKafka(dir, chosen, controller);
+      EmbeddedKafka kafka = new EmbeddedKafka(dir, chosen, controller, security);
       state.setProperty("broker.port", Integer.toString(chosen));
       state.setProperty("controller.port", Integer.toString(controller));
       try (Writer w = Files.newBufferedWriter(dir.resolve(STATE_FILE), StandardCharsets.UTF_8)) {
@@ -180,7 +213,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     Path log4j = dataDir.resolve("log4j2.properties");
     try {
       Files.writeString(serverProps, serverProperties(), StandardCharsets.UTF_8);
-      Files.writeString(log4j, log4jConfig(logFile()), StandardCharsets.UTF_8);
+      Files.writeString(log4j, log4jConfig(logFile(), security.authorizes()), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("could not write the broker's configuration into " + dataDir, e);
     }
@@ -248,11 +281,12 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   private void awaitReady() {
-    Map<String, Object> conf = Map.of(
+    Map<String, Object> conf = new java.util.HashMap<>(security.adminProperties());
+    conf.putAll(Map.of(
         AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
         AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
         AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000,
-        AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500);
+        AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500));
     admin = Admin.create(conf);
     long deadline = System.currentTimeMillis() + READY_TIMEOUT_MS;
     Exception last = null;
@@ -281,15 +315,16 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   private String serverProperties() {
+    String listener = security.protocol();
     return String.join("\n",
         "process.roles=broker,controller",
         "node.id=1",
-        "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-        "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
-        "inter.broker.listener.name=PLAINTEXT",
+        "listeners=" + listener + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+        "advertised.listeners=" + listener + "://127.0.0.1:" + port,
+        "inter.broker.listener.name=" + listener,
         "controller.listener.names=CONTROLLER",
         "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
-        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "listener.security.protocol.map=" + listener + ":" + listener + ",CONTROLLER:PLAINTEXT",
         "log.dirs=" + dataDir.resolve("logs"),
         "num.partitions=4",
         "auto.create.topics.enable=false",
@@ -315,13 +350,15 @@ public final class EmbeddedKafka implements AutoCloseable {
         "replica.fetch.max.bytes=" + MAX_MESSAGE_BYTES,
         // The topics are the source of truth of every run: the embedded broker never deletes by age.
         "log.retention.ms=-1",
+        String.join("\n", security.serverProperties()),
         // Tuning without a rebuild ("num.io.threads=2;num.network.threads=1"): a key given again here wins, since
         // the broker loads these lines in order into one Properties.
         System.getenv().getOrDefault("WEFT_BROKER_PROPS", "").replace(';', '\n'),
         "") ;
   }
 
-  private static String log4jConfig(Path logFile) {
+  /** With access control, the authorizer's denials (INFO) are logged too: what a principal was refused, and why. */
+  private static String log4jConfig(Path logFile, boolean denials) {
     return String.join("\n",
         "status = warn",
         "appender.file.type = File",
@@ -331,6 +368,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         "appender.file.layout.pattern = %d{ISO8601} %p [%c] %m%n",
         "rootLogger.level = WARN",
         "rootLogger.appenderRef.file.ref = file",
+        denials ? "logger.authorizer.name = kafka.authorizer.logger\nlogger.authorizer.level = INFO" : "",
         "");
   }
 
