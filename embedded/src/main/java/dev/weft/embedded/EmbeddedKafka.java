@@ -218,7 +218,7 @@ public final class EmbeddedKafka implements AutoCloseable {
       throw new UncheckedIOException("could not write the broker's configuration into " + dataDir, e);
     }
     String classpath = System.getProperty("java.class.path");
-    List<String> jvmArgs = jvmArgs(log4j);
+    List<String> jvmArgs = jvmArgs(log4j, security.authorizes());
     Ports.requireFree(port, "the embedded Kafka broker");
     Ports.requireFree(controllerPort, "the embedded Kafka controller");
     if (!Files.exists(dataDir.resolve("logs").resolve("meta.properties"))) format(classpath, jvmArgs, serverProps);
@@ -372,7 +372,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         "");
   }
 
-  private static List<String> jvmArgs(Path log4j) {
+  private static List<String> jvmArgs(Path log4j, boolean denials) {
     // C1 only: on a 2-core machine that the broker shares with Weft, C2 compiled the broker for minutes, taking
     // more CPU than the broker's own work (docs/performance.md). An embedded broker lives for a dev session, a
     // test suite or a benchmark; C1's quick code is the better trade there. WEFT_BROKER_JAVA_OPTS adds or
@@ -388,6 +388,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     } else if (onClasspath("org.slf4j.simple.SimpleServiceProvider")) {
       args.add("-Dslf4j.provider=org.slf4j.simple.SimpleServiceProvider");
       args.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+      if (denials) args.add("-Dorg.slf4j.simpleLogger.log.kafka.authorizer.logger=info");
     }
     return args;
   }

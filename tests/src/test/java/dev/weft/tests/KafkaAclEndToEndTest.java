@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.embedded.EmbeddedKafka;
 import dev.weft.embedded.EmbeddedRegistry;
+import dev.weft.topics.DeadLetterHeaders;
 import dev.weft.topics.Topics;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -154,15 +155,12 @@ class KafkaAclEndToEndTest {
   void shouldRunAPipelineWithEachServiceAsItsOwnPrincipal() throws Exception {
     Path work = Files.createDirectories(dir.resolve("work"));
     Path history = dir.resolve("history");
-    ServiceProcess coordinator = service("coordinator", "coordinator", List.of("coordinator", "--instance-id", "c1",
-        "--state-dir", dir.resolve("c1").toString(), "--application-id", APPLICATION_ID, "--api-port", "0",
-        "--api-host", "127.0.0.1"));
+    ServiceProcess coordinator = coordinator("c1");
     ServiceProcess executor = service("executor-process", "executor", List.of("executor", "process", "--instance-id",
         "p1", "--state-dir", dir.resolve("p1").toString(), "--workdir", work.toString()));
     ServiceProcess sink = service("sink", "sink", List.of("sink", "--instance-id", "s1", "--history",
         history.toString(), "--lineage", "off"));
-    int apiPort = Integer.parseInt(coordinator.awaitLine(Pattern.compile("coordinator \\S+ running; API on port (\\d+)"),
-        ProcessWeft.READY_TIMEOUT).group(1));
+    int apiPort = apiPort(coordinator);
     executor.awaitLine(Pattern.compile("executor \\S+ running in group " + Pattern.quote(EXECUTOR_GROUP)),
         ProcessWeft.READY_TIMEOUT);
     sink.awaitLine(Pattern.compile("completion sink running in group " + Pattern.quote(SINK_GROUP)),
@@ -172,39 +170,62 @@ class KafkaAclEndToEndTest {
         + EXECUTOR_GROUP, () -> Pattern.compile("(?m)^weft_executor_group_members\\{[^}]*executor=\"process\"[^}]*\\} 1\\.0$")
         .matcher(get("http://127.0.0.1:" + apiPort + "/metrics")).find());
 
+    // extract fails once: its retry is a RETRY_DUE the coordinator writes back to task-events.
     Path pipeline = dir.resolve("pipeline.yaml");
     Files.writeString(pipeline, """
         pipeline: acl-daily
         tasks:
           - id: extract
             executor: process
+            retry: {maxAttempts: 2, backoff: 1s}
             process:
-              argv: ["sh", "-c", "echo 'order,1' > %1$s/orders.csv"]
+              argv: ["sh", "-c", "if [ ! -f %1$s/tried ]; then touch %1$s/tried; exit 1; fi; echo 'order,1' > %1$s/orders.csv"]
           - id: count
             dependsOn: [extract]
             executor: process
             process:
               argv: ["sh", "-c", "wc -l < %1$s/orders.csv > %1$s/count.txt"]
         """.formatted(work), StandardCharsets.UTF_8);
-    WeftCli.Result submitted = WeftCli.run(dir, Map.of(), List.of("submit", pipeline.toString(), "--wait",
-        "--bootstrap", kafka.bootstrapServers(), "--registry", registry.url(), "--topic-prefix", PREFIX,
-        "--kafka-config", clientConfig("submitter").toString()));
+    WeftCli.Result submitted = submitter("submit", pipeline.toString(), "--wait");
 
     assertThat(submitted.exit()).as("weft submit --wait as the submitter:\n" + submitted.stderr() + submitted.stdout())
         .isZero();
     // It could ask whether the executor group has members (a warning otherwise), and it has one.
-    assertThat(submitted.stderr()).doesNotContain("could not check").doesNotContain("warning");
+    assertThat(submitted.stderr()).doesNotContain("could not check").doesNotContain("warning")
+        .contains("extract SUCCEEDED (attempt 2)");
     assertThat(Files.readString(work.resolve("count.txt")).strip()).isEqualTo("1");
     Matcher id = Pattern.compile("submitted run (\\S+);").matcher(submitted.stderr());
     assertThat(id.find()).isTrue();
     String runId = id.group(1);
+
+    // A rerun: the coordinator writes the new run's SUBMIT to pipeline-requests itself.
+    WeftCli.Result rerun = submitter("rerun", runId, "--task", "count", "--wait");
+    assertThat(rerun.exit()).as("weft rerun --wait as the submitter:\n" + rerun.stderr() + rerun.stdout()).isZero();
+
     Conditions.await(Duration.ofSeconds(60), Duration.ofMillis(200), "the sink's history of run " + runId, () -> {
       try (Stream<Path> files = Files.walk(history)) {
         return files.anyMatch(f -> f.endsWith(Path.of(runId, "run.json")));
       }
     });
 
+    // Garbage on each service's input: each dead-letters it as its own principal.
+    for (String topic : List.of(TOPICS.requests(), TOPICS.commands("process"), TOPICS.runEvents())) {
+      produceAsAdmin(topic, "garbage", "not avro");
+    }
+    Conditions.await(Duration.ofSeconds(60), Duration.ofMillis(500), "dead letters of the coordinator, the executor and"
+        + " the sink", () -> deadLetterReporters().containsAll(List.of("coordinator", "executor/process/p1",
+            "completion-sink/s1")));
+
     for (ServiceProcess p : List.of(executor, sink, coordinator)) p.terminate(Duration.ofSeconds(30));
+
+    // A new instance with empty stores restores them from the changelogs, and knows the run.
+    ServiceProcess restored = coordinator("c2");
+    HttpResponse<String> run = http().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort(restored)
+        + "/api/runs/" + runId)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(run.statusCode()).as(run.body()).isEqualTo(200);
+    assertThat(run.body()).contains("SUCCEEDED");
+    restored.terminate(Duration.ofSeconds(30));
+
     // The broker refused none of them anything, not even a call whose failure a service only logs at debug.
     assertThat(denials()).as("denied by the broker while the services ran").isEmpty();
   }
@@ -217,7 +238,8 @@ class KafkaAclEndToEndTest {
     assertThat(((TopicAuthorizationException) readCommands).unauthorizedTopics())
         .containsExactly(TOPICS.commands("process"));
 
-    Throwable joinExecutors = firstError("submitter", EXECUTOR_GROUP, TOPICS.commands("process"));
+    // On a topic it may read, so that the group is what stops it: it cannot take the executors' place in their group.
+    Throwable joinExecutors = firstError("submitter", EXECUTOR_GROUP, TOPICS.runEvents());
     assertThat(joinExecutors).isInstanceOf(GroupAuthorizationException.class)
         .hasMessageContaining(EXECUTOR_GROUP);
 
@@ -390,8 +412,65 @@ class KafkaAclEndToEndTest {
     return p;
   }
 
+  static ServiceProcess coordinator(String instanceId) {
+    return service("coordinator-" + instanceId, "coordinator", List.of("coordinator", "--instance-id", instanceId,
+        "--state-dir", dir.resolve(instanceId).toString(), "--application-id", APPLICATION_ID, "--api-port", "0",
+        "--api-host", "127.0.0.1"));
+  }
+
+  static int apiPort(ServiceProcess coordinator) throws InterruptedException {
+    return Integer.parseInt(coordinator.awaitLine(Pattern.compile("coordinator \\S+ running; API on port (\\d+)"),
+        ProcessWeft.READY_TIMEOUT).group(1));
+  }
+
+  /** {@code weft ARGS...} as the submitter, on this Weft. */
+  static WeftCli.Result submitter(String... args) throws Exception {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--bootstrap", kafka.bootstrapServers(), "--registry", registry.url(), "--topic-prefix", PREFIX,
+        "--kafka-config", clientConfig("submitter").toString()));
+    return WeftCli.run(dir, Map.of(), all);
+  }
+
+  static void produceAsAdmin(String topic, String key, String value) throws Exception {
+    Map<String, Object> p = new HashMap<>(sasl("admin"));
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
+        new ByteArraySerializer())) {
+      producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),
+          value.getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Who wrote each committed dead letter so far ({@code weft.dlq.reporter}), read as the admin. */
+  static Set<String> deadLetterReporters() {
+    Map<String, Object> p = new HashMap<>(sasl("admin"));
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    Set<String> reporters = new java.util.TreeSet<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+        new ByteArrayDeserializer())) {
+      List<TopicPartition> parts = consumer.partitionsFor(TOPICS.deadLetter()).stream()
+          .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(parts);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (parts.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp)) && System.nanoTime() < deadline) {
+        consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+          var h = r.headers().lastHeader(DeadLetterHeaders.REPORTER);
+          if (h != null) reporters.add(new String(h.value(), StandardCharsets.UTF_8));
+        });
+      }
+    }
+    return reporters;
+  }
+
+  static HttpClient http() {
+    return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  }
+
   static String get(String url) throws Exception {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    HttpClient http = http();
     return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
         HttpResponse.BodyHandlers.ofString()).body();
   }
