@@ -13,8 +13,9 @@
 #   --bootstrap-server HOST:PORT  the cluster (env BOOTSTRAP; default localhost:9092)
 #   --command-config FILE         the admin client's settings (SASL, TLS), passed on to kafka-acls.sh
 #   --topic-prefix PREFIX         the services' --topic-prefix (env PREFIX; default weft.)
-#   --application-id ID           the coordinator's --application-id (default weft-coordinator); `weft replay`'s
-#                                 default ids (ID-replay-<time>) are covered too
+#   --application-id ID           the coordinator's --application-id (default weft-coordinator); every id that
+#                                 starts with ID- is covered too, such as `weft replay`'s default
+#                                 weft-coordinator-replay-<time>
 #   --coordinator PRINCIPAL       the coordinator's principal (`weft coordinator`, `weft replay`)
 #   --executor NAME=PRINCIPAL     an executor group (`weft executor NAME`) and its principal; repeatable
 #   --sink PRINCIPAL              the completion sink's principal (`weft sink`)
@@ -136,7 +137,7 @@ if [ -n "$COORDINATOR" ]; then
   grant coordinator "$COORDINATOR" -- prefixed Write --topic "$COMMANDS"
   # Its internal topics (the stores' changelogs, <application id>-<store>-changelog): created, written, restored.
   grant coordinator "$COORDINATOR" -- prefixed Create,Read,Write --topic "${APPLICATION_ID}-"
-  # Its group is the application id; a prefix also covers `weft replay`'s <application id>-replay-<time>.
+  # Its group is the application id; a prefix also covers a replay's <application id>-replay-<time>.
   grant coordinator "$COORDINATOR" -- prefixed Read --group "$APPLICATION_ID"
   # Exactly-once: the stream threads' transactional ids, <application id>-<process id>-<thread>.
   grant coordinator "$COORDINATOR" -- prefixed Write --transactional-id "${APPLICATION_ID}-"
@@ -145,7 +146,7 @@ if [ -n "$COORDINATOR" ]; then
   grant coordinator "$COORDINATOR" -- prefixed Describe --group "$EXECUTOR_GROUPS"
 fi
 
-for entry in "${EXECUTORS[@]}"; do
+for entry in ${EXECUTORS[@]+"${EXECUTORS[@]}"}; do
   name="${entry%%=*}"
   who="${entry#*=}"
   group="${EXECUTOR_GROUPS}${name}"
