@@ -29,7 +29,6 @@ final class ExecutorGroups {
   /**
    * @param topics           the installation: executors under another topic prefix have groups of their own
    * @param clientProperties the command's Kafka client settings (security, for one); the short timeouts stay
-   * @param topics the Weft asked about: its prefix names the executors' groups ({@link Topics#executorGroupOf})
    * @return the executors among {@code executors} whose group has no member now, in name order
    * @throws Exception when the broker cannot tell within 5 s (the caller says it could not check)
    */

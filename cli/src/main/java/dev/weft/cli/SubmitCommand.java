@@ -51,9 +51,6 @@ final class SubmitCommand implements Callable<Integer> {
   Duration timeout;
 
   @Mixin
-  TopicPrefixOption topicPrefix;
-
-  @Mixin
   ConnectionOptions connection;
 
   @Mixin
