@@ -58,10 +58,12 @@ public final class EventApplier {
   private static final String RUN_EXPIRED_TIMER = "RUN_EXPIRED";
   private final MutableCoordinatorState state;
   private final BackfillApplier backfills;
+  private final ScheduleApplier schedules;
 
   public EventApplier(MutableCoordinatorState state) {
     this.state = state;
     this.backfills = new BackfillApplier(state);
+    this.schedules = new ScheduleApplier(state);
   }
 
   public void apply(CoordinatorEvent event) {
@@ -89,7 +91,7 @@ public final class EventApplier {
     else if (event instanceof RunOriginKept e) runOriginKept(e);
     else if (event instanceof TaskCarriedOver e) taskCarriedOver(e);
     else if (event instanceof RunFinishWatched e) runFinishWatched(e);
-    else if (!backfills.apply(event)) throw new IllegalArgumentException("no applier for " + event.getClass().getSimpleName());
+    else if (!backfills.apply(event) && !schedules.apply(event)) throw new IllegalArgumentException("no applier for " + event.getClass().getSimpleName());
   }
 
   private void runAccepted(RunAccepted e) {
