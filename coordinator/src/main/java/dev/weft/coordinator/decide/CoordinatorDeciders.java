@@ -21,6 +21,7 @@ final class CoordinatorDeciders implements FoldDecider {
   private final RerunDecider reruns;
   private final BackfillDecider backfills;
   private final ScheduleDecider schedules;
+  private final NotBeforeDecider notBefore;
 
   CoordinatorDeciders(CoordinatorState state, DeciderSettings settings) {
     this.requests = new RunRequestDecider(state, settings);
@@ -30,6 +31,7 @@ final class CoordinatorDeciders implements FoldDecider {
     this.reruns = new RerunDecider(state, settings);
     this.backfills = new BackfillDecider(state, settings);
     this.schedules = new ScheduleDecider(state, settings);
+    this.notBefore = new NotBeforeDecider(state, settings);
   }
 
   @Override
@@ -43,6 +45,7 @@ final class CoordinatorDeciders implements FoldDecider {
         && StateKeys.scheduleName(e.getRunId()) != null) schedules.runFinished(e, d);
     else if (input instanceof TaskEvent e && e.getKind() == TaskEventKind.CHILD_RUN_FINISHED) backfills.runFinished(e, d);
     else if (input instanceof TaskEvent e && e.getKind() == TaskEventKind.SCHEDULE_DUE) schedules.due(e, d);
+    else if (input instanceof TaskEvent e && e.getKind() == TaskEventKind.NOT_BEFORE_REACHED) notBefore.decide(e, d);
     else if (input instanceof TaskEvent e && e.getKind() == TaskEventKind.RUN_EXPIRED) expiry.decide(e, d);
     else if (input instanceof TaskEvent e) taskEvents.decide(e, d);
     else throw new IllegalArgumentException("the fold has no decider for " + input.getClass().getSimpleName());

@@ -23,6 +23,12 @@ public sealed interface CoordinatorEvent {
 
   record TaskCreated(String runId, ResolvedTask task, int index, List<String> dependants) implements CoordinatorEvent {}
 
+  /**
+   * A task whose dependencies are all met waits for its notBefore time, {@code untilMs}, which had not come at
+   * {@code atMs}: a NOT_BEFORE_REACHED timer is set for it, and it is dispatched when that event is folded.
+   */
+  record TaskHeldUntil(String runId, String taskId, long untilMs, long atMs) implements CoordinatorEvent {}
+
   /** A task whose dependencies are all met got a new attempt and a Run command. */
   record TaskDispatched(String runId, String taskId, int attempt, long atMs) implements CoordinatorEvent {}
 
