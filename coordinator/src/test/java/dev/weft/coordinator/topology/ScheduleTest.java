@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * folded again from its log gives the same stores.
  */
 class ScheduleTest {
-  static final String STORES[] = {CoordinatorTopology.SCHEDULES_STORE, CoordinatorTopology.RUNS_STORE,
+  static final String[] STORES = {CoordinatorTopology.SCHEDULES_STORE, CoordinatorTopology.RUNS_STORE,
       CoordinatorTopology.TASKS_STORE, CoordinatorTopology.TIMERS_STORE, CoordinatorTopology.RUN_INDEX_STORE};
 
   static String pipeline(String cron, String zone, boolean catchup, int maxActiveRuns) {
