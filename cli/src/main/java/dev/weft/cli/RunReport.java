@@ -159,6 +159,12 @@ final class RunReport {
     if (t.lastFailure() != null) detail = (detail.isEmpty() ? "" : detail + "  ") + t.lastFailure();
     if (prefix != null) detail = prefix + (detail.isEmpty() ? "" : "  " + detail);
     if (t.spawnedBy() != null) detail = "spawned by " + t.spawnedBy() + (detail.isEmpty() ? "" : "  " + detail);
+    if (t.waitingForTime() != null) {
+      // What a PENDING task with a notBefore time waits for: the time alone, or its dependencies first.
+      detail = (t.waitingForTime() ? "waits until " + t.notBefore() + " (notBefore)"
+          : "waits for its dependencies, then until " + t.notBefore() + " (notBefore)")
+          + (detail.isEmpty() ? "" : "  " + detail);
+    }
     // A Batch job waiting for capacity is RUNNING to Weft (its executor started it) but not yet running anywhere.
     String status = t.phase() == null || t.phase().equals(t.status()) ? t.status()
         : t.status() + " (" + t.phase().toLowerCase() + ")";

@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
     description = "Weft: an event-driven orchestrator for batch data pipelines on Apache Kafka.",
     synopsisSubcommandLabel = "COMMAND",
     subcommands = {RunCommand.class, DevCommand.class, SubmitCommand.class, StatusCommand.class, HistoryCommand.class,
-        LineageCommand.class, CancelCommand.class, RerunCommand.class, BackfillCommand.class, ReplayCommand.class,
+        LineageCommand.class, CancelCommand.class, RerunCommand.class, BackfillCommand.class, ScheduleCommand.class, ReplayCommand.class,
         CoordinatorCommand.class,
         ExecutorCommand.class, SinkCommand.class, BenchCommand.class, VersionCommand.class, CompletionCommand.class,
         CommandLine.HelpCommand.class},

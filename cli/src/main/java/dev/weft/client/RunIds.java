@@ -57,4 +57,12 @@ public final class RunIds {
       throw new IllegalStateException(e);
     }
   }
+
+  /**
+   * A schedule's key on the topics, {@code schedule:NAME}, as the coordinator's {@code StateKeys.scheduleKey} makes it
+   * (the client does not depend on the coordinator's state package).
+   */
+  public static String scheduleKey(String name) {
+    return "schedule:" + name;
+  }
 }

@@ -149,6 +149,33 @@ public final class WeftClient implements AutoCloseable {
         .build());
   }
 
+  /**
+   * Publishes a pipeline's schedule ({@code schedule:} in the spec), which the coordinator keeps and fires at each
+   * slot. Validates the spec and the schedule first, with the parameters of the next slot. Publishing the same spec
+   * again changes nothing; a changed one replaces the definition (from its next slot on).
+   *
+   * @return the spec JSON published (its hash is the schedule's {@code specHash} once the coordinator holds it)
+   * @throws SpecException when the spec or its schedule is invalid; nothing is published then
+   */
+  public String applySchedule(PipelineSpec spec) throws SpecException {
+    if (spec.schedule() == null) {
+      throw new SpecException("schedule", "the pipeline has no schedule: block; add one, e.g. schedule: {cron: "
+          + "\"0 2 * * *\", timezone: Europe/Berlin}");
+    }
+    dev.weft.spec.CronSchedule cron = dev.weft.spec.CronSchedule.of(spec.schedule());
+    PipelineSpecs.resolve(spec, cron.params(cron.nextAfter(java.time.Instant.now())));
+    String json = PipelineSpecs.toJson(spec);
+    send(RunRequest.newBuilder().setKind(RequestKind.SCHEDULE_APPLY).setRunId(RunIds.scheduleKey(spec.pipeline()))
+        .setRequestedAtMs(System.currentTimeMillis()).setRequester(requester).setSpecJson(json).build());
+    return json;
+  }
+
+  /** Publishes SCHEDULE_PAUSE, SCHEDULE_RESUME or SCHEDULE_DELETE for schedule {@code name}. */
+  public void changeSchedule(RequestKind kind, String name) {
+    send(RunRequest.newBuilder().setKind(kind).setRunId(RunIds.scheduleKey(name))
+        .setRequestedAtMs(System.currentTimeMillis()).setRequester(requester).build());
+  }
+
   /** Cancels a backfill: it starts no more runs, and its running runs are cancelled. */
   public void cancelBackfill(String backfillId) {
     send(RunRequest.newBuilder().setKind(RequestKind.BACKFILL_CANCEL).setRunId(backfillId)

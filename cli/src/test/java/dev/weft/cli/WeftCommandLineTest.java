@@ -41,7 +41,7 @@ class WeftCommandLineTest {
   @Test
   void shouldRegisterEveryCommand() {
     assertThat(commands()).containsExactlyInAnyOrder("run", "dev", "submit", "status", "history", "lineage", "cancel",
-        "rerun", "backfill", "replay", "coordinator", "executor", "sink", "bench", "version", "completion");
+        "rerun", "backfill", "schedule", "replay", "coordinator", "executor", "sink", "bench", "version", "completion");
   }
 
   @ParameterizedTest
@@ -98,6 +98,12 @@ class WeftCommandLineTest {
         Arguments.of(List.of("history", "--status", "WONDERFUL"), "history", "--status"),
         Arguments.of(List.of("lineage", "s3://bucket-1/k", "--since", "yesterday"), "lineage", "--since"),
         Arguments.of(List.of("cancel"), "cancel", "RUN"),
+        Arguments.of(List.of("schedule"), "schedule", "missing the subcommand"),
+        Arguments.of(List.of("schedule", "apply"), "schedule apply", "FILE"),
+        Arguments.of(List.of("schedule", "apply", "/no/such/pipeline.yaml"), "schedule apply",
+            "no pipeline file at /no/such/pipeline.yaml"),
+        Arguments.of(List.of("schedule", "pause"), "schedule pause", "NAME"),
+        Arguments.of(List.of("schedule", "list", "--bogus"), "schedule list", "unknown option --bogus"),
         Arguments.of(List.of("replay", "--timeout", "5 minutes"), "replay", "--timeout"),
         Arguments.of(List.of("replay", "--api-port", "x"), "replay", "--api-port"),
         Arguments.of(List.of("dev", "--port", "ninety"), "dev", "--port"),
@@ -130,6 +136,32 @@ class WeftCommandLineTest {
     assertThat(r.err().lines().toList().get(0)).startsWith(name + ": ").contains(problem);
     assertThat(r.err().lines().toList().get(1)).isEqualTo("run '" + name + " --help' for usage");
     assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
+  }
+
+  @Test
+  void shouldAnswerEveryScheduleSubcommandsHelp() {
+    for (String sub : List.of("apply", "list", "pause", "resume", "delete")) {
+      Result r = weft("schedule", sub, "--help");
+      assertThat(r.exit()).as(sub).isZero();
+      assertThat(r.out()).startsWith("Usage: weft schedule " + sub).contains("--bootstrap").contains("--token");
+    }
+  }
+
+  @Test
+  void shouldRefuseToPublishAScheduleThatIsInvalidWithEveryProblem(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path file = dir.resolve("p.yaml");
+    java.nio.file.Files.writeString(file, """
+        pipeline: nightly
+        schedule: {cron: "0 25 * * *", timezone: Mars/Olympus}
+        tasks: [{id: a, executor: noop}]
+        """);
+    Result r = weft("schedule", "apply", file.toString(), "--bootstrap", "localhost:1");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("schedule.cron:").contains("schedule.timezone: unknown time zone 'Mars/Olympus'");
+    java.nio.file.Files.writeString(file, "pipeline: nightly\ntasks: [{id: a, executor: noop}]\n");
+    assertThat(weft("schedule", "apply", file.toString(), "--bootstrap", "localhost:1").err())
+        .contains("the pipeline has no schedule: block");
   }
 
   @Test

@@ -316,6 +316,53 @@ public final class Coordinator implements AutoCloseable {
       }
     }
 
+    /** A schedule lives in the partition of its key {@code schedule:NAME}; its store is keyed by NAME. */
+    @Override
+    public Optional<dev.weft.coordinator.api.ScheduleView> schedule(String name) {
+      KeyQueryMetadata meta;
+      try {
+        meta = streams.queryMetadataForKey(CoordinatorTopology.SCHEDULES_STORE, StateKeys.scheduleKey(name),
+            new StringSerializer());
+      } catch (IllegalStateException e) {
+        throw new IllegalStateException("the coordinator is not ready to answer queries (" + streams.state() + ")");
+      }
+      HostInfo active = meta == null ? null : meta.activeHost();
+      if (active != null && active.port() > 0 && self != null && !active.equals(self)) {
+        return forward(active, "/api/schedules/" + name, dev.weft.coordinator.api.ScheduleView.class);
+      }
+      try {
+        return Optional.ofNullable(schedules().get(name)).map(dev.weft.coordinator.api.ScheduleViews::of);
+      } catch (InvalidStateStoreException e) {
+        throw new IllegalStateException("the coordinator's state is not queryable right now (" + streams.state()
+            + "); try again in a moment");
+      }
+    }
+
+    /** This instance's schedules, then each other instance's: there are few schedules, and a list must show all. */
+    @Override
+    public List<dev.weft.coordinator.api.ScheduleView> schedules(boolean localOnly) {
+      java.util.TreeMap<String, dev.weft.coordinator.api.ScheduleView> out = new java.util.TreeMap<>();
+      try (KeyValueIterator<String, dev.weft.coordinator.state.ScheduleState> it = schedules().all()) {
+        it.forEachRemaining(kv -> out.put(kv.key, dev.weft.coordinator.api.ScheduleViews.of(kv.value)));
+      } catch (InvalidStateStoreException e) {
+        throw new IllegalStateException("the coordinator's state is not queryable right now (" + streams.state() + ")");
+      }
+      if (localOnly) return new ArrayList<>(out.values());
+      for (org.apache.kafka.streams.StreamsMetadata m : streams.streamsMetadataForStore(CoordinatorTopology.SCHEDULES_STORE)) {
+        HostInfo host = m.hostInfo();
+        if (host == null || host.port() <= 0 || self == null || host.equals(self)) continue;
+        dev.weft.coordinator.api.ScheduleView[] theirs = forward(host, "/api/schedules?local=true",
+            dev.weft.coordinator.api.ScheduleView[].class).orElse(new dev.weft.coordinator.api.ScheduleView[0]);
+        for (dev.weft.coordinator.api.ScheduleView v : theirs) out.put(v.name(), v);
+      }
+      return new ArrayList<>(out.values());
+    }
+
+    private ReadOnlyKeyValueStore<String, dev.weft.coordinator.state.ScheduleState> schedules() {
+      return streams.store(StoreQueryParameters.fromNameAndType(CoordinatorTopology.SCHEDULES_STORE,
+          QueryableStoreTypes.keyValueStore()));
+    }
+
     private static boolean requestedBy(RunState run, String requester) {
       return run != null && requester.equals(run.getRequester());
     }

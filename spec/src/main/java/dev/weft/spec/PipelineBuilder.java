@@ -121,9 +121,17 @@ public final class PipelineBuilder {
       return this;
     }
 
+    private String notBefore;
+
     /** One instance of this task per item of the JSON array that {@code task} wrote to its result file. */
     public Task mapOver(String task) {
       mapOver = new MapOverSpec(task);
+      return this;
+    }
+
+    /** Not started before this instant (ISO-8601, parameters allowed: {@code ${date}T06:00:00Z}). */
+    public Task notBefore(String instant) {
+      notBefore = instant;
       return this;
     }
 
@@ -149,7 +157,7 @@ public final class PipelineBuilder {
       JsonNode batch = executor.equals("batch") ? block : null;
       JsonNode noop = executor.equals("noop") ? block : null;
       return new TaskSpec(id, executor, dependsOn, process, container, spark, batch, noop, resources, retry, timeout,
-          null, null, output, inputs, mapOver);
+          null, null, output, inputs, mapOver, notBefore);
     }
   }
 }

@@ -119,6 +119,7 @@ public final class PipelineSpecs {
     }
     Map<String, String> params = new LinkedHashMap<>(spec.params());
     if (paramOverrides != null) params.putAll(paramOverrides);
+    if (spec.schedule() != null) problems.addAll(CronSchedule.problems(spec.schedule(), "schedule"));
     List<TaskSpec> tasks = spec.tasks();
     if (tasks.isEmpty()) problems.add(new SpecProblem("tasks", "the pipeline has no tasks"));
     if (tasks.size() > limits.maxTasks()) {
@@ -230,7 +231,7 @@ public final class PipelineSpecs {
       if (root == null || !root.isObject()) {
         throw new SpecException("spawned", "expected a list of tasks, or an object with 'tasks:' (and 'defaults:')");
       }
-      if (root.has("pipeline") || root.has("params")) {
+      if (root.has("pipeline") || root.has("params") || root.has("schedule")) {
         throw new SpecException("spawned", "a fragment has only 'tasks:' and 'defaults:'; it runs in the spawner's "
             + "run, with that run's parameters");
       }
@@ -277,7 +278,7 @@ public final class PipelineSpecs {
       deps.add(t.mapOver().task());
       out.set(i, new TaskSpec(t.id(), t.executor(), deps, t.process(), t.container(), t.spark(), t.batch(), t.noop(),
           t.resources(), t.retry(), t.timeout(), t.heartbeatTimeout(), t.queueTimeout(), t.output(), t.inputs(),
-          t.mapOver()));
+          t.mapOver(), t.notBefore()));
     }
     return out == null ? tasks : out;
   }
@@ -309,6 +310,7 @@ public final class PipelineSpecs {
     checkDuration(t.timeout(), at + ".timeout", problems);
     checkDuration(t.heartbeatTimeout(), at + ".heartbeatTimeout", problems);
     checkDuration(t.queueTimeout(), at + ".queueTimeout", problems);
+    if (t.notBefore() != null && !t.notBefore().contains("${")) notBeforeMs(t.notBefore(), at + ".notBefore", problems);
     checkResources(t.resources(), at + ".resources", problems);
     checkRetry(t.retry(), at + ".retry", problems);
   }
@@ -478,8 +480,24 @@ public final class PipelineSpecs {
     long heartbeatMs = millis(r.heartbeatTimeout(), DEFAULT_HEARTBEAT_TIMEOUT_MS, at + ".heartbeatTimeout", problems);
     long queueMs = millis(r.queueTimeout(), DEFAULT_QUEUE_TIMEOUT_MS, at + ".queueTimeout", problems);
     RetryPolicy retry = retryPolicy(r.retry(), defaults.retry(), at + ".retry", problems);
+    long notBeforeMs = r.notBefore() == null ? 0 : notBeforeMs(r.notBefore(), at + ".notBefore", problems);
     return new ResolvedTask(r.id(), r.executor(), r.dependsOn(), retry, timeoutMs, heartbeatMs, queueMs, r.output(),
-        r.inputs(), specJson, r.mapOver() == null ? null : r.mapOver().task());
+        r.inputs(), specJson, r.mapOver() == null ? null : r.mapOver().task(), notBeforeMs);
+  }
+
+  /**
+   * A task's {@code notBefore}, parameters substituted: an ISO-8601 instant ({@code 2026-12-01T06:00:00Z}) or one with
+   * an offset ({@code 2026-12-01T07:00:00+01:00}). A local time without an offset is refused: which zone it meant
+   * would be a guess.
+   */
+  private static long notBeforeMs(String text, String at, List<SpecProblem> problems) {
+    try {
+      return java.time.OffsetDateTime.parse(text).toInstant().toEpochMilli();
+    } catch (java.time.format.DateTimeParseException e) {
+      problems.add(new SpecProblem(at, "'" + text + "' is not an instant; write it with its offset, e.g. "
+          + "2026-12-01T06:00:00Z or ${date}T06:00:00+01:00"));
+      return 0;
+    }
   }
 
   /** Task retry fields win one by one over the pipeline's default retry, which wins over {@link RetryPolicy#DEFAULT}. */

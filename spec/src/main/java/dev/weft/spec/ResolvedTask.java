@@ -9,7 +9,8 @@ import java.util.List;
  * {@code queueTimeoutMs} 0 means a task may wait for an executor forever. {@code output} (or null) and {@code inputs}
  * are {@link Target}s as written, parameters substituted, each one valid. {@code mapOver} (or null) names the task
  * whose result this one is mapped over: it is then a template, {@code ${item}} still in its {@code specJson} and
- * {@code output}, and {@code dependsOn} includes that task.
+ * {@code output}, and {@code dependsOn} includes that task. {@code notBeforeMs} (epoch ms, 0 for none) is the time
+ * before which it does not start, even with its dependencies met.
  */
 public record ResolvedTask(
     String id,
@@ -22,7 +23,16 @@ public record ResolvedTask(
     String output,
     List<String> inputs,
     String specJson,
-    String mapOver) {
+    String mapOver,
+    long notBeforeMs) {
+  /** A task that waits for no time. */
+  public ResolvedTask(String id, String executor, List<String> dependsOn, RetryPolicy retry, long timeoutMs,
+      long heartbeatTimeoutMs, long queueTimeoutMs, String output, List<String> inputs, String specJson,
+      String mapOver) {
+    this(id, executor, dependsOn, retry, timeoutMs, heartbeatTimeoutMs, queueTimeoutMs, output, inputs, specJson,
+        mapOver, 0);
+  }
+
   /** A task that is not mapped over another one's result. */
   public ResolvedTask(String id, String executor, List<String> dependsOn, RetryPolicy retry, long timeoutMs,
       long heartbeatTimeoutMs, long queueTimeoutMs, String output, List<String> inputs, String specJson) {

@@ -9,7 +9,9 @@ import java.util.List;
  * what it produces ({@code output}: when that target already exists the task is SKIPPED, Luigi's complete()) and
  * what it reads besides its dependencies' outputs ({@code inputs}: declared for lineage only; Weft neither waits for
  * nor checks them). Both are {@link Target}s. {@code mapOver} makes it a template with one instance per item of
- * another task's result ({@link MapOverSpec}).
+ * another task's result ({@link MapOverSpec}). {@code notBefore} (an ISO-8601 instant, usually templated, such as
+ * {@code ${date}T06:00:00Z}) is a dependency on time: the task starts only once its dependencies are done and that
+ * time has passed.
  *
  * <p>Executor blocks other than {@code process} are kept as JSON trees here and read by their executor, so a new
  * backend does not change this contract's Java type.
@@ -31,11 +33,20 @@ public record TaskSpec(
     String queueTimeout,
     String output,
     List<String> inputs,
-    MapOverSpec mapOver) {
+    MapOverSpec mapOver,
+    String notBefore) {
   public TaskSpec {
     dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
     // Not List.copyOf: validation reports a null entry with its index instead of a parse failure.
     inputs = inputs == null ? List.of() : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(inputs));
+  }
+
+  /** A task that waits for no time of day. */
+  public TaskSpec(String id, String executor, List<String> dependsOn, ProcessSpec process, JsonNode container,
+      JsonNode spark, JsonNode batch, JsonNode noop, Resources resources, RetrySpec retry, String timeout,
+      String heartbeatTimeout, String queueTimeout, String output, List<String> inputs, MapOverSpec mapOver) {
+    this(id, executor, dependsOn, process, container, spark, batch, noop, resources, retry, timeout, heartbeatTimeout,
+        queueTimeout, output, inputs, mapOver, null);
   }
 
   /** A task that is not mapped over another one's result. */

@@ -13,7 +13,7 @@ import java.util.function.Supplier;
 /**
  * The coordinator's HTTP face, on the JDK's own HTTP server (no web framework): it only binds the handlers.
  * {@link RunsHandler} serves {@code /api/runs} (the run list, one run, cancel), {@link BackfillsHandler}
- * {@code /api/backfills/{id}}, {@code /api/stats} and
+ * {@code /api/backfills/{id}}, {@link SchedulesHandler} {@code /api/schedules[/{name}]}, {@code /api/stats} and
  * {@code /metrics} are served here, and {@link UiHandler} serves the web UI at {@code /}. {@link AccessFilter} asks
  * each of them for a token when tokens are configured.
  *
@@ -51,6 +51,7 @@ public final class QueryApi implements AutoCloseable {
     server.createContext("/api/runs", new RunsHandler(lookup, cancels)).getFilters().add(access);
     server.createContext("/api/stats", ex -> HttpResponses.json(ex, 200, stats.get())).getFilters().add(access);
     server.createContext("/api/backfills/", new BackfillsHandler(lookup)).getFilters().add(access);
+    server.createContext(SchedulesHandler.PATH, new SchedulesHandler(lookup)).getFilters().add(access);
     if (metrics != null) {
       server.createContext("/metrics", ex -> HttpResponses.send(ex, 200, PROMETHEUS_TEXT, metrics.get()))
           .getFilters().add(access);

@@ -26,4 +26,21 @@ public interface RunLookup {
   default Optional<BackfillView> backfill(String backfillId) {
     return Optional.empty();
   }
+
+  /**
+   * @return the schedule, empty when no coordinator instance knows it
+   * @throws IllegalStateException when the state is not queryable right now
+   */
+  default Optional<ScheduleView> schedule(String name) {
+    return Optional.empty();
+  }
+
+  /**
+   * Every schedule, by name: this instance's and, unless {@code localOnly}, every other instance's.
+   *
+   * @throws IllegalStateException when the state is not queryable right now
+   */
+  default java.util.List<ScheduleView> schedules(boolean localOnly) {
+    return java.util.List.of();
+  }
 }

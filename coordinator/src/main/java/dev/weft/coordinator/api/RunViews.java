@@ -27,6 +27,8 @@ public final class RunViews {
         t.getTrackingUrl(), t.getHandle(), t.getStartedAtMs() == 0 ? null : t.getStartedAtMs(),
         t.getFinishedAtMs() == 0 ? null : t.getFinishedAtMs(), t.getLogTail(),
         "RUNNING".equals(t.getStatus()) ? t.getPhase() : null, t.getMapOver(), t.getInstances(), t.getMapParent(),
-        t.getSpawnedBy(), t.getDependsOn() == null ? List.of() : List.copyOf(t.getDependsOn()));
+        t.getSpawnedBy(), t.getDependsOn() == null ? List.of() : List.copyOf(t.getDependsOn()),
+        t.getNotBeforeMs() == 0 ? null : java.time.Instant.ofEpochMilli(t.getNotBeforeMs()).toString(),
+        t.getNotBeforeMs() == 0 || !"PENDING".equals(t.getStatus()) ? null : t.getHeldUntilMs() > 0);
   }
 }

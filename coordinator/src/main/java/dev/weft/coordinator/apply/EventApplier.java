@@ -24,6 +24,7 @@ import dev.weft.coordinator.event.CoordinatorEvent.TaskAbandoned;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskCompleted;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskCreated;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskDispatched;
+import dev.weft.coordinator.event.CoordinatorEvent.TaskHeldUntil;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskMapped;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskSpawned;
 import dev.weft.coordinator.event.CoordinatorEvent.TimerFired;
@@ -56,18 +57,23 @@ public final class EventApplier {
   static final int MAX_FAILED_INSTANCES_KEPT = 10;
   /** The kind of a run's expiry timer; it fires the RUN_EXPIRED task event. */
   private static final String RUN_EXPIRED_TIMER = "RUN_EXPIRED";
+  /** The kind of a held task's timer; it fires the NOT_BEFORE_REACHED task event. */
+  private static final String NOT_BEFORE_TIMER = "NOT_BEFORE_REACHED";
   private final MutableCoordinatorState state;
   private final BackfillApplier backfills;
+  private final ScheduleApplier schedules;
 
   public EventApplier(MutableCoordinatorState state) {
     this.state = state;
     this.backfills = new BackfillApplier(state);
+    this.schedules = new ScheduleApplier(state);
   }
 
   public void apply(CoordinatorEvent event) {
     if (event instanceof RunAccepted e) runAccepted(e);
     else if (event instanceof TaskCreated e) taskCreated(e);
     else if (event instanceof TaskDispatched e) taskDispatched(e);
+    else if (event instanceof TaskHeldUntil e) taskHeldUntil(e);
     else if (event instanceof AttemptStarted e) attemptStarted(e);
     else if (event instanceof AttemptSeen e) attemptSeen(e);
     else if (event instanceof TaskCompleted e) taskCompleted(e);
@@ -89,7 +95,7 @@ public final class EventApplier {
     else if (event instanceof RunOriginKept e) runOriginKept(e);
     else if (event instanceof TaskCarriedOver e) taskCarriedOver(e);
     else if (event instanceof RunFinishWatched e) runFinishWatched(e);
-    else if (!backfills.apply(event)) throw new IllegalArgumentException("no applier for " + event.getClass().getSimpleName());
+    else if (!backfills.apply(event) && !schedules.apply(event)) throw new IllegalArgumentException("no applier for " + event.getClass().getSimpleName());
   }
 
   private void runAccepted(RunAccepted e) {
@@ -132,6 +138,7 @@ public final class EventApplier {
 
   private void mappedTaskStarted(MappedTaskStarted e) {
     TaskState t = task(e.runId(), e.taskId());
+    clearTimers(t); // a hold for its notBefore time
     t.setStartedAtMs(e.atMs());
     setStatus(t, TaskStatus.RUNNING);
   }
@@ -212,9 +219,17 @@ public final class EventApplier {
     s.setDependsOn(new ArrayList<>(t.dependsOn()));
     s.setMapOver(t.mapOver());
     s.setFailedInstances(new ArrayList<>());
+    s.setNotBeforeMs(t.notBeforeMs());
     return s;
   }
 
+
+  private void taskHeldUntil(TaskHeldUntil e) {
+    TaskState t = task(e.runId(), e.taskId());
+    t.setHeldUntilMs(e.untilMs());
+    state.putTimer(timer(t, NOT_BEFORE_TIMER, e.untilMs()));
+    state.putTask(t);
+  }
 
   private void taskDispatched(TaskDispatched e) {
     TaskState t = task(e.runId(), e.taskId());
@@ -394,6 +409,9 @@ public final class EventApplier {
     if (t.getTimeoutAtMs() > 0) state.deleteTimer(timer(t, "ATTEMPT_TIMED_OUT", t.getTimeoutAtMs()));
     if (t.getLostAtMs() > 0) state.deleteTimer(timer(t, "ATTEMPT_LOST", t.getLostAtMs()));
     clearQueueTimer(t);
+    // Deleted here as well as when it fired: a replay folds NOT_BEFORE_REACHED without firing timers.
+    if (t.getHeldUntilMs() > 0) state.deleteTimer(timer(t, NOT_BEFORE_TIMER, t.getHeldUntilMs()));
+    t.setHeldUntilMs(0L);
     t.setRetryDueAtMs(0L);
     t.setTimeoutAtMs(0L);
     t.setLostAtMs(0L);

@@ -6,10 +6,10 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** The SHA-256 of a request's spec JSON, in hex: history names the exact spec a run ran by it. */
-final class SpecHashes {
+public final class SpecHashes {
   private SpecHashes() {}
 
-  static String of(String specJson) {
+  public static String of(String specJson) {
     if (specJson == null) return null;
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(specJson.getBytes(StandardCharsets.UTF_8)));

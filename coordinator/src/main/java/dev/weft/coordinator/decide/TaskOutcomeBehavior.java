@@ -10,6 +10,7 @@ import dev.weft.coordinator.event.CoordinatorEvent.TaskAbandoned;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskCarriedOver;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskCompleted;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskDispatched;
+import dev.weft.coordinator.event.CoordinatorEvent.TaskHeldUntil;
 import dev.weft.coordinator.state.CoordinatorState;
 import dev.weft.coordinator.state.RunState;
 import dev.weft.coordinator.state.TaskState;
@@ -35,8 +36,18 @@ final class TaskOutcomeBehavior {
     this.mapped = new MappedTaskBehavior(state, settings, this);
   }
 
-  /** A new attempt and its Run command; a mapped task instead starts its instances (it never runs itself). */
+  /**
+   * A new attempt and its Run command; a mapped task instead starts its instances (it never runs itself). A task whose
+   * notBefore time is after {@code atMs} (the time of the event that met its last dependency) is held instead: its
+   * NOT_BEFORE_REACHED event, written back when the time comes, dispatches it ({@link NotBeforeDecider}).
+   */
   void dispatch(TaskState task, long atMs, Decisions d) {
+    if (task.getNotBeforeMs() > atMs) {
+      if (task.getHeldUntilMs() == 0) {
+        d.record(new TaskHeldUntil(task.getRunId(), task.getTaskId(), task.getNotBeforeMs(), atMs));
+      }
+      return;
+    }
     if (MappedTaskBehavior.isMapped(task)) {
       mapped.start(task, atMs, d);
       return;

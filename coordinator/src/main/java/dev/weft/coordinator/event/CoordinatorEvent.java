@@ -3,6 +3,7 @@ package dev.weft.coordinator.event;
 import dev.weft.avro.FailureKind;
 import dev.weft.avro.RunStatus;
 import dev.weft.avro.TaskStatus;
+import dev.weft.coordinator.state.StateKeys;
 import dev.weft.coordinator.state.TimerEntry;
 import dev.weft.spec.ResolvedTask;
 import java.util.List;
@@ -21,6 +22,12 @@ public sealed interface CoordinatorEvent {
       long requestedAtMs, long acceptedAtMs, int taskCount, String specHash) implements CoordinatorEvent {}
 
   record TaskCreated(String runId, ResolvedTask task, int index, List<String> dependants) implements CoordinatorEvent {}
+
+  /**
+   * A task whose dependencies are all met waits for its notBefore time, {@code untilMs}, which had not come at
+   * {@code atMs}: a NOT_BEFORE_REACHED timer is set for it, and it is dispatched when that event is folded.
+   */
+  record TaskHeldUntil(String runId, String taskId, long untilMs, long atMs) implements CoordinatorEvent {}
 
   /** A task whose dependencies are all met got a new attempt and a Run command. */
   record TaskDispatched(String runId, String taskId, int attempt, long atMs) implements CoordinatorEvent {}
@@ -144,6 +151,47 @@ public sealed interface CoordinatorEvent {
       return backfillId;
     }
   }
+
+  /** Events of a schedule; {@link #runId} is its key on the topics, {@code schedule:NAME}. */
+  sealed interface ScheduleEvent extends CoordinatorEvent {
+    String name();
+
+    @Override
+    default String runId() {
+      return StateKeys.scheduleKey(name());
+    }
+  }
+
+  /**
+   * A schedule's definition, new or changed: the pipeline {@code specJson} (with its schedule: block) runs at each slot
+   * of {@code cron} in {@code timezone}, the first not fired yet being {@code nextSlotMs}. A change keeps whether the
+   * schedule is paused, its last slot and its active runs.
+   */
+  record ScheduleApplied(String name, String specJson, String specHash, String cron, String timezone, boolean catchup,
+      int maxActiveRuns, Map<String, String> params, long nextSlotMs, String requester, long atMs)
+      implements ScheduleEvent {}
+
+  /** No slot fires until it is resumed; slots that pass meanwhile are never fired. */
+  record SchedulePaused(String name, long atMs) implements ScheduleEvent {}
+
+  /** Slots fire again, from {@code nextSlotMs}, the first after the resume. */
+  record ScheduleResumed(String name, long nextSlotMs, long atMs) implements ScheduleEvent {}
+
+  /** The schedule is gone; runs it started go on. */
+  record ScheduleDeleted(String name, long atMs) implements ScheduleEvent {}
+
+  /**
+   * Slot {@code slotMs} fired at {@code atMs}: run {@code startedRunId} was submitted (its idempotency key names the
+   * slot), and the next slot not fired is {@code nextSlotMs}.
+   */
+  record ScheduleFired(String name, long slotMs, String startedRunId, long nextSlotMs, long atMs)
+      implements ScheduleEvent {}
+
+  /** A slot is due but {@code maxActiveRuns} runs are active: it fires when one of them ends, not by its timer. */
+  record ScheduleWaitsForRuns(String name, long atMs) implements ScheduleEvent {}
+
+  /** Run {@code endedRunId}, which the schedule started, ended {@code status} (a RunStatus name, REJECTED too). */
+  record ScheduleRunEnded(String name, String endedRunId, String status) implements ScheduleEvent {}
 
   /** Every value's run ended (SUCCEEDED, FAILED), or the backfill was cancelled (CANCELLED): it starts nothing more. */
   record BackfillFinished(String backfillId, String status, long atMs) implements CoordinatorEvent {

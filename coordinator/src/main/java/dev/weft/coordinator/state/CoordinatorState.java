@@ -24,4 +24,7 @@ public interface CoordinatorState {
 
   /** @return the backfill, or null when unknown */
   BackfillState backfill(String backfillId);
+
+  /** @return the schedule, or null when unknown (never applied, or deleted) */
+  ScheduleState schedule(String name);
 }

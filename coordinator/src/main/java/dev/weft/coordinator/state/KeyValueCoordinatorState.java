@@ -23,6 +23,8 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
   /** Null over the four stores of old tests that need no rerun or backfill. */
   private final KeyValueStore<String, RunSpec> runSpecs;
   private final KeyValueStore<String, BackfillState> backfills;
+  /** Null over the stores of tests that need no schedule. */
+  private final KeyValueStore<String, ScheduleState> schedules;
   /** The timers' write-back layer (null over plain stores), told which puts are of new keys. */
   private final WriteBackStore<TimerEntry> timersWriteBack;
   /**
@@ -41,6 +43,14 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
   public KeyValueCoordinatorState(KeyValueStore<String, RunState> runs, KeyValueStore<String, TaskState> tasks,
       KeyValueStore<String, TimerEntry> timers, KeyValueStore<String, RunIndexEntry> runIndex,
       KeyValueStore<String, RunSpec> runSpecs, KeyValueStore<String, BackfillState> backfills) {
+    this(runs, tasks, timers, runIndex, runSpecs, backfills, null);
+  }
+
+  public KeyValueCoordinatorState(KeyValueStore<String, RunState> runs, KeyValueStore<String, TaskState> tasks,
+      KeyValueStore<String, TimerEntry> timers, KeyValueStore<String, RunIndexEntry> runIndex,
+      KeyValueStore<String, RunSpec> runSpecs, KeyValueStore<String, BackfillState> backfills,
+      KeyValueStore<String, ScheduleState> schedules) {
+    this.schedules = schedules;
     this.runSpecs = runSpecs;
     this.backfills = backfills;
     this.runs = runs;
@@ -87,6 +97,21 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
   @Override
   public BackfillState backfill(String backfillId) {
     return backfills.get(backfillId);
+  }
+
+  @Override
+  public ScheduleState schedule(String name) {
+    return schedules == null ? null : schedules.get(name);
+  }
+
+  @Override
+  public void putSchedule(ScheduleState schedule) {
+    schedules.put(schedule.getName(), schedule);
+  }
+
+  @Override
+  public void deleteSchedule(String name) {
+    schedules.put(name, null);
   }
 
   @Override

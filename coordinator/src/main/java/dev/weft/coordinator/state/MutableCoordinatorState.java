@@ -37,4 +37,9 @@ public interface MutableCoordinatorState extends CoordinatorState {
 
   /** Puts a backfill; unlike runs and tasks, a backfill is always put whole as a new object (see EventApplier). */
   void putBackfill(BackfillState backfill);
+
+  /** Puts a schedule; like a backfill, always a new object put whole. */
+  void putSchedule(ScheduleState schedule);
+
+  void deleteSchedule(String name);
 }

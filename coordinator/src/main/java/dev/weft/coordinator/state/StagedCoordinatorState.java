@@ -39,6 +39,8 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
   /** Run specs put (value) or deleted (null) by this decision; backfills put by it. */
   private final Map<String, RunSpec> runSpecs = new HashMap<>();
   private final Map<String, BackfillState> backfills = new HashMap<>();
+  /** Schedules put (value) or deleted (null) by this decision. */
+  private final Map<String, ScheduleState> schedules = new HashMap<>();
 
   private record StagedTimer(TimerEntry timer, boolean deleted) {}
 
@@ -109,6 +111,21 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
   public BackfillState backfill(String backfillId) {
     BackfillState staged = backfills.get(backfillId);
     return staged != null ? staged : stores.backfill(backfillId);
+  }
+
+  @Override
+  public ScheduleState schedule(String name) {
+    return schedules.containsKey(name) ? schedules.get(name) : stores.schedule(name);
+  }
+
+  @Override
+  public void putSchedule(ScheduleState schedule) {
+    schedules.put(schedule.getName(), schedule);
+  }
+
+  @Override
+  public void deleteSchedule(String name) {
+    schedules.put(name, null);
   }
 
   @Override
@@ -200,6 +217,10 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
       else stores.putRunSpec(spec);
     });
     backfills.values().forEach(stores::putBackfill);
+    schedules.forEach((name, schedule) -> {
+      if (schedule == null) stores.deleteSchedule(name);
+      else stores.putSchedule(schedule);
+    });
     discard();
   }
 
@@ -214,5 +235,6 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
     timers.clear();
     runSpecs.clear();
     backfills.clear();
+    schedules.clear();
   }
 }

@@ -37,6 +37,23 @@ public final class StateKeys {
     return padded(Long.MAX_VALUE - Math.max(1, acceptedAtMs) + 1);
   }
 
+  /**
+   * The key of a schedule on the topics (its requests, its SCHEDULE_DUE events, the notices of its runs' ends), which
+   * puts it in one partition: {@code schedule:NAME}. A ':' is in no pipeline, run or backfill id, so the key names
+   * nothing else. The schedules store itself is keyed by NAME.
+   */
+  public static String scheduleKey(String name) {
+    return SCHEDULE_KEY_PREFIX + name;
+  }
+
+  /** @return the schedule's name, or null when {@code key} is not a schedule's key */
+  public static String scheduleName(String key) {
+    return key != null && key.startsWith(SCHEDULE_KEY_PREFIX) && key.length() > SCHEDULE_KEY_PREFIX.length()
+        ? key.substring(SCHEDULE_KEY_PREFIX.length()) : null;
+  }
+
+  public static final String SCHEDULE_KEY_PREFIX = "schedule:";
+
   private static String padded(long n) {
     String digits = Long.toString(n);
     return "0".repeat(19 - digits.length()) + digits;

@@ -9,6 +9,7 @@ import dev.weft.coordinator.state.BackfillState;
 import dev.weft.coordinator.state.RunSpec;
 import dev.weft.coordinator.state.RunIndexEntry;
 import dev.weft.coordinator.state.RunState;
+import dev.weft.coordinator.state.ScheduleState;
 import dev.weft.coordinator.state.TaskState;
 import dev.weft.coordinator.state.TimerEntry;
 import dev.weft.coordinator.state.WriteBackStore;
@@ -28,8 +29,8 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  *   pipeline-requests ─► decode-requests ──┐                ┌─► commands.&lt;executor&gt;
- *                                           ├─► fold (stores) ├─► run-events, pipeline-requests (reruns, backfills)
- *   task-events ──────► decode-task-events ─┘     │  timers   ├─► task-events (RETRY_DUE, …, RUN_EXPIRED)
+ *                                           ├─► fold (stores) ├─► run-events, pipeline-requests (reruns, backfills, schedules)
+ *   task-events ──────► decode-task-events ─┘     │  timers   ├─► task-events (RETRY_DUE, …, RUN_EXPIRED, SCHEDULE_DUE)
  *                          │                      │           └─► dead-letter
  *                          └──────────────────────┴─────────────► dead-letter
  * </pre>
@@ -59,6 +60,8 @@ public final class CoordinatorTopology {
   public static final String RUN_SPECS_STORE = "run-specs";
   /** Backfills by id: their values, each value's run and status. */
   public static final String BACKFILLS_STORE = "backfills";
+  /** Schedules by name (each in the partition of its key {@code schedule:NAME}); their next slots are timers. */
+  public static final String SCHEDULES_STORE = "schedules";
 
   /** Decoded values kept after their commit: the tasks in flight of many runs (a task is 0.3 to a few KB). */
   static final int MAX_CLEAN_TASKS = 20_000;
@@ -102,6 +105,8 @@ public final class CoordinatorTopology {
         Serdes.String(), new AvroStateSerde<>(RunSpec.class)), 0), FOLD);
     t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(BACKFILLS_STORE, persistentStores),
         Serdes.String(), new AvroStateSerde<>(BackfillState.class)), 100), FOLD);
+    t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(SCHEDULES_STORE, persistentStores),
+        Serdes.String(), new AvroStateSerde<>(ScheduleState.class)), 100), FOLD);
 
     StringSerializer keys = new StringSerializer();
     TopicNameExtractor<String, TaskCommand> byExecutor = (key, command, ctx) -> topics.commands(command.getExecutor());

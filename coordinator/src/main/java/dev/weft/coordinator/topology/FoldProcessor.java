@@ -12,6 +12,7 @@ import dev.weft.coordinator.state.KeyValueCoordinatorState;
 import dev.weft.coordinator.state.RunSpec;
 import dev.weft.coordinator.state.RunIndexEntry;
 import dev.weft.coordinator.state.RunState;
+import dev.weft.coordinator.state.ScheduleState;
 import dev.weft.coordinator.state.StagedCoordinatorState;
 import dev.weft.coordinator.state.TaskState;
 import dev.weft.coordinator.state.TimerEntry;
@@ -67,8 +68,9 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
     KeyValueStore<String, RunIndexEntry> runIndex = context.getStateStore(CoordinatorTopology.RUN_INDEX_STORE);
     KeyValueStore<String, RunSpec> runSpecs = context.getStateStore(CoordinatorTopology.RUN_SPECS_STORE);
     KeyValueStore<String, BackfillState> backfills = context.getStateStore(CoordinatorTopology.BACKFILLS_STORE);
+    KeyValueStore<String, ScheduleState> schedules = context.getStateStore(CoordinatorTopology.SCHEDULES_STORE);
     this.staged = new StagedCoordinatorState(new KeyValueCoordinatorState(runs, tasks, timerStore, runIndex,
-        runSpecs, backfills));
+        runSpecs, backfills, schedules));
     this.applier = new EventApplier(staged);
     this.decider = options.deciders().create(staged, options.deciderSettings());
     context.schedule(Duration.ofMillis(options.timerTickMs()), PunctuationType.WALL_CLOCK_TIME, this::fireTimers);

@@ -65,6 +65,12 @@ final class CoordinatorHarness implements AutoCloseable {
   }
 
   CoordinatorHarness(CoordinatorOptions options) {
+    this(options, 1_700_000_000_000L);
+  }
+
+  /** Starts the test's clock and the driver's wall clock at {@code startMs} (a schedule's tests pick their dates). */
+  CoordinatorHarness(CoordinatorOptions options, long startMs) {
+    now = startMs;
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, "weft-coordinator-test");
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
@@ -169,6 +175,12 @@ final class CoordinatorHarness implements AutoCloseable {
     pipe(RunRequest.newBuilder().setKind(RequestKind.RERUN).setRunId(runId).setNewRunId(newRunId)
         .setRequestedAtMs(now).setRequester("test").setRerunFailed(failed).setRerunFrom(from).setRerunTasks(tasks)
         .build());
+  }
+
+  dev.weft.coordinator.state.ScheduleState schedule(String name) {
+    KeyValueStore<String, dev.weft.coordinator.state.ScheduleState> s =
+        driver.getKeyValueStore(CoordinatorTopology.SCHEDULES_STORE);
+    return s.get(name);
   }
 
   dev.weft.coordinator.state.BackfillState backfill(String id) {
