@@ -75,10 +75,18 @@ final class RunCommand implements Callable<Integer> {
     DevStack.Options options = DevStack.Options.ephemeral(dir).withRetainFinished(retainFinished.value())
         .withHistory(Environment.or(history, "WEFT_HISTORY", null))
         .withLineage(Environment.or(lineage, "WEFT_LINEAGE", null), lineageFile);
-    // A throwaway stack whose every client is this process needs no registry process: its schema ids go with it.
-    if (dataDir == null) options = options.withInProcessRegistry();
+    // A throwaway stack whose every client is this process needs no registry process (its schema ids go with it),
+    // and one partition per topic: one coordinator task and its stores to open instead of four, for one run.
+    if (dataDir == null) options = options.withInProcessRegistry().withPartitions(1);
     var err = output.err();
-    try (DevStack stack = DevStack.start(options, m -> err.println("weft: " + m))) {
+    DevStack stack;
+    try {
+      stack = DevStack.start(options, m -> err.println("weft: " + m));
+    } catch (RuntimeException e) {
+      if (dataDir == null) deleteQuietly(dir);
+      throw e;
+    }
+    try {
       err.printf("weft: embedded stack ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
       try (WeftClient client = new WeftClient(stack.bootstrapServers(), stack.serdes(), stack.topics())) {
         SubmittedRun run = client.submit(spec, paramValues, null, null);
@@ -99,7 +107,12 @@ final class RunCommand implements Callable<Integer> {
       }
     } finally {
       // A throwaway data dir goes, and its history with it, unless --history or --data-dir says where to keep it.
-      if (dataDir == null) deleteQuietly(dir);
+      if (dataDir == null) {
+        stack.closeDiscardingData();
+        deleteQuietly(dir);
+      } else {
+        stack.close();
+      }
     }
   }
 

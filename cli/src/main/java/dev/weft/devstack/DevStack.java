@@ -81,6 +81,12 @@ public final class DevStack implements AutoCloseable {
           CoordinatorOptions.DEFAULT_RETAIN_FINISHED, null, null, null, false);
     }
 
+    /** This, with {@code n} partitions per topic. */
+    public Options withPartitions(int n) {
+      return new Options(dataDir, kafkaPort, registryPort, apiPort, n, workDir, components, retainFinished, history,
+          lineage, lineageFile, inProcessRegistry);
+    }
+
     /** This, with schemas kept in this JVM instead of a registry process (see {@code inProcessRegistry}). */
     public Options withInProcessRegistry() {
       return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
@@ -360,6 +366,17 @@ public final class DevStack implements AutoCloseable {
    */
   @Override
   public void close() {
+    closeServices();
+    List<AutoCloseable> infrastructure = new ArrayList<>();
+    if (registry != null) infrastructure.add(registry);
+    if (kafka != null) infrastructure.add(kafka);
+    inParallel(infrastructure);
+    registry = null;
+    kafka = null;
+  }
+
+  /** The executors together, then the coordinator, then the sink: each part's last words reach what it talks to. */
+  private void closeServices() {
     inParallel(List.copyOf(executors.values()));
     executors.clear();
     if (coordinator != null) quietly(coordinator);
@@ -367,12 +384,27 @@ public final class DevStack implements AutoCloseable {
     // After the coordinator: the sink writes what it published last.
     if (sink != null) quietly(sink);
     sink = null;
-    List<AutoCloseable> infrastructure = new ArrayList<>();
-    if (registry != null) infrastructure.add(registry);
-    if (kafka != null) infrastructure.add(kafka);
-    inParallel(infrastructure);
-    registry = null;
-    kafka = null;
+  }
+
+  /**
+   * Stops a stack whose data is about to be deleted ({@code weft run} without {@code --data-dir}): the services stop
+   * as {@link #close} stops them, but the broker is killed rather than shut down in order. A controlled shutdown
+   * (leadership moved, logs flushed, the controller told) takes a second or two and keeps nothing that anyone will
+   * read.
+   */
+  public void closeDiscardingData() {
+    if (kafka != null) {
+      EmbeddedKafka broker = kafka;
+      kafka = null;
+      try {
+        closeServices();
+      } finally {
+        broker.kill();
+        close();
+      }
+    } else {
+      close();
+    }
   }
 
   /** Own threads, not the common pool: on two cores that pool has one thread, and this runs in shutdown hooks too. */

@@ -221,63 +221,11 @@ public final class EmbeddedKafka implements AutoCloseable {
     List<String> jvmArgs = jvmArgs(log4j, security.authorizes());
     Ports.requireFree(port, "the embedded Kafka broker");
     Ports.requireFree(controllerPort, "the embedded Kafka controller");
-    if (!Files.exists(dataDir.resolve("logs").resolve("meta.properties"))) format(classpath, jvmArgs, serverProps);
-    broker = ChildJvm.launch("kafka-broker", jvmArgs, classpath, "kafka.Kafka", List.of(serverProps.toString()),
-        Map.of(), logFile());
+    // One JVM formats the storage if it never was, then runs the broker (FormattingBroker): Kafka's classes load once.
+    broker = ChildJvm.launch("kafka-broker", jvmArgs, classpath, FormattingBroker.class.getName(),
+        List.of(serverProps.toString(), dataDir.resolve("logs").toString(), Uuid.randomUuid().toString()), Map.of(),
+        logFile());
     awaitReady();
-  }
-
-  private void format(String classpath, List<String> jvmArgs, Path serverProps) {
-    String clusterId = Uuid.randomUuid().toString();
-    List<String> args = List.of("format", "--standalone", "-t", clusterId, "-c", serverProps.toString());
-    // In this JVM when Kafka's server jar is on the classpath: a JVM of its own for a format that takes a fraction of
-    // a second would cost one more JVM start (a second or more on two cores) before every new broker.
-    if (formatInProcess(args)) return;
-    ChildJvm tool = ChildJvm.launch("kafka-storage-format", jvmArgs, classpath, "kafka.tools.StorageTool",
-        args, Map.of(), logFile());
-    int exit;
-    try {
-      exit = tool.waitFor(READY_TIMEOUT_MS);
-    } catch (InterruptedException e) {
-      tool.kill();
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while formatting " + dataDir, e);
-    }
-    if (exit != 0) {
-      tool.kill();
-      throw new IllegalStateException("formatting the broker's storage in " + dataDir + " failed (exit " + exit
-          + "). Is kafka_2.13 on the classpath? " + logFile() + " ends with:\n" + tool.tail(30));
-    }
-  }
-
-  /**
-   * Formats with {@code kafka.tools.StorageTool.execute}, Kafka's own format command, in this JVM.
-   *
-   * @return false when that class is not here (the caller formats in a JVM of its own)
-   * @throws IllegalStateException when the format itself fails
-   */
-  private boolean formatInProcess(List<String> args) {
-    java.lang.reflect.Method execute;
-    try {
-      execute = Class.forName("kafka.tools.StorageTool", true, EmbeddedKafka.class.getClassLoader())
-          .getMethod("execute", String[].class, java.io.PrintStream.class);
-    } catch (ReflectiveOperationException | LinkageError e) {
-      return false;
-    }
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    int exit;
-    try {
-      exit = (int) execute.invoke(null, args.toArray(String[]::new), new java.io.PrintStream(out, true,
-          StandardCharsets.UTF_8));
-    } catch (ReflectiveOperationException e) {
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
-      throw new IllegalStateException("formatting the broker's storage in " + dataDir + " failed: " + cause, cause);
-    }
-    if (exit != 0) {
-      throw new IllegalStateException("formatting the broker's storage in " + dataDir + " failed (exit " + exit + "): "
-          + out.toString(StandardCharsets.UTF_8).strip());
-    }
-    return true;
   }
 
   private void awaitReady() {
