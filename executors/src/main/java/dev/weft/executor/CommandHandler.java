@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Records are read in order, per partition: the first record that cannot be handled now (a RUN while every slot is
  * taken, any record while the schema registry does not answer) and everything after it on its partition are read
- * again, so a CANCEL never overtakes its RUN.
+ * again, so a CANCEL never overtakes its RUN. A CANCEL queued behind a RUN that waits for a slot is therefore read
+ * only when a slot frees; the attempt's local timeout still applies meanwhile.
  *
  * <p>A RUN gets exactly one of: ignored (an attempt already seen: a coordinator that re-emitted it), SKIPPED (its
  * output exists), FAILED/INVALID_SPEC (no spec, a spec that does not parse, an output scheme no checker knows; not
