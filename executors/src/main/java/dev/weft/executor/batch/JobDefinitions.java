@@ -41,7 +41,7 @@ final class JobDefinitions {
     String name = BatchJobRequests.definitionName(image, resources);
     String cached = known.get(name);
     if (cached != null) return cached;
-    // Attempts launch on several threads at once (ExecutorRuntime's launch threads): one of them looks up or
+    // Attempts launch on several threads at once (AttemptLauncher's launch threads): one of them looks up or
     // registers a name, the others wait for it, so one instance never registers the same definition twice.
     synchronized (locks.computeIfAbsent(name, n -> new Object())) {
       cached = known.get(name);
