@@ -119,7 +119,7 @@ class ExecutorLeaseTest {
           try {
             String c = new String(java.nio.file.Files.readAllBytes(Path.of("/proc", Long.toString(h.pid()), "cmdline")),
                 StandardCharsets.UTF_8);
-            return c.contains("kafka.Kafka") && c.contains(dataDir);
+            return c.contains(dev.weft.embedded.FormattingBroker.class.getName()) && c.contains(dataDir);
           } catch (java.io.IOException e) {
             return false;
           }
