@@ -41,14 +41,14 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
   /** Marks a key deleted in the dirty map (values are never null there otherwise). */
   private static final Object DELETED = new Object();
   private final int maxClean;
-  private final Map<String, Object> dirty = new LinkedHashMap<>();
+  private Map<String, Object> dirty = new LinkedHashMap<>();
   private final Map<String, V> clean;
   /**
    * Dirty keys that the store below does not hold. Deleting one before it is written back leaves nothing to write:
    * a heartbeat timer put when a task starts and deleted when it finishes within one commit costs no RocksDB delete
    * and no changelog tombstone.
    */
-  private final Set<String> absentBelow = new HashSet<>();
+  private Set<String> absentBelow = new HashSet<>();
   /** The thread that writes (the stream thread); only it may write back, since that sends changelog records. */
   private volatile Thread writer;
 
@@ -219,8 +219,12 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
         clean.put(e.getKey(), v);
       }
     }
-    dirty.clear();
-    absentBelow.clear();
+    // Replaced rather than cleared when large: a hash table never shrinks, and clear() costs its capacity, which
+    // every later commit would pay after one that wrote back a whole large run (see StagedCoordinatorState).
+    if (dirty.size() > StagedCoordinatorState.REPLACE_ABOVE) dirty = new LinkedHashMap<>();
+    else dirty.clear();
+    if (absentBelow.size() > StagedCoordinatorState.REPLACE_ABOVE) absentBelow = new HashSet<>();
+    else absentBelow.clear();
   }
 
   private static final class Builder<V> implements StoreBuilder<KeyValueStore<String, V>> {
