@@ -224,37 +224,17 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
     discard();
   }
 
-  /** Forgets every staged change: the stores never saw them. */
+  /** Forgets every staged change: the stores never saw them (large tables are replaced: see {@link HashTables}). */
   public void discard() {
-    runs = emptied(runs, HashMap::new);
-    tasks = emptied(tasks, HashMap::new);
-    deletedRuns = emptied(deletedRuns, HashSet::new);
-    deletedTasks = emptied(deletedTasks, HashSet::new);
-    runIndex = emptied(runIndex, LinkedHashMap::new);
-    deletedRunIndex = emptied(deletedRunIndex, LinkedHashMap::new);
-    timers = emptied(timers, LinkedHashMap::new);
-    runSpecs = emptied(runSpecs, HashMap::new);
-    backfills = emptied(backfills, HashMap::new);
-    schedules = emptied(schedules, HashMap::new);
-  }
-
-  /**
-   * Above this many entries a staged map is replaced rather than cleared. A hash table never shrinks, and both
-   * {@code clear()} and iteration cost its capacity, not its entries: after one decision that staged a whole run's
-   * tasks (accepting a 100,000-task run, or dispatching its fan-out), every later decision paid for a table of 262,144
-   * buckets twice, and a 100,000-task run took 189 s instead of 12-20 (2026-12-02).
-   */
-  static final int REPLACE_ABOVE = 64;
-
-  private static <C extends java.util.Collection<?>> C emptied(C c, java.util.function.Supplier<C> fresh) {
-    if (c.size() > REPLACE_ABOVE) return fresh.get();
-    c.clear();
-    return c;
-  }
-
-  private static <M extends Map<?, ?>> M emptied(M m, java.util.function.Supplier<M> fresh) {
-    if (m.size() > REPLACE_ABOVE) return fresh.get();
-    m.clear();
-    return m;
+    runs = HashTables.emptied(runs, HashMap::new);
+    tasks = HashTables.emptied(tasks, HashMap::new);
+    deletedRuns = HashTables.emptied(deletedRuns, HashSet::new);
+    deletedTasks = HashTables.emptied(deletedTasks, HashSet::new);
+    runIndex = HashTables.emptied(runIndex, LinkedHashMap::new);
+    deletedRunIndex = HashTables.emptied(deletedRunIndex, LinkedHashMap::new);
+    timers = HashTables.emptied(timers, LinkedHashMap::new);
+    runSpecs = HashTables.emptied(runSpecs, HashMap::new);
+    backfills = HashTables.emptied(backfills, HashMap::new);
+    schedules = HashTables.emptied(schedules, HashMap::new);
   }
 }

@@ -219,12 +219,9 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
         clean.put(e.getKey(), v);
       }
     }
-    // Replaced rather than cleared when large: a hash table never shrinks, and clear() costs its capacity, which
-    // every later commit would pay after one that wrote back a whole large run (see StagedCoordinatorState).
-    if (dirty.size() > StagedCoordinatorState.REPLACE_ABOVE) dirty = new LinkedHashMap<>();
-    else dirty.clear();
-    if (absentBelow.size() > StagedCoordinatorState.REPLACE_ABOVE) absentBelow = new HashSet<>();
-    else absentBelow.clear();
+    // Replaced rather than cleared when large, or every later commit would pay for the table (HashTables).
+    dirty = HashTables.emptied(dirty, LinkedHashMap::new);
+    absentBelow = HashTables.emptied(absentBelow, HashSet::new);
   }
 
   private static final class Builder<V> implements StoreBuilder<KeyValueStore<String, V>> {
