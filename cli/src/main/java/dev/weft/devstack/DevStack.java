@@ -208,26 +208,12 @@ public final class DevStack implements AutoCloseable {
 
   /** Runs each part on a thread of its own and waits for all; the first failure is thrown once all have ended. */
   private static void startInParallel(List<Runnable> parts) {
-    List<Thread> threads = new ArrayList<>();
-    List<RuntimeException> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-    for (Runnable part : parts) {
-      Thread t = new Thread(() -> {
-        try {
-          part.run();
-        } catch (RuntimeException e) {
-          failures.add(e);
-        }
-      }, "weft-start-" + threads.size());
-      t.start();
-      threads.add(t);
-    }
-    for (Thread t : threads) {
-      try {
-        t.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while starting the stack", e);
-      }
+    List<RuntimeException> failures;
+    try {
+      failures = sideBySide(parts, "weft-start-");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting the stack", e);
     }
     if (!failures.isEmpty()) {
       RuntimeException first = failures.get(0);
@@ -407,22 +393,38 @@ public final class DevStack implements AutoCloseable {
     }
   }
 
-  /** Own threads, not the common pool: on two cores that pool has one thread, and this runs in shutdown hooks too. */
+  /** Closes the parts side by side, each quietly; an interrupt stops the waiting, not the closing. */
   private static void inParallel(List<? extends AutoCloseable> parts) {
+    try {
+      sideBySide(parts.stream().<Runnable>map(p -> () -> quietly(p)).toList(), "weft-stop-");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Runs each part on a thread of its own and waits for all of them: own threads, not the common pool, since on two
+   * cores that pool has one thread, and stopping runs in shutdown hooks too.
+   *
+   * @return what the parts threw, in no particular order
+   */
+  private static List<RuntimeException> sideBySide(List<Runnable> parts, String threadPrefix)
+      throws InterruptedException {
+    List<RuntimeException> failures = java.util.Collections.synchronizedList(new ArrayList<>());
     List<Thread> threads = new ArrayList<>();
-    for (AutoCloseable p : parts) {
-      Thread t = new Thread(() -> quietly(p), "weft-stop-" + p.getClass().getSimpleName());
+    for (Runnable part : parts) {
+      Thread t = new Thread(() -> {
+        try {
+          part.run();
+        } catch (RuntimeException e) {
+          failures.add(e);
+        }
+      }, threadPrefix + threads.size());
       t.start();
       threads.add(t);
     }
-    for (Thread t : threads) {
-      try {
-        t.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
+    for (Thread t : threads) t.join();
+    return failures;
   }
 
   private static void quietly(AutoCloseable c) {
