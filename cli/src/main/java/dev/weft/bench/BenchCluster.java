@@ -10,6 +10,7 @@ import dev.weft.embedded.EmbeddedKafka;
 import dev.weft.embedded.EmbeddedRegistry;
 import dev.weft.executor.ExecutorConfig;
 import dev.weft.executor.ExecutorRuntime;
+import dev.weft.executor.backend.ExecutorBackend;
 import dev.weft.executor.noop.NoopBackend;
 import dev.weft.serde.WeftSerdes;
 import dev.weft.spec.PipelineSpecs;
@@ -156,9 +157,15 @@ final class BenchCluster implements AutoCloseable {
    * transaction, may carry.
    */
   ExecutorRuntime startNoopExecutor(Topics topics, String name) {
+    return startExecutor(topics, name, topics.prefix() + "noop", new NoopBackend(), 100_000);
+  }
+
+  /** A started executor instance of group {@code groupId} on {@code backend}, running at most that many at once. */
+  ExecutorRuntime startExecutor(Topics topics, String instanceId, String groupId, ExecutorBackend backend,
+      int maxConcurrent) {
     ExecutorConfig config = ExecutorConfig.builder(bootstrap, serdes.taskCommand(), serdes.taskEvent())
-        .topics(topics).instanceId(name).groupId(topics.prefix() + "noop").maxConcurrent(100_000).build();
-    ExecutorRuntime r = new ExecutorRuntime(config, new NoopBackend());
+        .topics(topics).instanceId(instanceId).groupId(groupId).maxConcurrent(maxConcurrent).build();
+    ExecutorRuntime r = new ExecutorRuntime(config, backend);
     r.start();
     return r;
   }

@@ -110,12 +110,8 @@ final class ExecutorBench {
         cluster.stateDir(section), CoordinatorOptions.DEFAULT);
         RunWatcher watcher = new RunWatcher(cluster.bootstrap, cluster.serdes, topics)) {
       for (int i = 0; i < instances; i++) {
-        ExecutorConfig config = ExecutorConfig.builder(cluster.bootstrap, cluster.serdes.taskCommand(),
-                cluster.serdes.taskEvent()).topics(topics).instanceId(section + "-" + (i + 1))
-            .groupId(topics.prefix() + executor).build();
-        ExecutorRuntime runtime = new ExecutorRuntime(config, backend.apply(i));
-        executors.add(runtime);
-        runtime.start();
+        executors.add(cluster.startExecutor(topics, section + "-" + (i + 1), topics.prefix() + executor,
+            backend.apply(i), ExecutorConfig.DEFAULT_MAX_CONCURRENT));
       }
       double warmS = submitAndWait(topics, watcher, warm, "warm");
       say.accept(String.format("  %d instance%s: warm-up %.0f tasks/s", instances, instances == 1 ? "" : "s",

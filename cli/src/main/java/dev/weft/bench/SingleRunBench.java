@@ -61,13 +61,10 @@ final class SingleRunBench {
     int rounds = cluster.options.rounds();
     say.accept("single runs through `weft submit --wait`: 1 task, a chain of " + length
         + ", a 25x40 layered DAG; each once unmeasured, then " + rounds + (rounds == 1 ? " time" : " times"));
-    ExecutorConfig config = ExecutorConfig.builder(cluster.bootstrap, cluster.serdes.taskCommand(),
-        cluster.serdes.taskEvent()).topics(topics).instanceId("single-noop-1").groupId(topics.executorGroupOf("noop"))
-        .build();
     try (Coordinator coordinator = cluster.startCoordinator(topics, topics.prefix() + "coordinator",
         cluster.stateDir("single"), CoordinatorOptions.DEFAULT);
-        ExecutorRuntime executor = new ExecutorRuntime(config, new NoopBackend())) {
-      executor.start();
+        ExecutorRuntime executor = cluster.startExecutor(topics, "single-noop-1", topics.executorGroupOf("noop"),
+            new NoopBackend(), ExecutorConfig.DEFAULT_MAX_CONCURRENT)) {
       List<Double> oneS = new ArrayList<>();
       List<Double> hops = new ArrayList<>();
       List<Double> chainS = new ArrayList<>();
@@ -97,7 +94,7 @@ final class SingleRunBench {
       d.put("chain_hop_p99_ms", DispatchBench.percentile(sorted, 0.99));
       d.put("chain_hops", sorted.length);
       d.put("layered_rounds_s", layeredS);
-      d.put("executor_max_concurrent", config.maxConcurrent());
+      d.put("executor_max_concurrent", ExecutorConfig.DEFAULT_MAX_CONCURRENT);
       details.put("single", d);
     }
   }
