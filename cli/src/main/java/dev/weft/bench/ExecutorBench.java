@@ -62,13 +62,20 @@ final class ExecutorBench {
     double two = executorRate("process", "proc2", tasks, trueProcess, 2, this::processBackend);
     say.accept("  the floor: `true` forked by this JVM in a loop, on 1 and on " + 2 * concurrency + " threads");
     Map<String, Object> forkFloor = floor(tasks, 2 * concurrency, () -> fork(List.of("true")));
+    // What a task launch needs at the least: its own process group, i.e. `setsid true`, one exec more than `true`
+    // (ChildLauncher). Reported beside the floor, so that the share an exec takes of the gap shows in the same run.
+    say.accept("  the same with the task in a process group of its own: `setsid true`");
+    Map<String, Object> groupFloor = floor(tasks, 2 * concurrency, () -> fork(List.of("setsid", "true")));
     r.put("process_tasks_per_s", round(two));
     r.put("process_floor_tasks_per_s", forkFloor.get("tasks_per_s"));
     r.put("process_floor_ratio", round4(two / (double) forkFloor.get("tasks_per_s")));
+    r.put("process_group_floor_tasks_per_s", groupFloor.get("tasks_per_s"));
+    r.put("process_group_floor_ratio", round4(two / (double) groupFloor.get("tasks_per_s")));
     process.put("one_instance_tasks_per_s", round(one));
     process.put("two_instances_tasks_per_s", round(two));
     process.put("max_concurrent_per_instance", concurrency);
     process.put("floor", forkFloor);
+    process.put("group_floor", groupFloor);
     details.put("process", process);
 
     String image = System.getenv().getOrDefault("WEFT_BENCH_IMAGE", DEFAULT_IMAGE);

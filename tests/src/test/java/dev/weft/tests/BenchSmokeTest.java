@@ -30,7 +30,8 @@ class BenchSmokeTest {
       "expiry_store_bytes_after", "expiry_heap_before_gc_bytes", "expiry_heap_after_gc_bytes",
       "dispatch_batching_floor_p50_ms", "dispatch_batching_floor_p99_ms", "dispatch_p50_vs_floor",
       "dispatch_p99_vs_floor", "single_task_run_s", "chain_hop_p50_ms", "layered_1000_wall_s", "process_tasks_per_s",
-      "process_floor_tasks_per_s", "process_floor_ratio", "container_tasks_per_s", "container_floor_tasks_per_s",
+      "process_floor_tasks_per_s", "process_floor_ratio", "process_group_floor_tasks_per_s", "process_group_floor_ratio",
+      "container_tasks_per_s", "container_floor_tasks_per_s",
       "container_floor_ratio", "time_to_first_task_s", "weft_run_wall_s", "cli_start_floor_s");
 
   @Test
