@@ -33,6 +33,8 @@ import java.util.List;
  *                          the last one finishes, or the "before" figures hold fewer runs (the section reports how many)
  * @param executorTasks     process tasks the executors section runs per measurement (container tasks: a fifth)
  * @param chainLength       tasks in the single section's chain, whose hops give chain_hop_p50_ms
+ * @param millionTasks      tasks in each run of the million section: one map of that many, and maps of its square
+ *                          root in a chain
  */
 public record BenchOptions(
     String mode,
@@ -55,25 +57,26 @@ public record BenchOptions(
     int expiryRuns,
     int expiryRetainSeconds,
     int executorTasks,
-    int chainLength) {
+    int chainLength,
+    int millionTasks) {
 
   /** The sizes: 50,000 throughput tasks, a 100,000-task run, a 1,000,000-event replay. */
   public static BenchOptions full(Path dataDir) {
     // Six warm-up rounds: on two cores the rate still climbs through the fourth (JIT), and levels off by the sixth.
     return new BenchOptions("full", 50, 100, 10, List.of(200, 1000), 30, 100_000, 1_000, 1_000_000, 4,
-        CoordinatorConfig.DEFAULT_COMMIT_INTERVAL_MS, 1, 6, 3, null, null, dataDir, 10_000, 60, 2_000, 200);
+        CoordinatorConfig.DEFAULT_COMMIT_INTERVAL_MS, 1, 6, 3, null, null, dataDir, 10_000, 60, 2_000, 200, 1_000_000);
   }
 
   /** Under two minutes on a quiet 2-core machine; dispatch latency at the headline load only. */
   public static BenchOptions quick(Path dataDir) {
     return new BenchOptions("quick", 20, 50, 10, List.of(1000), 5, 20_000, 1_000, 200_000, 4,
-        CoordinatorConfig.DEFAULT_COMMIT_INTERVAL_MS, 1, 3, 1, null, null, dataDir, 10_000, 60, 500, 200);
+        CoordinatorConfig.DEFAULT_COMMIT_INTERVAL_MS, 1, 3, 1, null, null, dataDir, 10_000, 60, 500, 200, 100_000);
   }
 
   /** Seconds, for the smoke test: every section runs, none of the figures means anything. */
   public static BenchOptions tiny(Path dataDir) {
     return new BenchOptions("tiny", 2, 5, 3, List.of(50), 2, 400, 100, 500, 2, CoordinatorConfig.DEFAULT_COMMIT_INTERVAL_MS,
-        1, 0, 1, null, null, dataDir, 20, 3, 20, 10);
+        1, 0, 1, null, null, dataDir, 20, 3, 20, 10, 400);
   }
 
   /** Tasks in one throughput run. */
@@ -105,6 +108,7 @@ public record BenchOptions(
       case "expiry-retain-seconds" -> b.expiryRetainSeconds = Integer.parseInt(value);
       case "executor-tasks" -> b.executorTasks = Integer.parseInt(value);
       case "chain-length" -> b.chainLength = Integer.parseInt(value);
+      case "million-tasks" -> b.millionTasks = Integer.parseInt(value.replace("_", ""));
       default -> throw new IllegalArgumentException("unknown option --" + key);
     }
     return b.build();
@@ -125,6 +129,7 @@ public record BenchOptions(
     }
     if (executorTasks < 10) throw new IllegalArgumentException("--executor-tasks must be at least 10");
     if (chainLength < 2) throw new IllegalArgumentException("--chain-length must be at least 2");
+    if (millionTasks < 100) throw new IllegalArgumentException("--million-tasks must be at least 100");
     if ((bootstrap == null) != (registry == null)) {
       throw new IllegalArgumentException("--bootstrap and --registry go together (an existing broker needs its registry)");
     }
@@ -153,6 +158,7 @@ public record BenchOptions(
     private int expiryRetainSeconds;
     private int executorTasks;
     private int chainLength;
+    private int millionTasks;
 
     Builder(BenchOptions o) {
       mode = o.mode;
@@ -176,12 +182,13 @@ public record BenchOptions(
       expiryRetainSeconds = o.expiryRetainSeconds;
       executorTasks = o.executorTasks;
       chainLength = o.chainLength;
+      millionTasks = o.millionTasks;
     }
 
     BenchOptions build() {
       return new BenchOptions(mode, runs, width, depth, rates, dispatchSeconds, largeTasks, baselineTasks, replayEvents,
           partitions, commitIntervalMs, threads, warmupRounds, rounds, bootstrap, registry, dataDir, expiryRuns,
-          expiryRetainSeconds, executorTasks, chainLength);
+          expiryRetainSeconds, executorTasks, chainLength, millionTasks);
     }
   }
 }

@@ -35,6 +35,11 @@ final class BenchTable {
     row(sb, r, "large_run_heap_mb", "");
     row(sb, r, "large_run_heap_in_use_mb", "(live and garbage; grows with -Xmx, max " + s.get("max_heap_mb") + " MB)");
     row(sb, r, "per_task_cost_ratio", "");
+    row(sb, r, "million_tasks", "(one run: a map of that many; and maps of its root in a chain)");
+    row(sb, r, "million_run_s", "");
+    row(sb, r, "million_heap_mb", "");
+    row(sb, r, "million_per_task_cost_ratio", "");
+    row(sb, r, "million_state_store_mb", "(the coordinator's state directory after both runs)");
     row(sb, r, "state_store_mb", "");
     row(sb, r, "replay_events_per_s", "");
     row(sb, r, "expiry_runs", "(runs finished, then expired)");

@@ -27,6 +27,8 @@ final class BenchTargets {
       new Target("dispatch_p99_vs_floor", false, 1.2, "<= 1.2x the better floor's p99, at every load"),
       new Target("large_run_heap_mb", false, 1_024, "<= 1,024 (live: peak right after a collection)"),
       new Target("per_task_cost_ratio", false, 1.5, "<= 1.5 (both sides throughput-bound)"),
+      new Target("million_heap_mb", false, 1_024, "<= 1,024 (live, during a 1,000,000-task run)"),
+      new Target("million_per_task_cost_ratio", false, 1.5, "<= 1.5 against 20 runs of 1,000 at once"),
       new Target("replay_events_per_s", true, 50_000, ">= 50,000"),
       new Target("expiry_live_runs_after", false, 0, "0"),
       new Target("process_floor_ratio", true, 0.5, ">= 0.5 of the fork floor, 2 instances"),

@@ -45,7 +45,7 @@ import org.apache.kafka.common.MetricName;
 public final class Benchmark {
   /** Every section, in the order they run; {@code --sections} picks some (the limit needs the throughput section). */
   public static final List<String> SECTIONS = List.of("throughput", "large", "replay", "dispatch", "limit", "expiry",
-      "single", "executors", "startup");
+      "single", "executors", "startup", "million");
   private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(15);
 
@@ -129,6 +129,7 @@ public final class Benchmark {
     if (sections.contains("single")) new SingleRunBench(cluster, this::say).run(r, details);
     if (sections.contains("executors")) new ExecutorBench(cluster, this::say).run(r, details);
     if (sections.contains("startup")) new StartupBench(cluster, this::say).run(r, details);
+    if (sections.contains("million")) new MillionBench(cluster, this::say).run(r, details);
   }
 
   /** Adds the settings the figures were measured with, and the details, to {@code r}. */

@@ -40,7 +40,8 @@ final class BenchCommand implements Callable<Integer> {
   boolean check;
 
   @Option(names = "--sections", paramLabel = "LIST",
-      description = "some of throughput,large,replay,dispatch,limit,expiry,single,executors,startup (limit needs throughput)")
+      description = "some of throughput,large,replay,dispatch,limit,expiry,single,executors,startup,million (limit needs "
+          + "throughput)")
   String sections;
 
   @Option(names = "--rate", paramLabel = "R1,R2", description = "offered loads of the dispatch section, tasks/s")
@@ -62,6 +63,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--expiry-retain-seconds", paramLabel = "S") Integer expiryRetainSeconds;
   @Option(names = "--executor-tasks", paramLabel = "N") Integer executorTasks;
   @Option(names = "--chain-length", paramLabel = "N") Integer chainLength;
+  @Option(names = "--million-tasks", paramLabel = "N") Integer millionTasks;
 
   @Option(names = "--data-dir", paramLabel = "DIR",
       description = "keep the broker's data there (default a directory under .weft/bench, deleted after)")
@@ -133,6 +135,7 @@ final class BenchCommand implements Callable<Integer> {
     m.put("expiry-retain-seconds", expiryRetainSeconds);
     m.put("executor-tasks", executorTasks);
     m.put("chain-length", chainLength);
+    m.put("million-tasks", millionTasks);
     m.put("bootstrap", bootstrap);
     m.put("registry", registry);
     m.put("data-dir", dataDir == null ? null : dataDir.toAbsolutePath());

@@ -86,6 +86,9 @@ final class CoordinatorCommand implements Callable<Integer> {
   RetainFinishedOption retainFinished;
 
   @Mixin
+  MaxRunTasksOption maxRunTasks;
+
+  @Mixin
   ConnectionOptions connection;
 
   CoordinatorCommand(CommandOutput output) {
@@ -122,7 +125,8 @@ final class CoordinatorCommand implements Callable<Integer> {
           .withReplicationFactor(replicationFactor)
           .withStandbyReplicas(standbyReplicas)
           .withInstanceId(Environment.or(instanceId, "WEFT_INSTANCE_ID", null))
-          .withOptions(CoordinatorOptions.DEFAULT.withRetainFinished(retainFinished.value()))
+          .withOptions(CoordinatorOptions.DEFAULT.withRetainFinished(retainFinished.value())
+              .withLimits(maxRunTasks.limits()))
           .withClientProperties(connection.kafkaProperties())
           .withApiTokens(tokens());
     } catch (IllegalArgumentException ex) {

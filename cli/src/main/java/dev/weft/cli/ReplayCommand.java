@@ -49,6 +49,9 @@ final class ReplayCommand implements Callable<Integer> {
   RetainFinishedOption retainFinished;
 
   @Mixin
+  MaxRunTasksOption maxRunTasks;
+
+  @Mixin
   ConnectionOptions connection;
 
   ReplayCommand(CommandOutput output) {
@@ -63,7 +66,8 @@ final class ReplayCommand implements Callable<Integer> {
             stateDir != null ? stateDir : Path.of(".weft/" + appId))
         .withApplicationId(appId).withApiPort(apiPort != null ? apiPort : serve ? 7070 : -1)
         // The coordinator being replaced's setting: a run's expiry time is decided again when the replay folds its end.
-        .withOptions(CoordinatorOptions.DEFAULT.withRetainFinished(retainFinished.value()))
+        .withOptions(CoordinatorOptions.DEFAULT.withRetainFinished(retainFinished.value())
+            .withLimits(maxRunTasks.limits()))
         .withClientProperties(connection.kafkaProperties());
     err.println("weft: replaying into application " + appId + " (already published by " + previous + ")");
     ProgressLine progress = new ProgressLine(err, output.interactive());

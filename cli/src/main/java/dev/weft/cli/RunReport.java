@@ -129,7 +129,9 @@ final class RunReport {
     }
     for (TaskView t : r.tasks()) {
       if (t.mapParent() != null) continue;
-      row(t, fmt, w, out, t.mapOver() == null ? null : instanceCounts(t, instances.getOrDefault(t.id(), List.of())));
+      // A task mapped over a count has no mapOver task, and instances once it started.
+      boolean mapped = t.mapOver() != null || t.instances() != null;
+      row(t, fmt, w, out, mapped ? instanceCounts(t, instances.getOrDefault(t.id(), List.of())) : null);
       List<TaskView> mine = instances.getOrDefault(t.id(), List.of());
       List<TaskView> shown = all ? mine : mine.stream()
           .filter(i -> TaskStatuses.isTerminal(i.status()) && !"SUCCEEDED".equals(i.status())

@@ -2,6 +2,7 @@ package dev.weft.spec;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -11,7 +12,7 @@ import java.util.Map;
 
 /**
  * Expands a mapped task ({@code mapOver}) into its instances: one per item of the JSON array the task it maps over
- * wrote as its result. Instance {@code i} of task {@code load} is {@code load[i]}; in its spec, {@code ${item}} is the
+ * wrote as its result, or one per index of {@code mapOver: {count: N}} ({@link #expandRange}). Instance {@code i} of task {@code load} is {@code load[i]}; in its spec, {@code ${item}} is the
  * item (a string as is; a number, boolean or null as JSON text; an object or array as compact JSON) and
  * {@code ${item.field}} a field of an object item (nested: {@code ${item.a.b}}). {@code $${} is a literal {@code ${}.
  *
@@ -64,6 +65,31 @@ public final class MappedTasks {
       throw new SpecException("mapOver", items.size() + " items in the result of task '" + mapOver + "' would take "
           + "the run over its task limit (" + Math.max(0, maxInstances) + " more tasks allowed)");
     }
+    ObjectNode template = template(taskId, templateJson);
+    List<Instance> out = new ArrayList<>(items.size());
+    List<SpecProblem> problems = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) out.add(instance(template, taskId, i, items.get(i), problems));
+    if (!problems.isEmpty()) throw new SpecException(problems.stream().map(MappedTasks::asItemProblem).toList());
+    return out;
+  }
+
+  /**
+   * Instances {@code from} to {@code to} − 1 of a task mapped over a count ({@code mapOver: {count: N}}): the item of
+   * instance {@code i} is the number {@code i}. A slice at a time, so that a million instances never exist at once.
+   *
+   * @throws SpecException when an instance's {@code output}, its index substituted, is not a valid target, or the
+   *     template names a field of the item (a number has none)
+   */
+  public static List<Instance> expandRange(String taskId, String templateJson, int from, int to) throws SpecException {
+    ObjectNode template = template(taskId, templateJson);
+    List<Instance> out = new ArrayList<>(Math.max(0, to - from));
+    List<SpecProblem> problems = new ArrayList<>();
+    for (int i = from; i < to; i++) out.add(instance(template, taskId, i, IntNode.valueOf(i), problems));
+    if (!problems.isEmpty()) throw new SpecException(problems.stream().map(MappedTasks::asItemProblem).toList());
+    return out;
+  }
+
+  private static ObjectNode template(String taskId, String templateJson) {
     ObjectNode template;
     try {
       template = (ObjectNode) SpecJson.MAPPER.readTree(templateJson);
@@ -71,26 +97,25 @@ public final class MappedTasks {
       throw new IllegalArgumentException("the template of mapped task '" + taskId + "' is not a JSON object", e);
     }
     template.remove("mapOver");
-    List<Instance> out = new ArrayList<>(items.size());
-    List<SpecProblem> problems = new ArrayList<>();
-    for (int i = 0; i < items.size(); i++) {
-      String id = instanceId(taskId, i);
-      ObjectNode spec = template.deepCopy();
-      spec.put("id", id);
-      int before = problems.size();
-      PipelineSpecs.substitute(spec, bindings(items.get(i)), false, "items[" + i + "](" + id + ")", problems);
-      String output = spec.hasNonNull("output") ? spec.get("output").asText() : null;
-      if (output != null && problems.size() == before) {
-        try {
-          Target.parse(output);
-        } catch (Target.InvalidTargetException e) {
-          problems.add(new SpecProblem("items[" + i + "](" + id + ").output", e.getMessage()));
-        }
+    return template;
+  }
+
+  /** Instance {@code i}: the template with its id and its item substituted; problems are added to {@code problems}. */
+  private static Instance instance(ObjectNode template, String taskId, int i, JsonNode item, List<SpecProblem> problems) {
+    String id = instanceId(taskId, i);
+    ObjectNode spec = template.deepCopy();
+    spec.put("id", id);
+    int before = problems.size();
+    PipelineSpecs.substitute(spec, bindings(item), false, "items[" + i + "](" + id + ")", problems);
+    String output = spec.hasNonNull("output") ? spec.get("output").asText() : null;
+    if (output != null && problems.size() == before) {
+      try {
+        Target.parse(output);
+      } catch (Target.InvalidTargetException e) {
+        problems.add(new SpecProblem("items[" + i + "](" + id + ").output", e.getMessage()));
       }
-      out.add(new Instance(id, spec.toString(), output));
     }
-    if (!problems.isEmpty()) throw new SpecException(problems.stream().map(MappedTasks::asItemProblem).toList());
-    return out;
+    return new Instance(id, spec.toString(), output);
   }
 
   /** "missing parameter 'item.x'" reads wrong for an item: say which field the item lacks. */

@@ -125,7 +125,13 @@ public final class PipelineBuilder {
 
     /** One instance of this task per item of the JSON array that {@code task} wrote to its result file. */
     public Task mapOver(String task) {
-      mapOver = new MapOverSpec(task);
+      mapOver = MapOverSpec.overTask(task);
+      return this;
+    }
+
+    /** {@code count} instances of this task, {@code ${item}} being each one's index. */
+    public Task mapOverCount(int count) {
+      mapOver = MapOverSpec.overCount(count);
       return this;
     }
 

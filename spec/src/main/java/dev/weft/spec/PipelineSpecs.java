@@ -244,12 +244,28 @@ public final class PipelineSpecs {
     }
   }
 
-  /** {@code mapOver.task} must name another task of the pipeline that is not mapped itself and has no output. */
+  /**
+   * {@code mapOver} takes one of {@code task} and {@code count}. {@code task} must name another task of the pipeline
+   * that is not mapped itself and has no output; {@code count} must not be negative (whether the run has room for the
+   * instances is the coordinator's to say, when it creates them).
+   */
   private static void checkMapOver(TaskSpec t, String at, List<TaskSpec> tasks, Map<String, Integer> ids,
       List<SpecProblem> problems) {
     if (t.mapOver() == null) return;
+    Integer count = t.mapOver().count();
     String over = t.mapOver().task();
-    Integer i = over == null ? null : ids.get(over);
+    if (count != null || over == null) {
+      if (count == null) {
+        problems.add(new SpecProblem(at + ".mapOver", "give the task whose result to map over ({task: list-files}) or "
+            + "a number of instances ({count: 100})"));
+      } else if (over != null) {
+        problems.add(new SpecProblem(at + ".mapOver", "give task or count, not both"));
+      } else if (count < 0) {
+        problems.add(new SpecProblem(at + ".mapOver.count", "must be 0 or more (got " + count + ")"));
+      }
+      return;
+    }
+    Integer i = ids.get(over);
     if (i == null) {
       problems.add(new SpecProblem(at + ".mapOver.task", "unknown task " + quote(over) + "; name the task whose result "
           + "(a JSON array written to $WEFT_RESULT_FILE) this one maps over"));
@@ -270,7 +286,8 @@ public final class PipelineSpecs {
     List<TaskSpec> out = null;
     for (int i = 0; i < tasks.size(); i++) {
       TaskSpec t = tasks.get(i);
-      if (t.mapOver() == null || !ids.containsKey(t.mapOver().task()) || t.dependsOn().contains(t.mapOver().task())) {
+      if (t.mapOver() == null || t.mapOver().task() == null || !ids.containsKey(t.mapOver().task())
+          || t.dependsOn().contains(t.mapOver().task())) {
         continue;
       }
       if (out == null) out = new ArrayList<>(tasks);
@@ -482,7 +499,8 @@ public final class PipelineSpecs {
     RetryPolicy retry = retryPolicy(r.retry(), defaults.retry(), at + ".retry", problems);
     long notBeforeMs = r.notBefore() == null ? 0 : notBeforeMs(r.notBefore(), at + ".notBefore", problems);
     return new ResolvedTask(r.id(), r.executor(), r.dependsOn(), retry, timeoutMs, heartbeatMs, queueMs, r.output(),
-        r.inputs(), specJson, r.mapOver() == null ? null : r.mapOver().task(), notBeforeMs);
+        r.inputs(), specJson, r.mapOver() == null ? null : r.mapOver().task(), notBeforeMs,
+        r.mapOver() == null ? null : r.mapOver().count());
   }
 
   /**

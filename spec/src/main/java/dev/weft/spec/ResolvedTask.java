@@ -9,8 +9,9 @@ import java.util.List;
  * {@code queueTimeoutMs} 0 means a task may wait for an executor forever. {@code output} (or null) and {@code inputs}
  * are {@link Target}s as written, parameters substituted, each one valid. {@code mapOver} (or null) names the task
  * whose result this one is mapped over: it is then a template, {@code ${item}} still in its {@code specJson} and
- * {@code output}, and {@code dependsOn} includes that task. {@code notBeforeMs} (epoch ms, 0 for none) is the time
- * before which it does not start, even with its dependencies met.
+ * {@code output}, and {@code dependsOn} includes that task. {@code mapCount} (or null) makes it a template of that
+ * many instances instead, {@code ${item}} being each one's index. {@code notBeforeMs} (epoch ms, 0 for none) is the
+ * time before which it does not start, even with its dependencies met.
  */
 public record ResolvedTask(
     String id,
@@ -24,7 +25,16 @@ public record ResolvedTask(
     List<String> inputs,
     String specJson,
     String mapOver,
-    long notBeforeMs) {
+    long notBeforeMs,
+    Integer mapCount) {
+  /** A task not mapped over a count. */
+  public ResolvedTask(String id, String executor, List<String> dependsOn, RetryPolicy retry, long timeoutMs,
+      long heartbeatTimeoutMs, long queueTimeoutMs, String output, List<String> inputs, String specJson,
+      String mapOver, long notBeforeMs) {
+    this(id, executor, dependsOn, retry, timeoutMs, heartbeatTimeoutMs, queueTimeoutMs, output, inputs, specJson,
+        mapOver, notBeforeMs, null);
+  }
+
   /** A task that waits for no time. */
   public ResolvedTask(String id, String executor, List<String> dependsOn, RetryPolicy retry, long timeoutMs,
       long heartbeatTimeoutMs, long queueTimeoutMs, String output, List<String> inputs, String specJson,

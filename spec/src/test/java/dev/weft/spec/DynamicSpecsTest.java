@@ -62,6 +62,40 @@ class DynamicSpecsTest {
   }
 
   @Test
+  void shouldTakeACountInsteadOfATaskAndKeepTheItemForLater() throws Exception {
+    ResolvedPipeline p = PipelineSpecs.resolve(PipelineSpecs.parse("""
+        pipeline: m
+        tasks:
+          - {id: shard, executor: process, mapOver: {count: 1000000}, process: {argv: [work, "${item}", "${day}"]}}
+        """), Map.of("day", "mon"));
+    ResolvedTask shard = p.tasks().get(0);
+    assertThat(shard.mapCount()).isEqualTo(1_000_000);
+    assertThat(shard.mapOver()).isNull();
+    assertThat(shard.dependsOn()).isEmpty();
+    assertThat(shard.specJson()).contains("[\"work\",\"${item}\",\"mon\"]").contains("{\"count\":1000000}");
+    assertThat(MappedTasks.expandRange("shard", shard.specJson(), 999_998, 1_000_000))
+        .extracting(MappedTasks.Instance::id, i -> i.specJson().contains("[\"work\",\"999999\",\"mon\"]"))
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("shard[999998]", false),
+            org.assertj.core.groups.Tuple.tuple("shard[999999]", true));
+  }
+
+  @Test
+  void shouldRejectACountWithATaskNoneOrANegativeCount() {
+    assertThatThrownBy(() -> PipelineSpecs.resolve(PipelineSpecs.parse("""
+        pipeline: m
+        tasks:
+          - {id: a, executor: noop}
+          - {id: b, executor: noop, mapOver: {task: a, count: 3}}
+          - {id: c, executor: noop, mapOver: {}}
+          - {id: d, executor: noop, mapOver: {count: -1}}
+        """), Map.of()))
+        .hasMessageContaining("tasks[1](b).mapOver: give task or count, not both")
+        .hasMessageContaining("tasks[2](c).mapOver: give the task whose result to map over ({task: list-files}) or a "
+            + "number of instances ({count: 100})")
+        .hasMessageContaining("tasks[3](d).mapOver.count: must be 0 or more (got -1)");
+  }
+
+  @Test
   void shouldValidateASpawnedFragmentAgainstTheRunsTasks() throws Exception {
     List<ResolvedTask> ok = PipelineSpecs.resolveSpawned(
         "{\"tasks\": [{\"id\": \"s\", \"executor\": \"noop\", \"dependsOn\": [\"old\"], \"timeout\": \"${t}\"}]}",

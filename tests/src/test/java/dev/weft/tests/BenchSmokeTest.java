@@ -32,7 +32,8 @@ class BenchSmokeTest {
       "dispatch_p99_vs_floor", "single_task_run_s", "chain_hop_p50_ms", "layered_1000_wall_s", "process_tasks_per_s",
       "process_floor_tasks_per_s", "process_floor_ratio", "process_group_floor_tasks_per_s", "process_group_floor_ratio",
       "container_tasks_per_s", "container_floor_tasks_per_s",
-      "container_floor_ratio", "time_to_first_task_s", "weft_run_wall_s", "cli_start_floor_s");
+      "container_floor_ratio", "time_to_first_task_s", "weft_run_wall_s", "cli_start_floor_s", "million_tasks",
+      "million_run_s", "million_heap_mb", "million_per_task_cost_ratio", "million_state_store_mb");
 
   @Test
   @Timeout(900)

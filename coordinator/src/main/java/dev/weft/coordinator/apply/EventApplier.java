@@ -11,6 +11,9 @@ import dev.weft.coordinator.event.CoordinatorEvent.DependencyAdded;
 import dev.weft.coordinator.event.CoordinatorEvent.DependencyMet;
 import dev.weft.coordinator.event.CoordinatorEvent.MapInstanceCreated;
 import dev.weft.coordinator.event.CoordinatorEvent.MapInstanceEnded;
+import dev.weft.coordinator.event.CoordinatorEvent.MapSliceDue;
+import dev.weft.coordinator.event.CoordinatorEvent.MapSliceTaken;
+import dev.weft.coordinator.event.CoordinatorEvent.MapTruncated;
 import dev.weft.coordinator.event.CoordinatorEvent.MappedTaskStarted;
 import dev.weft.coordinator.event.CoordinatorEvent.RunAccepted;
 import dev.weft.coordinator.event.CoordinatorEvent.RunCancelRequested;
@@ -57,6 +60,11 @@ public final class EventApplier {
   static final int MAX_FAILED_INSTANCES_KEPT = 10;
   /** The kind of a run's expiry timer; it fires the RUN_EXPIRED task event. */
   private static final String RUN_EXPIRED_TIMER = "RUN_EXPIRED";
+  /**
+   * The kind of a count-mapped task's next-slice timer; it fires the MAP_SLICE_DUE task event. Due at 0, i.e. at the
+   * next tick, and keyed by the slice's first index, so that deleting it needs nothing but the event.
+   */
+  private static final String MAP_SLICE_TIMER = "MAP_SLICE_DUE";
   /** The kind of a held task's timer; it fires the NOT_BEFORE_REACHED task event. */
   private static final String NOT_BEFORE_TIMER = "NOT_BEFORE_REACHED";
   private final MutableCoordinatorState state;
@@ -84,6 +92,9 @@ public final class EventApplier {
     else if (event instanceof MapInstanceCreated e) mapInstanceCreated(e);
     else if (event instanceof MappedTaskStarted e) mappedTaskStarted(e);
     else if (event instanceof MapInstanceEnded e) mapInstanceEnded(e);
+    else if (event instanceof MapSliceDue e) state.putTimer(sliceTimer(e.runId(), e.taskId(), e.from()));
+    else if (event instanceof MapSliceTaken e) state.deleteTimer(sliceTimer(e.runId(), e.taskId(), e.from()));
+    else if (event instanceof MapTruncated e) mapTruncated(e);
     else if (event instanceof TaskSpawned e) taskSpawned(e);
     else if (event instanceof DependantAdded e) dependantAdded(e);
     else if (event instanceof DependencyAdded e) dependencyAdded(e);
@@ -133,7 +144,20 @@ public final class EventApplier {
     TaskState t = newTask(e.runId(), e.task(), e.index(), List.of(), 0);
     t.setMapParent(e.parentId());
     state.putTask(t);
+    TaskState parent = task(e.runId(), e.parentId());
+    parent.setInstancesCreated(parent.getInstancesCreated() + 1);
+    state.putTask(parent);
     taskAdded(e.runId());
+  }
+
+  private void mapTruncated(MapTruncated e) {
+    TaskState t = task(e.runId(), e.taskId());
+    t.setInstances(e.instances());
+    state.putTask(t);
+  }
+
+  private static TimerEntry sliceTimer(String runId, String taskId, int from) {
+    return new TimerEntry(MAP_SLICE_TIMER, runId, taskId, from, 0L);
   }
 
   private void mappedTaskStarted(MappedTaskStarted e) {
@@ -218,6 +242,7 @@ public final class EventApplier {
     s.setOutput(t.output());
     s.setDependsOn(new ArrayList<>(t.dependsOn()));
     s.setMapOver(t.mapOver());
+    s.setMapCount(t.mapCount());
     s.setFailedInstances(new ArrayList<>());
     s.setNotBeforeMs(t.notBeforeMs());
     return s;

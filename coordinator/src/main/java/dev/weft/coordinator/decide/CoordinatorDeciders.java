@@ -11,7 +11,8 @@ import org.apache.avro.specific.SpecificRecord;
 /**
  * The production {@link FoldDecider}: reruns to {@link RerunDecider}, backfills and the notices of their runs' ends to
  * {@link BackfillDecider}, schedules, their due slots and their runs' ends to {@link ScheduleDecider}, other requests to {@link RunRequestDecider}, a run's expiry to {@link RunExpiryDecider},
- * other task events to {@link TaskEventDecider}.
+ * the next slice of a task mapped over a count to {@link MappedTaskBehavior}, other task events to
+ * {@link TaskEventDecider}.
  */
 final class CoordinatorDeciders implements FoldDecider {
   private final RunRequestDecider requests;
@@ -22,6 +23,7 @@ final class CoordinatorDeciders implements FoldDecider {
   private final BackfillDecider backfills;
   private final ScheduleDecider schedules;
   private final NotBeforeDecider notBefore;
+  private final TaskOutcomeBehavior outcomes;
 
   CoordinatorDeciders(CoordinatorState state, DeciderSettings settings) {
     this.requests = new RunRequestDecider(state, settings);
@@ -32,6 +34,7 @@ final class CoordinatorDeciders implements FoldDecider {
     this.backfills = new BackfillDecider(state, settings);
     this.schedules = new ScheduleDecider(state, settings);
     this.notBefore = new NotBeforeDecider(state, settings);
+    this.outcomes = new TaskOutcomeBehavior(state, settings);
   }
 
   @Override
@@ -46,6 +49,7 @@ final class CoordinatorDeciders implements FoldDecider {
     else if (input instanceof TaskEvent e && e.getKind() == TaskEventKind.CHILD_RUN_FINISHED) backfills.runFinished(e, d);
     else if (input instanceof TaskEvent e && e.getKind() == TaskEventKind.SCHEDULE_DUE) schedules.due(e, d);
     else if (input instanceof TaskEvent e && e.getKind() == TaskEventKind.NOT_BEFORE_REACHED) notBefore.decide(e, d);
+    else if (input instanceof TaskEvent e && e.getKind() == TaskEventKind.MAP_SLICE_DUE) outcomes.nextMapSlice(e, d);
     else if (input instanceof TaskEvent e && e.getKind() == TaskEventKind.RUN_EXPIRED) expiry.decide(e, d);
     else if (input instanceof TaskEvent e) taskEvents.decide(e, d);
     else throw new IllegalArgumentException("the fold has no decider for " + input.getClass().getSimpleName());

@@ -9,8 +9,9 @@ import java.time.Duration;
  * @param limits bounds on a pipeline spec (tasks, sizes)
  * @param retainFinished how long a finished run stays in the coordinator's stores after it finished; zero keeps it
  *     forever. A run's expiry time is decided when it finishes, with the setting then in force, and kept in its state
+ * @param mapSliceTasks how many instances of a task mapped over a count one decision creates and dispatches
  */
-public record DeciderSettings(SpecLimits limits, Duration retainFinished) {
+public record DeciderSettings(SpecLimits limits, Duration retainFinished, int mapSliceTasks) {
   public DeciderSettings {
     if (retainFinished.isNegative()) throw new IllegalArgumentException("retainFinished must be 0 or more, was " + retainFinished);
   }

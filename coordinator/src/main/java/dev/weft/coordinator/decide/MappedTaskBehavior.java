@@ -1,10 +1,14 @@
 package dev.weft.coordinator.decide;
 
 import dev.weft.avro.FailureKind;
+import dev.weft.avro.TaskEvent;
 import dev.weft.avro.RunStatus;
 import dev.weft.avro.TaskStatus;
 import dev.weft.coordinator.event.CoordinatorEvent.MapInstanceCreated;
 import dev.weft.coordinator.event.CoordinatorEvent.MapInstanceEnded;
+import dev.weft.coordinator.event.CoordinatorEvent.MapSliceDue;
+import dev.weft.coordinator.event.CoordinatorEvent.MapSliceTaken;
+import dev.weft.coordinator.event.CoordinatorEvent.MapTruncated;
 import dev.weft.coordinator.event.CoordinatorEvent.MappedTaskStarted;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskMapped;
 import dev.weft.coordinator.state.CoordinatorState;
@@ -29,6 +33,11 @@ import java.util.List;
  * </ul>
  * A result that cannot be expanded (none, not a JSON array, an item without a field the spec names, more items than
  * the run's task limit allows) fails the mapped task with the reason, and its dependants end UPSTREAM_FAILED.
+ *
+ * <p>A task mapped over a count ({@code mapOver: {count: N}}) has no result to wait for: when it starts, its
+ * instances are created and dispatched a slice at a time ({@code DeciderSettings.mapSliceTasks}), each slice asking
+ * for the next through a MAP_SLICE_DUE timer, so that no decision, transaction or staged state holds a million of
+ * them. A cancel before the last slice truncates it to the instances created so far.
  */
 final class MappedTaskBehavior {
   private final CoordinatorState state;
@@ -42,7 +51,16 @@ final class MappedTaskBehavior {
   }
 
   static boolean isMapped(TaskState t) {
-    return t.getMapOver() != null;
+    return t.getMapOver() != null || t.getMapCount() != null;
+  }
+
+  /**
+   * The instances that exist: all of them once a task mapped over a result is expanded; for a task mapped over a
+   * count, those its slices created so far (a state written before v7 has no such count, and no such task).
+   */
+  static int created(TaskState mapped) {
+    if (mapped.getMapCount() == null) return mapped.getInstances() == null ? 0 : mapped.getInstances();
+    return mapped.getInstancesCreated();
   }
 
   /** {@code completed} succeeded: expands each not-yet-ended task mapped over it, before its dependants are told. */
@@ -58,7 +76,7 @@ final class MappedTaskBehavior {
       List<MappedTasks.Instance> instances;
       try {
         instances = MappedTasks.expand(mapped.getTaskId(), mapped.getSpecJson(), mapped.getMapOver(), resultJson,
-            settings.limits().maxTasks() - run.getTaskCount());
+            settings.limits().maxRunTasks() - run.getTaskCount());
       } catch (SpecException e) {
         outcomes.failWithoutAttempt(mapped, FailureKind.INVALID_SPEC, "cannot map over the result of task '" + mapped.getMapOver() + "': "
             + e.getMessage(), atMs, d);
@@ -74,6 +92,10 @@ final class MappedTaskBehavior {
 
   /** The mapped task's dependencies are met: it runs its instances, or succeeds at once when it has none. */
   void start(TaskState mapped, long atMs, Decisions d) {
+    if (mapped.getMapCount() != null) {
+      startCount(mapped, atMs, d);
+      return;
+    }
     String runId = mapped.getRunId();
     d.record(new MappedTaskStarted(runId, mapped.getTaskId(), atMs));
     int n = mapped.getInstances() == null ? 0 : mapped.getInstances();
@@ -85,6 +107,91 @@ final class MappedTaskBehavior {
       TaskState instance = state.task(runId, MappedTasks.instanceId(mapped.getTaskId(), i));
       if (TaskStatus.PENDING.name().equals(instance.getStatus())) outcomes.dispatch(instance, atMs, d);
     }
+  }
+
+  /**
+   * A task mapped over a count starts: its first slice of instances is created and dispatched, and a MAP_SLICE_DUE
+   * timer asks for the next one. A count the run has no room for, or a template that does not expand (a field of the
+   * item named: the index is a number), fails it before anything starts.
+   */
+  private void startCount(TaskState mapped, long atMs, Decisions d) {
+    String runId = mapped.getRunId();
+    int n = mapped.getMapCount();
+    int room = settings.limits().maxRunTasks() - state.run(runId).getTaskCount();
+    if (n > room) {
+      outcomes.failWithoutAttempt(mapped, FailureKind.INVALID_SPEC, "mapOver.count " + n + " would take the run over "
+          + "its task limit (" + Math.max(0, room) + " more tasks allowed; a coordinator started with --max-run-tasks "
+          + "allows more)", atMs, d);
+      return;
+    }
+    List<MappedTasks.Instance> first;
+    try {
+      first = MappedTasks.expandRange(mapped.getTaskId(), mapped.getSpecJson(), 0, Math.min(n, settings.mapSliceTasks()));
+    } catch (SpecException e) {
+      outcomes.failWithoutAttempt(mapped, FailureKind.INVALID_SPEC, "cannot expand mapOver.count: " + e.getMessage(),
+          atMs, d);
+      return;
+    }
+    d.record(new MappedTaskStarted(runId, mapped.getTaskId(), atMs));
+    d.record(new TaskMapped(runId, mapped.getTaskId(), n, atMs));
+    if (n == 0) {
+      outcomes.complete(state.task(runId, mapped.getTaskId()), TaskStatus.SUCCEEDED, atMs, null, null, null, d);
+      return;
+    }
+    createSlice(mapped.getTaskId(), runId, first, atMs, d);
+  }
+
+  /**
+   * MAP_SLICE_DUE: the next slice of a task mapped over a count, unless the task was cancelled (truncated) or ended
+   * meanwhile, or the slice was created already (the event folded twice). The timer goes either way.
+   */
+  void nextSlice(TaskEvent e, Decisions d) {
+    String runId = e.getRunId();
+    int from = e.getAttempt();
+    d.record(new MapSliceTaken(runId, e.getTaskId(), from));
+    TaskState mapped = state.task(runId, e.getTaskId());
+    if (mapped == null || mapped.getMapCount() == null || !TaskStatus.RUNNING.name().equals(mapped.getStatus())
+        || mapped.getInstancesCreated() != from || mapped.getInstances() == null || from >= mapped.getInstances()) {
+      d.ignored("MAP_SLICE_DUE no longer applies", e);
+      return;
+    }
+    List<MappedTasks.Instance> slice;
+    try {
+      slice = MappedTasks.expandRange(mapped.getTaskId(), mapped.getSpecJson(), from,
+          Math.min(mapped.getInstances(), from + settings.mapSliceTasks()));
+    } catch (SpecException ex) {
+      // The first slice expanded, and an index changes nothing a template can name: this is a bug.
+      throw new IllegalStateException("slice from " + from + " of " + runId + "/" + mapped.getTaskId()
+          + " does not expand although the first did: " + ex.getMessage(), ex);
+    }
+    createSlice(mapped.getTaskId(), runId, slice, e.getAtMs(), d);
+  }
+
+  /** Creates and dispatches {@code slice}, and asks for the next slice when instances remain. */
+  private void createSlice(String mappedId, String runId, List<MappedTasks.Instance> slice, long atMs, Decisions d) {
+    int index = state.run(runId).getTaskCount();
+    for (MappedTasks.Instance i : slice) {
+      d.record(new MapInstanceCreated(runId, mappedId, instance(state.task(runId, mappedId), i), index++));
+      outcomes.dispatch(state.task(runId, i.id()), atMs, d);
+    }
+    TaskState mapped = state.task(runId, mappedId);
+    if (mapped.getInstancesCreated() < mapped.getInstances()) {
+      d.record(new MapSliceDue(runId, mappedId, mapped.getInstancesCreated()));
+    }
+  }
+
+  /**
+   * A cancel reached a task mapped over a count before every instance existed: it keeps the instances created so far
+   * and ends CANCELLED with them (at once when they all ended already). The caller cancels those instances.
+   */
+  void truncate(TaskState mapped, long atMs, Decisions d) {
+    if (mapped.getMapCount() == null || !TaskStatus.RUNNING.name().equals(mapped.getStatus())
+        || mapped.getInstances() == null || mapped.getInstancesCreated() >= mapped.getInstances()) {
+      return;
+    }
+    d.record(new MapTruncated(mapped.getRunId(), mapped.getTaskId(), mapped.getInstancesCreated()));
+    TaskState now = state.task(mapped.getRunId(), mapped.getTaskId());
+    if (now.getInstancesEnded() >= now.getInstances()) endWithInstances(now, atMs, d);
   }
 
   /** An instance ended: counted on its mapped task, which ends with its last instance. */
@@ -99,11 +206,22 @@ final class MappedTaskBehavior {
     // Only a started parent ends with its instances; one still PENDING (its instances were cancelled before it
     // started) is ended by whoever cancelled it.
     if (!TaskStatus.RUNNING.name().equals(parent.getStatus())) return;
-    if (parent.getInstancesFailed() == 0) {
+    endWithInstances(parent, atMs, d);
+  }
+
+  /**
+   * Every instance of a running mapped task ended: SUCCEEDED when all succeeded (or were skipped); CANCELLED when it
+   * was cut short by a cancel, only cancellations ended it, or the run is being cancelled; FAILED otherwise.
+   */
+  private void endWithInstances(TaskState parent, long atMs, Decisions d) {
+    String runId = parent.getRunId();
+    boolean truncated = parent.getMapCount() != null && parent.getInstances() < parent.getMapCount();
+    if (parent.getInstancesFailed() == 0 && !truncated) {
       outcomes.complete(parent, TaskStatus.SUCCEEDED, atMs, null, null, null, d);
-    } else if (onlyCancelled(parent) || RunStatus.CANCELLING.name().equals(state.run(runId).getStatus())) {
-      outcomes.abandon(parent, TaskStatus.CANCELLED, parent.getInstancesFailed() + " of " + parent.getInstances()
-          + " instances were cancelled", atMs, d);
+    } else if (truncated || onlyCancelled(parent) || RunStatus.CANCELLING.name().equals(state.run(runId).getStatus())) {
+      outcomes.abandon(parent, TaskStatus.CANCELLED, truncated
+          ? "cancelled after " + parent.getInstances() + " of " + parent.getMapCount() + " instances were created"
+          : parent.getInstancesFailed() + " of " + parent.getInstances() + " instances were cancelled", atMs, d);
       outcomes.abandonDownstream(parent, TaskStatus.CANCELLED, "upstream task '" + parent.getTaskId()
           + "' was cancelled", atMs, d);
       outcomes.finishRunIfDone(runId, atMs, d);

@@ -199,10 +199,14 @@ public final class RunRequestDecider {
 
   /**
    * A mapped task has no attempt of its own: its instances are cancelled, and it ends CANCELLED with the last of them
-   * ({@code MappedTaskBehavior}), or at once when it has not started.
+   * ({@code MappedTaskBehavior}), or at once when it has not started. One mapped over a count keeps the instances
+   * created so far.
    */
   private void cancelMapped(RunState run, TaskState mapped, String reason, long at, Decisions d) {
-    int n = mapped.getInstances() == null ? 0 : mapped.getInstances();
+    // Mapped over a count and still creating slices: no more are created (before its instances are cancelled, so
+    // that the last of them to end ends it).
+    outcomes.truncateMapped(mapped, at, d);
+    int n = MappedTaskBehavior.created(mapped);
     for (int i = 0; i < n; i++) {
       cancelTask(run, state.task(run.getRunId(), dev.weft.spec.MappedTasks.instanceId(mapped.getTaskId(), i)), reason,
           at, d);

@@ -73,10 +73,10 @@ final class SpawnDecider {
             + " with a different spec; spawn it with the same spec, or under a new id"));
       }
     }
-    int room = settings.limits().maxTasks() - run.getTaskCount();
+    int room = settings.limits().maxRunTasks() - run.getTaskCount();
     if (fresh.size() > room) {
       problems.add(new SpecProblem("spawned.tasks", fresh.size() + " new tasks would take the run over its task limit "
-          + "of " + settings.limits().maxTasks() + " (" + Math.max(0, room) + " more allowed)"));
+          + "of " + settings.limits().maxRunTasks() + " (" + Math.max(0, room) + " more allowed)"));
     }
     problems.addAll(cyclesThroughSpawner(spawner, fresh));
     if (!problems.isEmpty()) {

@@ -1,6 +1,7 @@
 package dev.weft.coordinator.decide;
 
 import dev.weft.avro.FailureKind;
+import dev.weft.avro.TaskEvent;
 import dev.weft.avro.RunStatus;
 import dev.weft.avro.TaskStatus;
 import dev.weft.coordinator.event.CoordinatorEvent.AttemptFailed;
@@ -129,6 +130,19 @@ final class TaskOutcomeBehavior {
     abandonDownstream(task, TaskStatus.UPSTREAM_FAILED, "upstream task '" + task.getTaskId() + "' ended FAILED",
         atMs, d);
     finishRunIfDone(runId, atMs, d);
+  }
+
+  /** MAP_SLICE_DUE: the next slice of instances of a task mapped over a count ({@link MappedTaskBehavior}). */
+  void nextMapSlice(TaskEvent e, Decisions d) {
+    mapped.nextSlice(e, d);
+  }
+
+  /**
+   * A cancel reached a running task mapped over a count: it keeps the instances created so far, the caller cancels
+   * them, and it ends CANCELLED with them ({@link MappedTaskBehavior#truncate}).
+   */
+  void truncateMapped(TaskState task, long atMs, Decisions d) {
+    mapped.truncate(task, atMs, d);
   }
 
   /** Ends a task that will not run (or whose attempt was stopped) as CANCELLED or UPSTREAM_FAILED. */

@@ -75,6 +75,22 @@ public sealed interface CoordinatorEvent {
   /** A mapped task's dependencies are met: its instances were dispatched, and it runs until they all end. */
   record MappedTaskStarted(String runId, String taskId, long atMs) implements CoordinatorEvent {}
 
+  /**
+   * The next slice of a task mapped over a count, from instance {@code from} on, is due: a MAP_SLICE_DUE timer,
+   * due at once, so that the punctuator writes the event that creates it back to the log. One decision never creates
+   * more than a slice, so neither a transaction nor the staged state holds a million instances.
+   */
+  record MapSliceDue(String runId, String taskId, int from) implements CoordinatorEvent {}
+
+  /** The MAP_SLICE_DUE event for the slice from {@code from} was folded: its timer is gone (a replay fires none). */
+  record MapSliceTaken(String runId, String taskId, int from) implements CoordinatorEvent {}
+
+  /**
+   * A task mapped over a count was cancelled before all its instances existed: it has the {@code instances} created
+   * so far, and ends when they do.
+   */
+  record MapTruncated(String runId, String taskId, int instances) implements CoordinatorEvent {}
+
   /** Instance {@code instanceId} of mapped task {@code parentId} ended {@code status}. */
   record MapInstanceEnded(String runId, String parentId, String instanceId, TaskStatus status)
       implements CoordinatorEvent {}

@@ -227,6 +227,18 @@ final class CoordinatorHarness implements AutoCloseable {
     return out;
   }
 
+  /** Folds {@code first}'s log again into empty stores: the runs, tasks and timers stores are equal key by key. */
+  static void assertReplaysToTheSameStores(CoordinatorHarness first, CoordinatorOptions options) {
+    List<Object> recorded = new ArrayList<>(first.log);
+    try (CoordinatorHarness replay = new CoordinatorHarness(options)) {
+      replay.replay(recorded);
+      for (String store : List.of(CoordinatorTopology.RUNS_STORE, CoordinatorTopology.TASKS_STORE,
+          CoordinatorTopology.TIMERS_STORE)) {
+        org.assertj.core.api.Assertions.assertThat(replay.dump(store)).as(store).isEqualTo(first.dump(store));
+      }
+    }
+  }
+
   @Override
   public void close() {
     driver.close();

@@ -302,16 +302,8 @@ class DynamicTasksTest {
     assertReplaysToTheSameStores(first, CoordinatorOptions.DEFAULT);
   }
 
-  /** Folds the first harness's log again into empty stores: the same state, key by key. */
   private static void assertReplaysToTheSameStores(CoordinatorHarness first, CoordinatorOptions options) {
-    List<Object> log = new ArrayList<>(first.log);
-    try (CoordinatorHarness replay = new CoordinatorHarness(options)) {
-      replay.replay(log);
-      for (String store : List.of(CoordinatorTopology.RUNS_STORE, CoordinatorTopology.TASKS_STORE,
-          CoordinatorTopology.TIMERS_STORE)) {
-        assertThat(replay.dump(store)).as(store).isEqualTo(first.dump(store));
-      }
-    }
+    CoordinatorHarness.assertReplaysToTheSameStores(first, options);
   }
 
   private static TaskEvent spawned(CoordinatorHarness h, TaskCommand c, String json) {
