@@ -20,7 +20,7 @@ import java.util.function.IntFunction;
  * A million tasks in one run, through mapped fan-out over a count ({@code mapOver: {count: N}}): one map of
  * {@code N} noop instances, and a chain of {@code √N} maps of {@code √N} (1,000 maps of 1,000), each map waiting
  * for every instance of the one before. Each is measured against twenty runs at once of the same shape at 1,000
- * tasks, so that both sides are bound by throughput (as the large section does): the per-task cost ratio says
+ * tasks (after the same twenty once unmeasured), so that both sides are bound by throughput (as the large section does): the per-task cost ratio says
  * whether a task costs more in a run that large. Reported beside it: the live heap (peak after a collection, this
  * JVM's: coordinator and executor) and the coordinator's state directory once the run finished.
  *
@@ -93,6 +93,9 @@ final class MillionBench {
     int bigTasks = instances(big);
     say.accept("million, " + name + ": " + BASELINE_RUNS + " runs of " + smallTasks + " tasks at once, then one of "
         + bigTasks);
+    // Once unmeasured: the first 20,000 tasks of a fresh coordinator run at half speed (JIT), which would flatter the
+    // ratio (0.43 at 100,000 tasks, 2026-12-02).
+    runAll(topics, watcher, small, BASELINE_RUNS, "mwarm-" + name.charAt(0));
     double baselineS = runAll(topics, watcher, small, BASELINE_RUNS, "mbase-" + name.charAt(0));
     double bigS;
     double heap;
