@@ -40,6 +40,7 @@ final class ExecutorBench {
   /** The image tests/docker/ensure-docker.sh builds; {@code WEFT_BENCH_IMAGE} names another. */
   static final String DEFAULT_IMAGE = "weft-test/busybox:1";
   private static final int RUNS = 10;
+  private static final int MAX_CONTAINER_TASKS = 60;
   private static final Duration TIMEOUT = Duration.ofMinutes(15);
 
   private final BenchCluster cluster;
@@ -85,7 +86,9 @@ final class ExecutorBench {
       details.put("container", Map.of("skipped", why));
       return;
     }
-    int containerTasks = Math.max(RUNS, tasks / 5);
+    // A container takes about 0.6 s to run here (docker run --rm: 1.7 a second): 60 of them, and 120 for the floor,
+    // measure the ratio within three minutes; a fifth of the process tasks (400) took a quarter of an hour.
+    int containerTasks = Math.max(RUNS, Math.min(MAX_CONTAINER_TASKS, tasks / 5));
     say.accept("executors: the container executor running " + image + " `true`, " + containerTasks + " tasks");
     JsonNode block = SpecJson.MAPPER.valueToTree(Map.of("image", image, "command", List.of("true")));
     double containers = executorRate("container", "cont", containerTasks,
