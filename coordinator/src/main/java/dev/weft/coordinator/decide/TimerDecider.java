@@ -12,6 +12,9 @@ import dev.weft.coordinator.state.TimerEntry;
  * the log, with the same time, and never from a clock.
  */
 public final class TimerDecider {
+  /** The {@code source} of the task events the coordinator writes for its own timers. */
+  public static final String SOURCE = "coordinator";
+
   private final CoordinatorState state;
 
   public TimerDecider(CoordinatorState state) {
@@ -29,7 +32,7 @@ public final class TimerDecider {
           .setTaskId(timer.getTaskId())
           .setAttempt(timer.getAttempt())
           .setAtMs(nowMs)
-          .setSource("coordinator")
+          .setSource(SOURCE)
           .build());
       fired++;
     }
