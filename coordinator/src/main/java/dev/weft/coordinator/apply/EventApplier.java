@@ -18,6 +18,7 @@ import dev.weft.coordinator.event.CoordinatorEvent.MappedTaskStarted;
 import dev.weft.coordinator.event.CoordinatorEvent.RunAccepted;
 import dev.weft.coordinator.event.CoordinatorEvent.RunCancelRequested;
 import dev.weft.coordinator.event.CoordinatorEvent.RunExpired;
+import dev.weft.coordinator.event.CoordinatorEvent.RunTasksExpired;
 import dev.weft.coordinator.event.CoordinatorEvent.RunFinished;
 import dev.weft.coordinator.event.CoordinatorEvent.RunFinishWatched;
 import dev.weft.coordinator.event.CoordinatorEvent.RunOriginKept;
@@ -101,6 +102,7 @@ public final class EventApplier {
     else if (event instanceof RunCancelRequested e) runCancelRequested(e);
     else if (event instanceof RunFinished e) runFinished(e);
     else if (event instanceof RunExpired e) runExpired(e);
+    else if (event instanceof RunTasksExpired e) runTasksExpired(e);
     else if (event instanceof TimerFired e) state.deleteTimer(e.timer());
     else if (event instanceof RunSpecKept e) state.putRunSpec(new RunSpec(e.runId(), e.specJson()));
     else if (event instanceof RunOriginKept e) runOriginKept(e);
@@ -400,9 +402,28 @@ public final class EventApplier {
       state.deleteTask(t.getRunId(), t.getTaskId());
     }
     if (r.getExpiresAtMs() > 0) state.deleteTimer(expiryTimer(r));
+    state.deleteTimer(expiryContinues(e.runId()));
     state.deleteRunIndex(indexEntry(r));
     state.deleteRunSpec(e.runId());
     state.deleteRun(e.runId());
+  }
+
+  /**
+   * A slice of an expiring run's tasks goes, with whatever timers they still name; the timer that carries the expiry
+   * on is set again (it was deleted when it fired, but not in a replay, which fires none).
+   */
+  private void runTasksExpired(RunTasksExpired e) {
+    for (String taskId : e.taskIds()) {
+      TaskState copy = state.taskForUpdate(e.runId(), taskId);
+      clearTimers(copy);
+      state.deleteTask(e.runId(), taskId);
+    }
+    state.putTimer(expiryContinues(e.runId()));
+  }
+
+  /** The RUN_EXPIRED timer of a run whose expiry goes on in slices: attempt 1, due at once. */
+  private static TimerEntry expiryContinues(String runId) {
+    return new TimerEntry(RUN_EXPIRED_TIMER, runId, "", 1, 0L);
   }
 
   private static TimerEntry expiryTimer(RunState r) {

@@ -28,7 +28,7 @@ final class CoordinatorDeciders implements FoldDecider {
   CoordinatorDeciders(CoordinatorState state, DeciderSettings settings) {
     this.requests = new RunRequestDecider(state, settings);
     this.taskEvents = new TaskEventDecider(state, settings);
-    this.expiry = new RunExpiryDecider(state);
+    this.expiry = new RunExpiryDecider(state, settings);
     this.timers = new TimerDecider(state);
     this.reruns = new RerunDecider(state, settings);
     this.backfills = new BackfillDecider(state, settings);

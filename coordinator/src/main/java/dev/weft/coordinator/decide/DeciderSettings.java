@@ -9,9 +9,10 @@ import java.time.Duration;
  * @param limits bounds on a pipeline spec (tasks, sizes)
  * @param retainFinished how long a finished run stays in the coordinator's stores after it finished; zero keeps it
  *     forever. A run's expiry time is decided when it finishes, with the setting then in force, and kept in its state
- * @param mapSliceTasks how many instances of a task mapped over a count one decision creates and dispatches
+ * @param sliceTasks the most tasks one decision creates and dispatches (a task mapped over a count) or deletes (an
+ *     expiring run)
  */
-public record DeciderSettings(SpecLimits limits, Duration retainFinished, int mapSliceTasks) {
+public record DeciderSettings(SpecLimits limits, Duration retainFinished, int sliceTasks) {
   public DeciderSettings {
     if (retainFinished.isNegative()) throw new IllegalArgumentException("retainFinished must be 0 or more, was " + retainFinished);
   }

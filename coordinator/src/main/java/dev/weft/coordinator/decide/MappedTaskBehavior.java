@@ -35,7 +35,7 @@ import java.util.List;
  * the run's task limit allows) fails the mapped task with the reason, and its dependants end UPSTREAM_FAILED.
  *
  * <p>A task mapped over a count ({@code mapOver: {count: N}}) has no result to wait for: when it starts, its
- * instances are created and dispatched a slice at a time ({@code DeciderSettings.mapSliceTasks}), each slice asking
+ * instances are created and dispatched a slice at a time ({@code DeciderSettings.sliceTasks}), each slice asking
  * for the next through a MAP_SLICE_DUE timer, so that no decision, transaction or staged state holds a million of
  * them. A cancel before the last slice truncates it to the instances created so far.
  */
@@ -126,7 +126,7 @@ final class MappedTaskBehavior {
     }
     List<MappedTasks.Instance> first;
     try {
-      first = MappedTasks.expandRange(mapped.getTaskId(), mapped.getSpecJson(), 0, Math.min(n, settings.mapSliceTasks()));
+      first = MappedTasks.expandRange(mapped.getTaskId(), mapped.getSpecJson(), 0, Math.min(n, settings.sliceTasks()));
     } catch (SpecException e) {
       outcomes.failWithoutAttempt(mapped, FailureKind.INVALID_SPEC, "cannot expand mapOver.count: " + e.getMessage(),
           atMs, d);
@@ -158,7 +158,7 @@ final class MappedTaskBehavior {
     List<MappedTasks.Instance> slice;
     try {
       slice = MappedTasks.expandRange(mapped.getTaskId(), mapped.getSpecJson(), from,
-          Math.min(mapped.getInstances(), from + settings.mapSliceTasks()));
+          Math.min(mapped.getInstances(), from + settings.sliceTasks()));
     } catch (SpecException ex) {
       // The first slice expanded, and an index changes nothing a template can name: this is a bug.
       throw new IllegalStateException("slice from " + from + " of " + runId + "/" + mapped.getTaskId()

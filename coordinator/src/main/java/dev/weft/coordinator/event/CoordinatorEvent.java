@@ -123,6 +123,12 @@ public sealed interface CoordinatorEvent {
    */
   record RunExpired(String runId, long atMs) implements CoordinatorEvent {}
 
+  /**
+   * A slice of an expiring run's tasks ({@code taskIds}, with their timers) leaves the stores; the run's expiry goes on
+   * with a RUN_EXPIRED timer due at once, so that no decision deletes more than a slice of a run of a million tasks.
+   */
+  record RunTasksExpired(String runId, List<String> taskIds) implements CoordinatorEvent {}
+
   record TimerFired(TimerEntry timer) implements CoordinatorEvent {
     @Override
     public String runId() {

@@ -16,6 +16,9 @@ public interface CoordinatorState {
   /** Every task of a run (a prefix scan of the task store), for status queries and cancellation. */
   List<TaskState> tasksOf(String runId);
 
+  /** The first {@code limit} tasks of a run by key: a slice of a run too large for one decision. */
+  List<TaskState> tasksOf(String runId, int limit);
+
   /** Timers due at or before {@code nowMs}, earliest first, at most {@code limit}. */
   List<TimerEntry> dueTimers(long nowMs, int limit);
 

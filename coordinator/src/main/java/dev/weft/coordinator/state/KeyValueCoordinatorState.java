@@ -72,9 +72,14 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
 
   @Override
   public List<TaskState> tasksOf(String runId) {
+    return tasksOf(runId, Integer.MAX_VALUE);
+  }
+
+  @Override
+  public List<TaskState> tasksOf(String runId, int limit) {
     List<TaskState> out = new ArrayList<>();
     try (KeyValueIterator<String, TaskState> it = tasks.prefixScan(StateKeys.taskPrefix(runId), KEYS)) {
-      it.forEachRemaining(kv -> out.add(kv.value));
+      while (out.size() < limit && it.hasNext()) out.add(it.next().value);
     }
     return out;
   }

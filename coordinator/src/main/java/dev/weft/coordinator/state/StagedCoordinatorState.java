@@ -80,14 +80,29 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
 
   @Override
   public List<TaskState> tasksOf(String runId) {
+    return tasksOf(runId, Integer.MAX_VALUE);
+  }
+
+  /**
+   * The first {@code limit} of the merged view: the stores' first {@code limit} plus as many as this decision
+   * deleted (each may hide one of them), with what it staged, cut to {@code limit}.
+   */
+  @Override
+  public List<TaskState> tasksOf(String runId, int limit) {
     String prefix = StateKeys.taskPrefix(runId);
     TreeMap<String, TaskState> merged = new TreeMap<>();
-    for (TaskState t : stores.tasksOf(runId)) merged.put(StateKeys.task(runId, t.getTaskId()), t);
+    int scan = limit == Integer.MAX_VALUE ? limit : (int) Math.min(Integer.MAX_VALUE, (long) limit + deletedTasks.size());
+    for (TaskState t : stores.tasksOf(runId, scan)) merged.put(StateKeys.task(runId, t.getTaskId()), t);
     tasks.forEach((k, t) -> {
       if (k.startsWith(prefix)) merged.put(k, t);
     });
     merged.keySet().removeAll(deletedTasks);
-    return new ArrayList<>(merged.values());
+    List<TaskState> out = new ArrayList<>(Math.min(limit, merged.size()));
+    for (TaskState t : merged.values()) {
+      if (out.size() >= limit) break;
+      out.add(t);
+    }
+    return out;
   }
 
   @Override

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class CountMapTest {
   /** Slices of 10, so that 25 instances take three decisions. */
-  private static final CoordinatorOptions SLICES_OF_10 = CoordinatorOptions.DEFAULT.withMapSliceTasks(10);
+  private static final CoordinatorOptions SLICES_OF_10 = CoordinatorOptions.DEFAULT.withSliceTasks(10);
   private static final Duration TICK = Duration.ofMillis(CoordinatorOptions.DEFAULT.timerTickMs());
 
   private static final String COUNTED = """

@@ -168,6 +168,36 @@ class RunExpiryTest {
   }
 
   /** Succeeds every dispatched task of {@code runId} until the run has finished. */
+  @Test
+  void shouldExpireARunLargerThanASliceASliceAtATimeAndReplayTheSame() throws Exception {
+    CoordinatorOptions slices = OPTIONS.withSliceTasks(10);
+    try (CoordinatorHarness big = new CoordinatorHarness(slices)) {
+      big.submit("wide", """
+          pipeline: wide
+          tasks:
+            - {id: each, mapOver: {count: 24}, executor: noop}
+          """);
+      for (int slice = 0; slice < 3; slice++) {
+        for (TaskCommand c : big.drainRuns()) big.succeed(c);
+        big.advance(Duration.ofMillis(slices.timerTickMs()));
+      }
+      assertThat(big.run("wide").getStatus()).isEqualTo("SUCCEEDED");
+      assertThat(big.run("wide").getTaskCount()).isEqualTo(25);
+
+      big.advance(RETAIN.plusMinutes(1));
+      assertThat(big.dump(CoordinatorTopology.TASKS_STORE)).as("one slice of 10 deleted").hasSize(15);
+      assertThat(big.run("wide")).as("the run stays until its last slice").isNotNull();
+      big.advance(Duration.ofMillis(slices.timerTickMs()));
+      assertThat(big.dump(CoordinatorTopology.TASKS_STORE)).hasSize(5);
+      big.advance(Duration.ofMillis(slices.timerTickMs()));
+      assertThat(big.run("wide")).isNull();
+      for (String store : STORES) assertThat(big.dump(store)).as(store).isEmpty();
+      assertThat(big.log).as("each slice's RUN_EXPIRED is on the log, for a replay").filteredOn(o ->
+          o instanceof TaskEvent e && e.getKind() == TaskEventKind.RUN_EXPIRED).hasSize(3);
+      CoordinatorHarness.assertReplaysToTheSameStores(big, slices);
+    }
+  }
+
   static void runToEnd(CoordinatorHarness h, String runId) {
     List<TaskCommand> dispatched;
     while (!(dispatched = h.drainRuns()).isEmpty()) {
