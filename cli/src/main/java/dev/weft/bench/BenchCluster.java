@@ -13,6 +13,7 @@ import dev.weft.executor.ExecutorRuntime;
 import dev.weft.executor.backend.ExecutorBackend;
 import dev.weft.executor.noop.NoopBackend;
 import dev.weft.serde.WeftSerdes;
+import dev.weft.spec.PipelineSpec;
 import dev.weft.spec.PipelineSpecs;
 import dev.weft.topics.Topics;
 import java.nio.file.Path;
@@ -217,5 +218,21 @@ final class BenchCluster implements AutoCloseable {
     admin.close(Duration.ofSeconds(5));
     if (registry != null) registry.close();
     if (kafka != null) kafka.close();
+  }
+
+  /**
+   * Submits {@code count} runs of {@code spec} at once, ids {@code tag-i-<bench id>}.
+   *
+   * @return seconds from the first publish to the last RunFinished read
+   */
+  double runAll(Topics topics, RunWatcher watcher, PipelineSpec spec, int count, String tag, Duration timeout)
+      throws Exception {
+    String json = PipelineSpecs.toJson(spec);
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < count; i++) ids.add(tag + "-" + i + "-" + id);
+    long start = System.nanoTime();
+    for (String runId : ids) submit(topics, runId, json);
+    flush();
+    return (watcher.awaitAll(ids, timeout) - start) / 1e9;
   }
 }

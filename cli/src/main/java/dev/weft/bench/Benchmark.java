@@ -344,17 +344,9 @@ public final class Benchmark {
     return m;
   }
 
-  /** Submits {@code count} runs of {@code spec} at once; returns seconds from the first publish to the last RunFinished. */
   private double runAll(BenchCluster cluster, Topics topics, RunWatcher watcher, PipelineSpec spec, int count, String tag)
       throws Exception {
-    String json = PipelineSpecs.toJson(spec);
-    List<String> ids = new ArrayList<>();
-    for (int i = 0; i < count; i++) ids.add(tag + "-" + i + "-" + cluster.id);
-    long start = System.nanoTime();
-    for (String id : ids) cluster.submit(topics, id, json);
-    cluster.flush();
-    long end = watcher.awaitAll(ids, RUN_TIMEOUT);
-    return (end - start) / 1e9;
+    return cluster.runAll(topics, watcher, spec, count, tag, RUN_TIMEOUT);
   }
 
   /**

@@ -5,7 +5,6 @@ import dev.weft.coordinator.topology.CoordinatorOptions;
 import dev.weft.executor.ExecutorRuntime;
 import dev.weft.spec.PipelineBuilder;
 import dev.weft.spec.PipelineSpec;
-import dev.weft.spec.PipelineSpecs;
 import dev.weft.spec.SpecLimits;
 import dev.weft.topics.Topics;
 import java.time.Duration;
@@ -128,15 +127,8 @@ final class MillionBench {
     return spec.tasks().stream().mapToInt(t -> t.mapOver().count()).sum();
   }
 
-  /** Submits {@code count} runs of {@code spec} at once; seconds from the first publish to the last RunFinished. */
   private double runAll(Topics topics, RunWatcher watcher, PipelineSpec spec, int count, String tag) throws Exception {
-    String json = PipelineSpecs.toJson(spec);
-    List<String> ids = new ArrayList<>();
-    for (int i = 0; i < count; i++) ids.add(tag + "-" + i + "-" + cluster.id);
-    long start = System.nanoTime();
-    for (String id : ids) cluster.submit(topics, id, json);
-    cluster.flush();
-    return (watcher.awaitAll(ids, TIMEOUT) - start) / 1e9;
+    return cluster.runAll(topics, watcher, spec, count, tag, TIMEOUT);
   }
 
   private static double round(double v) {

@@ -227,6 +227,16 @@ final class CoordinatorHarness implements AutoCloseable {
     return out;
   }
 
+  /** The one command of {@code commands}, which must be for {@code taskId}. */
+  static TaskCommand only(List<TaskCommand> commands, String taskId) {
+    org.assertj.core.api.Assertions.assertThat(ids(commands)).containsExactly(taskId);
+    return commands.get(0);
+  }
+
+  static List<String> ids(List<TaskCommand> commands) {
+    return commands.stream().map(TaskCommand::getTaskId).toList();
+  }
+
   /** Folds {@code first}'s log again into empty stores: the runs, tasks and timers stores are equal key by key. */
   static void assertReplaysToTheSameStores(CoordinatorHarness first, CoordinatorOptions options) {
     List<Object> recorded = new ArrayList<>(first.log);

@@ -1,5 +1,7 @@
 package dev.weft.coordinator.topology;
 
+import static dev.weft.coordinator.topology.CoordinatorHarness.ids;
+import static dev.weft.coordinator.topology.CoordinatorHarness.only;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.avro.CommandKind;
@@ -182,14 +184,5 @@ class CountMapTest {
     List<String> ids = new ArrayList<>();
     for (int i = from; i < to; i++) ids.add("shard[" + i + "]");
     return ids;
-  }
-
-  private static TaskCommand only(List<TaskCommand> commands, String taskId) {
-    assertThat(ids(commands)).containsExactly(taskId);
-    return commands.get(0);
-  }
-
-  private static List<String> ids(List<TaskCommand> commands) {
-    return commands.stream().map(TaskCommand::getTaskId).toList();
   }
 }

@@ -1,5 +1,7 @@
 package dev.weft.coordinator.topology;
 
+import static dev.weft.coordinator.topology.CoordinatorHarness.ids;
+import static dev.weft.coordinator.topology.CoordinatorHarness.only;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.avro.CommandKind;
@@ -310,14 +312,5 @@ class DynamicTasksTest {
     TaskEvent e = h.event(TaskEventKind.SPAWNED, c);
     e.setSpawnedJson(json);
     return e;
-  }
-
-  private static TaskCommand only(List<TaskCommand> commands, String taskId) {
-    assertThat(ids(commands)).containsExactly(taskId);
-    return commands.get(0);
-  }
-
-  private static List<String> ids(List<TaskCommand> commands) {
-    return commands.stream().map(TaskCommand::getTaskId).toList();
   }
 }
