@@ -1,8 +1,8 @@
 package dev.weft.coordinator.decide;
 
 import dev.weft.avro.FailureKind;
-import dev.weft.avro.TaskEvent;
 import dev.weft.avro.RunStatus;
+import dev.weft.avro.TaskEvent;
 import dev.weft.avro.TaskStatus;
 import dev.weft.coordinator.event.CoordinatorEvent.MapInstanceCreated;
 import dev.weft.coordinator.event.CoordinatorEvent.MapInstanceEnded;
