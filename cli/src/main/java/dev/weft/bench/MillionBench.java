@@ -27,6 +27,7 @@ import java.util.function.IntFunction;
  * at 200,000.
  */
 final class MillionBench {
+  /** The baseline's run size at full and quick sizes; a hundredth of the big run below that (the smoke test's). */
   private static final int BASELINE_TASKS = 1_000;
   private static final int BASELINE_RUNS = 20;
   private static final Duration TIMEOUT = Duration.ofMinutes(60);
@@ -34,11 +35,13 @@ final class MillionBench {
   private final BenchCluster cluster;
   private final Consumer<String> say;
   private final int tasks;
+  private final int baselineTasks;
 
   MillionBench(BenchCluster cluster, Consumer<String> say) {
     this.cluster = cluster;
     this.say = say;
     this.tasks = cluster.options.millionTasks();
+    this.baselineTasks = Math.min(BASELINE_TASKS, Math.max(100, tasks / 100));
   }
 
   /** Adds the section's figures to {@code r} and its details to {@code details}. */
@@ -86,7 +89,7 @@ final class MillionBench {
 
   private Map<String, Object> shape(Topics topics, RunWatcher watcher, String name, IntFunction<PipelineSpec> shape)
       throws Exception {
-    PipelineSpec small = shape.apply(BASELINE_TASKS);
+    PipelineSpec small = shape.apply(baselineTasks);
     PipelineSpec big = shape.apply(tasks);
     int smallTasks = instances(small);
     int bigTasks = instances(big);
