@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * per JVM, started with the first child in a session of its own and deaf to terminal signals, reads a pipe whose only
  * writer is this JVM and never writes to it. When the JVM dies, however it dies, the kernel closes the pipe; the
  * watchdog reads end-of-file and SIGKILLs every process whose environment holds the token, and each one's process
- * group, pass after pass until a pass finds none (a process forking while it is killed is caught by the next pass).
+ * group, pass after pass until none has been found for three seconds (a process forking while it is killed, or one
+ * the JVM was starting as it died, is caught by a later pass).
  * Nothing of this is on a child's own path: the child is {@code setsid argv}, one exec more than the task itself.
  *
  * <p>Until 2026-12-02 (commit 6900651 and before) each child ran under a guard of its own ({@code setpriv
@@ -43,22 +44,23 @@ public final class ChildLauncher {
 
   /**
    * $1 is {@code MARK=token}. It waits for end-of-file on stdin (the JVM died or closed it), then kills every marked
-   * process and its group. {@code grep -z -x -F} matches one whole environment entry; the watchdog's own environment
-   * and grep's do not hold the token. At most 20 passes: a process that forks faster than it can be killed is rare,
-   * and the watchdog must end.
+   * process and its group, and keeps looking until nothing was found for three seconds: a child the JVM was starting
+   * when it died is still its spawn helper, without the token, until it execs (a chaos run caught one that started
+   * its task after the scan had found nothing). {@code grep -z -x -F} matches one whole environment entry; the
+   * watchdog's own environment and grep's do not hold the token. At most 100 passes, so that the watchdog ends.
    */
   static final String WATCHDOG = String.join("\n",
       "trap '' INT TERM HUP QUIT PIPE",
       "mark=$1",
       "while read -r _; do :; done",
-      "pass=0",
-      "while [ $pass -lt 20 ]; do",
+      "pass=0; quiet=0",
+      "while [ $pass -lt 100 ] && [ $quiet -lt 15 ]; do",
       "  pass=$((pass + 1)); found=",
       "  for f in $(%GREP% -lszxF \"$mark\" /proc/[0-9]*/environ); do",
       "    p=${f#/proc/}; p=${p%/environ}; found=1",
       "    kill -s KILL -- -\"$p\" 2>/dev/null; kill -s KILL \"$p\" 2>/dev/null",
       "  done",
-      "  [ -n \"$found\" ] || exit 0",
+      "  if [ -n \"$found\" ]; then quiet=0; else quiet=$((quiet + 1)); sleep 0.2; fi",
       "done");
 
   private static final Logger log = LoggerFactory.getLogger(ChildLauncher.class);
@@ -137,8 +139,10 @@ public final class ChildLauncher {
     }
     ProcessBuilder b = new ProcessBuilder(tools.setsid().toString(), tools.sh().toString(), "-c",
         WATCHDOG.replace("%GREP%", tools.grep().toString()), "weft-watchdog", MARK + "=" + TOKEN)
+        // Neither of the JVM's output streams: the watchdog outlives the JVM by seconds, and would hold a pipe that a
+        // reader of the JVM's output (weft run | ..., a test) waits on for end-of-file.
         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-        .redirectError(ProcessBuilder.Redirect.INHERIT);
+        .redirectError(ProcessBuilder.Redirect.DISCARD);
     b.environment().remove(MARK); // an executor started by another's task must not be killed by its own watchdog
     watchdog = b.start();
   }
