@@ -78,11 +78,10 @@ class ExecutorLeaseTest {
     List<TaskEvent> events = new ArrayList<>();
     TaskEvent beat = awaitEvent(kafka, serdes, topics, events, TaskEventKind.HEARTBEAT);
     ProcessHandle root = ProcessHandle.of(Long.parseLong(beat.getHandle())).orElseThrow();
-    // The shell and its two sleeps.
     List<ProcessHandle> tree = Conditions.awaitValue("the task's tree", WAIT, () -> {
       List<ProcessHandle> t = new ArrayList<>(root.descendants().toList());
       t.add(root);
-      return t.size() >= 3 ? t : null;
+      return t.size() >= 4 ? t : null;
     });
     toReap.addAll(tree);
     // Let a few more heartbeats commit, so the lease runs from a heartbeat and not from STARTED.

@@ -39,14 +39,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The task's environment is the executor's, then {@code process.env}, then {@link TaskEnvironment}'s variables,
  * which win. The process is started by {@link ChildLauncher}, so it and everything it starts die with the executor
- * even when the executor is killed with SIGKILL. The handle is the task's pid; the task leads its own process group.
+ * even when the executor is killed with SIGKILL. The handle is the pid of the launcher's guard, the parent of the task.
  *
  * <p>Output: stdout and stderr are read on two threads per process into one bounded tail, interleaved line by line;
  * the last stderr line goes into the failure reason.
  *
- * <p>Cancel sends SIGTERM to the task's process group and to its whole process tree (the process and every
- * descendant, so the children of a {@code sh -c} die too, even one that left the group) and SIGKILL to whatever is
- * still alive after the grace period.
+ * <p>Cancel sends SIGTERM to the whole process tree (the process and every descendant, so the children of a
+ * {@code sh -c} die too) and SIGKILL to whatever is still alive after the grace period.
  *
  * <p>Restarts: a plain process cannot be adopted by a new executor JVM, because only a process's parent can learn its
  * exit code. So {@link #findRunning()} adopts nothing. Instead, when a state directory is given, each running attempt
@@ -200,7 +199,7 @@ public final class ProcessBackend implements ExecutorBackend {
         log.warn("cannot delete pid file {}: {}", e.file(), ex.toString());
       }
     }
-    terminate(tree, LEFTOVER_GRACE, null);
+    terminate(tree, LEFTOVER_GRACE);
     return killed;
   }
 
@@ -216,17 +215,11 @@ public final class ProcessBackend implements ExecutorBackend {
     finisher.shutdown();
   }
 
-  /**
-   * SIGTERM to every process of the tree now, SIGKILL to the survivors (and their new children) after the grace; the
-   * same to the group {@code leader} leads, when given, as long as the leader lives: once it is gone and reaped its
-   * pid may name another process's group.
-   */
-  private void terminate(List<ProcessHandle> tree, Duration grace, Process leader) {
+  /** SIGTERM to every process of the tree now, SIGKILL to the survivors (and their new children) after the grace. */
+  private void terminate(List<ProcessHandle> tree, Duration grace) {
     if (tree.isEmpty()) return;
-    if (leader != null && leader.isAlive()) ChildLauncher.signalGroup(leader.pid(), "TERM");
     tree.forEach(ProcessHandle::destroy);
     Runnable forceKill = () -> {
-      if (leader != null && leader.isAlive()) ChildLauncher.signalGroup(leader.pid(), "KILL");
       List<ProcessHandle> all = new ArrayList<>(tree);
       for (ProcessHandle h : tree) if (h.isAlive()) h.descendants().forEach(all::add);
       for (ProcessHandle h : all) {
@@ -303,7 +296,7 @@ public final class ProcessBackend implements ExecutorBackend {
       if (!process.isAlive()) return;
       if (!cancelReason.compareAndSet(null, reason == null ? "cancelled" : reason)) return;
       log.info("attempt {}: cancelling pid {} ({}), SIGKILL after {}", id, process.pid(), reason, grace);
-      terminate(treeOf(process.toHandle()), grace, process);
+      terminate(treeOf(process.toHandle()), grace);
     }
 
     @Override
