@@ -43,8 +43,9 @@ final class ClientProperties {
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
     // The consumer sends its next fetch before poll returns. When every slot is taken the loop seeks back, and that
     // fetch, for offsets past every command already written, waits at the broker for fetch.max.wait (500 ms by
-    // default) while no further fetch may go out: a freed slot stayed empty that long. One instance of the process
-    // executor ran `true` at 23 tasks/s with the default and 51 with 50 ms (weft bench, 2026-12-02).
+    // default) while no further fetch may go out: a freed slot stayed empty that long (weft bench, 2026-12-02: one
+    // process executor instance ran `true` at 23 tasks/s with the default, and 43-51 with 50 ms and a cheaper launch
+    // that was later reverted; with the guard per task and 50 ms it has not been measured).
     p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, FETCH_MAX_WAIT_MS);
     overrides(config, p, "consumer.");
     return p;
