@@ -1,6 +1,5 @@
 package dev.weft.executor.process;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,7 +112,7 @@ public final class ChildLauncher {
     if (TOOLS.isPresent()) {
       List<String> argv = builder.command();
       // The guard always starts; a missing program would only show as exit code 127. Fail as the JDK would instead.
-      requireExecutable(argv.get(0), builder.directory());
+      Executables.resolve(argv.get(0), builder.directory() == null ? null : builder.directory().toPath());
       List<String> guarded = new ArrayList<>(TOOLS.get().prefix(user));
       guarded.add(Long.toString(ProcessHandle.current().pid()));
       guarded.addAll(argv);
@@ -144,33 +143,6 @@ public final class ChildLauncher {
     to.environment().clear();
     to.environment().putAll(from.environment());
     return to;
-  }
-
-  /** The JDK's own check and message ({@code error=2, No such file or directory}), made before the guard starts. */
-  private static void requireExecutable(String program, File directory) throws IOException {
-    String where = directory == null ? "" : " (in directory \"" + directory + "\")";
-    Path found = null;
-    if (program.contains("/")) {
-      Path p = Path.of(program);
-      if (!p.isAbsolute() && directory != null) p = directory.toPath().resolve(p);
-      if (Files.exists(p)) found = p;
-    } else {
-      // The JDK searches the executor's own PATH, not the child's environment; so does this.
-      for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-        Path p = Path.of(dir.isEmpty() ? "." : dir).resolve(program);
-        if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-          found = p;
-          break;
-        }
-        if (found == null && Files.exists(p)) found = p;
-      }
-    }
-    if (found == null) {
-      throw new IOException("Cannot run program \"" + program + "\"" + where + ": error=2, No such file or directory");
-    }
-    if (Files.isDirectory(found) || !Files.isExecutable(found)) {
-      throw new IOException("Cannot run program \"" + program + "\"" + where + ": error=13, Permission denied");
-    }
   }
 
   /** Absolute paths of the tools, so a task's own PATH can never hide them. */

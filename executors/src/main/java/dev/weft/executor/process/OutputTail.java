@@ -51,31 +51,52 @@ final class OutputTail {
    * whose pipe is not read blocks once the pipe buffer (64 KiB on Linux) is full.
    */
   void pump(InputStream in, boolean stderr) {
+    Lines lines = lines(stderr);
     byte[] buf = new byte[8192];
-    java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
     try (in) {
       int n;
-      while ((n = in.read(buf)) >= 0) {
-        for (int i = 0; i < n; i++) {
-          byte b = buf[i];
-          if (b == '\n') {
-            emit(line, stderr);
-          } else {
-            line.write(b);
-            if (line.size() >= MAX_LINE_CHARS) emit(line, stderr);
-          }
-        }
-      }
+      while ((n = in.read(buf)) >= 0) lines.feed(buf, 0, n);
     } catch (IOException e) {
       // The stream closes under us when the process is killed; what was read so far is the tail.
     }
-    if (line.size() > 0) emit(line, stderr);
+    lines.end();
   }
 
-  private void emit(java.io.ByteArrayOutputStream line, boolean stderr) {
-    String s = line.toString(StandardCharsets.UTF_8);
-    if (s.endsWith("\r")) s = s.substring(0, s.length() - 1);
-    append(s, stderr);
-    line.reset();
+  /** A splitter of one stream's bytes into this tail's lines, fed in chunks as they arrive; one per stream. */
+  Lines lines(boolean stderr) {
+    return new Lines(stderr);
+  }
+
+  final class Lines {
+    private final boolean stderr;
+    private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+
+    private Lines(boolean stderr) {
+      this.stderr = stderr;
+    }
+
+    void feed(byte[] bytes, int offset, int length) {
+      for (int i = offset; i < offset + length; i++) {
+        byte b = bytes[i];
+        if (b == '\n') {
+          emit();
+        } else {
+          line.write(b);
+          if (line.size() >= MAX_LINE_CHARS) emit();
+        }
+      }
+    }
+
+    /** The stream ended: a last line without a newline still counts. */
+    void end() {
+      if (line.size() > 0) emit();
+    }
+
+    private void emit() {
+      String s = line.toString(StandardCharsets.UTF_8);
+      if (s.endsWith("\r")) s = s.substring(0, s.length() - 1);
+      append(s, stderr);
+      line.reset();
+    }
   }
 }

@@ -11,14 +11,15 @@ import dev.weft.executor.backend.LaunchException;
 import dev.weft.executor.backend.RunningAttempt;
 import dev.weft.executor.backend.TaskEnvironment;
 import dev.weft.spec.ProcessSpec;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -38,11 +39,12 @@ import org.slf4j.LoggerFactory;
  * {@code process.workdir} as working directory (relative to this backend's base directory).
  *
  * <p>The task's environment is the executor's, then {@code process.env}, then {@link TaskEnvironment}'s variables,
- * which win. The process is started by {@link ChildLauncher}, so it and everything it starts die with the executor
- * even when the executor is killed with SIGKILL. The handle is the pid of the launcher's guard, the parent of the task.
+ * which win. The process is started by the executor's {@link ForkServer} (or, on a host without perl, under
+ * {@link ChildLauncher}'s guard: {@link GuardedLauncher}), so it and everything it starts die with the executor even
+ * when the executor is killed with SIGKILL. The handle is the task's pid (the guard's, under a guard).
  *
- * <p>Output: stdout and stderr are read on two threads per process into one bounded tail, interleaved line by line;
- * the last stderr line goes into the failure reason.
+ * <p>Output: stdout and stderr go into one bounded tail, interleaved line by line; the last stderr line goes into the
+ * failure reason.
  *
  * <p>Cancel sends SIGTERM to the whole process tree (the process and every descendant, so the children of a
  * {@code sh -c} die too) and SIGKILL to whatever is still alive after the grace period.
@@ -58,14 +60,13 @@ public final class ProcessBackend implements ExecutorBackend {
   public static final String NAME = "process";
 
   private static final Logger log = LoggerFactory.getLogger(ProcessBackend.class);
-  /** After the process exits, how long to wait for its pipes to drain; a background child may hold them open. */
-  private static final Duration DRAIN_AFTER_EXIT = Duration.ofSeconds(1);
   /** Grace for leftovers of a previous incarnation: nobody waits for their output any more. */
   private static final Duration LEFTOVER_GRACE = Duration.ofSeconds(2);
   /** Start times read back from /proc have jiffy precision; pid reuse within this window is not possible. */
   private static final Duration START_TIME_TOLERANCE = Duration.ofSeconds(1);
 
   private static final AtomicInteger THREADS = new AtomicInteger();
+  private static final java.util.concurrent.atomic.AtomicBoolean NO_PERL_WARNED = new java.util.concurrent.atomic.AtomicBoolean();
 
   private final Path baseDir;
   private final ProcessPolicy policy;
@@ -74,6 +75,7 @@ public final class ProcessBackend implements ExecutorBackend {
   private final ScheduledExecutorService killer = Executors.newSingleThreadScheduledExecutor(daemon("weft-process-killer"));
   private final ExecutorService finisher = Executors.newCachedThreadPool(daemon("weft-process-finish"));
   private final ConcurrentMap<AttemptId, ProcessAttempt> running = new ConcurrentHashMap<>();
+  private final TaskLauncher launcher;
 
   /** Working directories relative to the current directory, no pid files. */
   public ProcessBackend() {
@@ -94,6 +96,12 @@ public final class ProcessBackend implements ExecutorBackend {
    * @throws IllegalArgumentException also when the policy's {@code runAs} names no user of this host
    */
   public ProcessBackend(Path baseDir, Path stateDir, ProcessPolicy policy) {
+    this(baseDir, stateDir, policy, defaultLauncher());
+  }
+
+  /** With the given launcher: tests run the backend on both. */
+  ProcessBackend(Path baseDir, Path stateDir, ProcessPolicy policy, TaskLauncher launcher) {
+    this.launcher = launcher;
     this.policy = policy;
     this.user = policy.user();
     this.baseDir = baseDir.toAbsolutePath().normalize();
@@ -129,29 +137,35 @@ public final class ProcessBackend implements ExecutorBackend {
           "task '" + request.task().id() + "': process.workdir " + workdir + " is not an existing directory");
     }
     policy.checkWorkdir(workdir);
-    ProcessBuilder pb = new ProcessBuilder(spec.argv()).directory(workdir.toFile());
-    pb.environment().putAll(request.environment(spec.env()));
-    // No stdin: a task that reads it sees end-of-file at once instead of hanging on a pipe nobody writes.
-    pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    Process process;
+    Path program;
     try {
-      process = ChildLauncher.start(pb, user);
+      program = Executables.resolve(spec.argv().get(0), workdir);
     } catch (IOException e) {
       throw new LaunchException(FailureKind.LAUNCH_ERROR,
           "cannot start '" + spec.argv().get(0) + "' in " + workdir + ": " + startFailure(e), e);
     }
-    ProcessAttempt attempt = new ProcessAttempt(request.id(), process, listener);
+    Map<String, String> environment = new HashMap<>(System.getenv());
+    environment.putAll(request.environment(spec.env()));
+    ProcessAttempt attempt = new ProcessAttempt(request.id(), listener);
+    TaskProcess process;
+    try {
+      process = launcher.start(new TaskLaunch(spec.argv(), program, workdir, environment, user), attempt.tail);
+    } catch (IOException e) {
+      throw new LaunchException(FailureKind.LAUNCH_ERROR,
+          "cannot start '" + spec.argv().get(0) + "' in " + workdir + ": " + startFailure(e), e);
+    }
+    attempt.started(process);
     running.put(request.id(), attempt);
-    if (pidFiles != null) {
+    Optional<ProcessHandle> handle = process.handle();
+    if (pidFiles != null && handle.isPresent()) {
       try {
-        pidFiles.write(request.id(), process.toHandle());
+        pidFiles.write(request.id(), handle.get());
       } catch (IOException e) {
         // Running without a pid file only loses the leftover kill after a crash; not worth failing the task for.
         log.warn("attempt {}: cannot write pid file in {}: {}", request.id(), pidFiles.dir(), e.toString());
       }
     }
-    attempt.startPumps();
-    process.onExit().thenRunAsync(attempt::exited, finisher);
+    process.exit().whenCompleteAsync((code, lost) -> attempt.exited(code, lost), finisher);
     log.debug("attempt {} started as pid {}: {}", request.id(), process.pid(), spec.argv());
     return attempt;
   }
@@ -208,9 +222,13 @@ public final class ProcessBackend implements ExecutorBackend {
     return running.size();
   }
 
-  /** Leaves running processes alone (the runtime decides whether to cancel them first) and stops helper threads. */
+  /**
+   * Kills the processes still running (the runtime cancels them with their grace first, where it can) and stops the
+   * helper threads.
+   */
   @Override
   public void close() {
+    launcher.close();
     killer.shutdown();
     finisher.shutdown();
   }
@@ -244,6 +262,16 @@ public final class ProcessBackend implements ExecutorBackend {
     return tree;
   }
 
+  private static TaskLauncher defaultLauncher() {
+    Optional<ForkServer> forkServer = "guard".equals(System.getenv("WEFT_PROCESS_LAUNCHER")) ? Optional.empty() : ForkServer.onThisHost();
+    if (forkServer.isPresent()) return forkServer.get();
+    if (!NO_PERL_WARNED.getAndSet(true)) {
+      log.warn("perl is not on the PATH: the process executor starts each task from the JVM under a guard instead of "
+          + "through its fork server, which costs about four execs more per task. Install perl (perl-base).");
+    }
+    return new GuardedLauncher();
+  }
+
   private static String startFailure(IOException e) {
     // The JDK says 'Cannot run program "x" (in directory "y"): error=2, No such file or directory'; keep the cause.
     String m = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -265,24 +293,18 @@ public final class ProcessBackend implements ExecutorBackend {
 
   private final class ProcessAttempt implements RunningAttempt {
     private final AttemptId id;
-    private final Process process;
     private final AttemptListener listener;
     private final OutputTail tail = new OutputTail(Texts.MAX_LOG_TAIL_BYTES);
     private final AtomicReference<String> cancelReason = new AtomicReference<>();
-    private Thread stdout;
-    private Thread stderr;
+    private volatile TaskProcess process;
 
-    ProcessAttempt(AttemptId id, Process process, AttemptListener listener) {
+    ProcessAttempt(AttemptId id, AttemptListener listener) {
       this.id = id;
-      this.process = process;
       this.listener = listener;
     }
 
-    void startPumps() {
-      stdout = daemon("weft-process-" + process.pid() + "-out").newThread(() -> tail.pump(process.getInputStream(), false));
-      stderr = daemon("weft-process-" + process.pid() + "-err").newThread(() -> tail.pump(process.getErrorStream(), true));
-      stdout.start();
-      stderr.start();
+    void started(TaskProcess process) {
+      this.process = process;
     }
 
     @Override
@@ -293,10 +315,11 @@ public final class ProcessBackend implements ExecutorBackend {
     @Override
     public void cancel(Duration grace, String reason) {
       // A process that already exited ended by itself; its own exit code is the truth, not the cancel.
-      if (!process.isAlive()) return;
+      Optional<ProcessHandle> handle = process.handle();
+      if (process.exit().isDone() || handle.isEmpty()) return;
       if (!cancelReason.compareAndSet(null, reason == null ? "cancelled" : reason)) return;
       log.info("attempt {}: cancelling pid {} ({}), SIGKILL after {}", id, process.pid(), reason, grace);
-      terminate(treeOf(process.toHandle()), grace);
+      terminate(treeOf(handle.get()), grace);
     }
 
     @Override
@@ -304,23 +327,17 @@ public final class ProcessBackend implements ExecutorBackend {
       return tail.tail();
     }
 
-    void exited() {
-      long deadline = System.nanoTime() + DRAIN_AFTER_EXIT.toNanos();
-      try {
-        for (Thread t : List.of(stdout, stderr)) {
-          long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-          if (left > 0) t.join(left);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    /** @param lost why the launcher lost the process (then {@code code} is null) */
+    void exited(Integer code, Throwable lost) {
       running.remove(id);
       if (pidFiles != null) pidFiles.delete(id);
-      int code = process.exitValue();
       String out = tail.tail();
       String cancelled = cancelReason.get();
       AttemptOutcome outcome;
-      if (cancelled != null) {
+      if (lost != null) {
+        Throwable why = lost instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause() : lost;
+        outcome = AttemptOutcome.failure(FailureKind.LOST, null, "the process was lost: " + why.getMessage(), out);
+      } else if (cancelled != null) {
         // Cancelled work is reported as cancelled whatever its exit code: a process that traps SIGTERM and exits 0
         // has not finished its job.
         outcome = AttemptOutcome.failure(FailureKind.CANCELLED, code, "cancelled: " + cancelled, out);

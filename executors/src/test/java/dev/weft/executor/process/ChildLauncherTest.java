@@ -14,7 +14,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Work dies with its executor: an executor JVM killed with SIGKILL takes its task's whole process tree with it. */
+/**
+ * Work dies with its executor under the guard too (Spark drivers, and process tasks where no perl is installed): an
+ * executor JVM killed with SIGKILL takes its task's whole process tree with it.
+ */
 class ChildLauncherTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
 
@@ -36,7 +39,7 @@ class ChildLauncherTest {
   void shouldKillTheTasksWholeTreeWhenTheExecutorJvmIsKilled() throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Process executor = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-        KilledExecutorProbe.class.getName(), work.toString())
+        KilledExecutorProbe.class.getName(), work.toString(), "guarded")
         .redirectErrorStream(true).start();
     toReap.add(executor.toHandle());
     BufferedReader out = new BufferedReader(new InputStreamReader(executor.getInputStream(), StandardCharsets.UTF_8));

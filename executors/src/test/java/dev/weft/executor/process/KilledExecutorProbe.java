@@ -12,12 +12,15 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Stands in for an executor JVM in {@link ChildLauncherTest}: launches a process tree through the process backend from
- * a thread that then ends, prints the task's pid and waits to be killed.
+ * Stands in for an executor JVM in {@link ForkServerTest} and {@link ChildLauncherTest}: launches a process tree
+ * through the process backend (on its fork server, or with {@code guarded} as second argument under the guard) from a
+ * thread that then ends, prints the task's pid and waits to be killed.
  */
 public final class KilledExecutorProbe {
   public static void main(String[] args) throws Exception {
-    ProcessBackend backend = new ProcessBackend(Path.of(args[0]), null);
+    TaskLauncher launcher = args.length > 1 && args[1].equals("guarded") ? new GuardedLauncher()
+        : ForkServer.onThisHost().orElseThrow(() -> new IllegalStateException("perl is not on the PATH"));
+    ProcessBackend backend = new ProcessBackend(Path.of(args[0]), null, ProcessPolicy.localDefault(), launcher);
     AtomicReference<RunningAttempt> attempt = new AtomicReference<>();
     AtomicReference<Exception> failure = new AtomicReference<>();
     // A short-lived thread asks for the launch: the parent-death signal must not fire when it ends.

@@ -27,12 +27,22 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** The process backend on its fork server; {@link GuardedLauncherProcessBackendTest} runs every case on the guard. */
 class ProcessBackendTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
 
   @TempDir Path base;
   private ProcessBackend backend;
   private final List<Long> toReap = new java.util.ArrayList<>();
+
+  /** The launcher under test. No silent fallback: without perl this fails. */
+  TaskLauncher launcher() {
+    return ForkServer.onThisHost().orElseThrow(() -> new AssertionError("perl is not on the PATH"));
+  }
+
+  private ProcessBackend backend(Path state) {
+    return new ProcessBackend(base, state, ProcessPolicy.localDefault(), launcher());
+  }
 
   @AfterEach
   void tearDown() {
@@ -43,7 +53,7 @@ class ProcessBackendTest {
 
   @Test
   void shouldSucceedWithTheTailOfBothStreams() throws Exception {
-    backend = new ProcessBackend(base, null);
+    backend = backend(null);
     RecordingListener listener = new RecordingListener();
 
     RunningAttempt attempt = backend.launch(request(process("hello", List.of("sh", "-c", "echo hello; echo warning >&2"), Map.of(), null)), listener);
@@ -60,7 +70,7 @@ class ProcessBackendTest {
 
   @Test
   void shouldReportExitCodeLastStderrLineAndTail() throws Exception {
-    backend = new ProcessBackend(base, null);
+    backend = backend(null);
     RecordingListener listener = new RecordingListener();
 
     backend.launch(request(process("fails", List.of("sh", "-c", "echo working; echo 'disk full' >&2; exit 3"), Map.of(), null)), listener);
@@ -76,7 +86,7 @@ class ProcessBackendTest {
   @Test
   void shouldAddEnvToTheExecutorsEnvironmentAndRunInTheWorkdir() throws Exception {
     Files.createDirectories(base.resolve("sub"));
-    backend = new ProcessBackend(base, null);
+    backend = backend(null);
     RecordingListener listener = new RecordingListener();
 
     backend.launch(request(process("env", List.of("sh", "-c", "echo \"$GREETING from $(pwd), path set: ${PATH:+yes}\""),
@@ -89,7 +99,7 @@ class ProcessBackendTest {
 
   @Test
   void shouldGiveTheTaskItsRunTaskAndAttemptWhichItsOwnEnvCannotOverride() throws Exception {
-    backend = new ProcessBackend(base, null);
+    backend = backend(null);
     RecordingListener listener = new RecordingListener();
     TaskSpec spec = process("who", List.of("sh", "-c", "echo \"$WEFT_RUN_ID|$WEFT_TASK_ID|$WEFT_ATTEMPT|$WEFT_ATTEMPT_ID\""),
         Map.of("WEFT_ATTEMPT", "99", "WEFT_RUN_ID", "not-mine"), null);
@@ -103,7 +113,7 @@ class ProcessBackendTest {
 
   @Test
   void shouldRejectAMissingWorkdirAsInvalidSpec() {
-    backend = new ProcessBackend(base, null);
+    backend = backend(null);
 
     assertThatThrownBy(() -> backend.launch(request(process("nowhere", List.of("true"), Map.of(), "no/such/dir")), new RecordingListener()))
         .isInstanceOfSatisfying(LaunchException.class, e -> assertThat(e.kind()).isEqualTo(FailureKind.INVALID_SPEC))
@@ -113,7 +123,7 @@ class ProcessBackendTest {
 
   @Test
   void shouldRejectAMissingArgvAsInvalidSpec() {
-    backend = new ProcessBackend(base, null);
+    backend = backend(null);
 
     assertThatThrownBy(() -> backend.launch(request(process("empty", List.of(), Map.of(), null)), new RecordingListener()))
         .isInstanceOfSatisfying(LaunchException.class, e -> assertThat(e.kind()).isEqualTo(FailureKind.INVALID_SPEC))
@@ -122,7 +132,7 @@ class ProcessBackendTest {
 
   @Test
   void shouldReportABinaryThatIsNotFoundAsLaunchError() {
-    backend = new ProcessBackend(base, null);
+    backend = backend(null);
 
     assertThatThrownBy(() -> backend.launch(request(process("missing", List.of("weft-no-such-binary", "x"), Map.of(), null)), new RecordingListener()))
         .isInstanceOfSatisfying(LaunchException.class, e -> assertThat(e.kind()).isEqualTo(FailureKind.LAUNCH_ERROR))
@@ -133,7 +143,7 @@ class ProcessBackendTest {
 
   @Test
   void shouldKillTheWholeProcessTreeOnCancel() throws Exception {
-    backend = new ProcessBackend(base, null);
+    backend = backend(null);
     RecordingListener listener = new RecordingListener();
     RunningAttempt attempt = backend.launch(request(process("tree", List.of("sh", "-c", "sleep 100 & sleep 100; wait"), Map.of(), null)), listener);
     List<ProcessHandle> tree = treeWhenItHas(3, attempt);
@@ -149,7 +159,7 @@ class ProcessBackendTest {
 
   @Test
   void shouldSigkillWhatIgnoresSigtermAfterTheGrace() throws Exception {
-    backend = new ProcessBackend(base, null);
+    backend = backend(null);
     RecordingListener listener = new RecordingListener();
     RunningAttempt attempt = backend.launch(request(process("stubborn",
         List.of("sh", "-c", "trap '' TERM; echo ready; while true; do sleep 0.1; done"), Map.of(), null)), listener);
@@ -164,7 +174,7 @@ class ProcessBackendTest {
 
   @Test
   void shouldKeepOnlyABoundedTailOfALoudProcess() throws Exception {
-    backend = new ProcessBackend(base, null);
+    backend = backend(null);
     RecordingListener listener = new RecordingListener();
 
     backend.launch(request(process("loud", List.of("sh", "-c", "i=0; while [ $i -lt 20000 ]; do echo line $i; i=$((i+1)); done"), Map.of(), null)), listener);
@@ -176,14 +186,58 @@ class ProcessBackendTest {
   }
 
   @Test
+  void shouldReportASignalledProcessAs128PlusTheSignal() throws Exception {
+    backend = backend(null);
+    RecordingListener listener = new RecordingListener();
+
+    backend.launch(request(process("signalled", List.of("sh", "-c", "kill -s USR1 $$"), Map.of(), null)), listener);
+    AttemptOutcome outcome = listener.await(WAIT);
+
+    assertThat(outcome.failureKind()).isEqualTo(FailureKind.EXIT_CODE);
+    assertThat(outcome.exitCode()).as("128 + SIGUSR1").isEqualTo(138);
+  }
+
+  @Test
+  void shouldEndACancelledProcessWithSigtermWhenItDoesNotIgnoreIt() throws Exception {
+    backend = backend(null);
+    RecordingListener listener = new RecordingListener();
+    RunningAttempt attempt = backend.launch(request(process("sleeper", List.of("sleep", "100"), Map.of(), null)), listener);
+    toReap.add(Long.parseLong(attempt.handle()));
+
+    attempt.cancel(Duration.ofSeconds(60), "stop");
+    AttemptOutcome outcome = listener.await(WAIT);
+
+    assertThat(outcome.exitCode()).as("128 + SIGTERM, long before the grace ran out").isEqualTo(143);
+  }
+
+  @Test
+  void shouldRunManyTasksAtOnceEachWithItsOwnOutputAndExitCode() throws Exception {
+    backend = backend(null);
+    List<RecordingListener> listeners = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      RecordingListener listener = new RecordingListener();
+      listeners.add(listener);
+      backend.launch(request(process("many-" + i, List.of("sh", "-c", "echo out-" + i + "; echo err-" + i + " >&2; exit " + (i % 3)),
+          Map.of(), null)), listener);
+    }
+    for (int i = 0; i < 40; i++) {
+      AttemptOutcome outcome = listeners.get(i).await(WAIT);
+      assertThat(outcome.exitCode()).isEqualTo(i % 3);
+      // Its own two lines and nothing else; stdout's and stderr's may come in either order.
+      assertThat(outcome.logTail().split("\n")).containsExactlyInAnyOrder("out-" + i, "err-" + i);
+    }
+    assertThat(backend.runningCount()).isZero();
+  }
+
+  @Test
   void shouldKillLeftoversOfAPreviousIncarnationOnStart() throws Exception {
     Path state = base.resolve("state");
-    ProcessBackend crashed = new ProcessBackend(base, state);
+    ProcessBackend crashed = backend(state);
     RunningAttempt attempt = crashed.launch(request(process("left", List.of("sh", "-c", "sleep 100 & sleep 100; wait"), Map.of(), null)), new RecordingListener());
     List<ProcessHandle> tree = treeWhenItHas(3, attempt);
     // The crashed incarnation is never closed and never cancels anything: its JVM is gone as far as the next one knows.
 
-    backend = new ProcessBackend(base, state);
+    backend = backend(state);
     List<AttemptId> adoptable = backend.findRunning();
 
     assertThat(adoptable).as("plain processes cannot be adopted").isEmpty();
@@ -202,7 +256,7 @@ class ProcessBackendTest {
         "pid=" + stranger.pid(), "startedAtMs=" + Instant.parse("2020-01-01T00:00:00Z").toEpochMilli(),
         "runId=r", "taskId=t", "attempt=1"));
 
-    backend = new ProcessBackend(base, state);
+    backend = backend(state);
     List<AttemptId> killed = backend.killLeftovers();
 
     assertThat(killed).isEmpty();
@@ -213,7 +267,7 @@ class ProcessBackendTest {
   @Test
   void shouldWriteAPidFilePerRunningAttemptAndRemoveItAtTheEnd() throws Exception {
     Path state = base.resolve("state");
-    backend = new ProcessBackend(base, state);
+    backend = backend(state);
     RecordingListener listener = new RecordingListener();
     RunningAttempt attempt = backend.launch(request(process("pidfile", List.of("sleep", "100"), Map.of(), null)), listener);
     toReap.add(Long.parseLong(attempt.handle()));
