@@ -128,10 +128,13 @@ sub launch {
     send_frame('F', $id, "cannot enter $dir: $!");
     return;
   }
-  %ENV = ();
-  for my $pair (@env) {
-    my ($k, $v) = split(/=/, $pair, 2);
-    $ENV{$k} = $v;
+  # Only what differs from the last task's: most of an executor's tasks share most of their environment.
+  my %want = map { split(/=/, $_, 2) } @env;
+  for my $k (keys %ENV) {
+    delete $ENV{$k} unless exists $want{$k};
+  }
+  while (my ($k, $v) = each %want) {
+    $ENV{$k} = $v unless defined $ENV{$k} && $ENV{$k} eq $v;
   }
   my ($out_r, $out_w, $err_r, $err_w);
   unless (pipe($out_r, $out_w) && pipe($err_r, $err_w)) {
