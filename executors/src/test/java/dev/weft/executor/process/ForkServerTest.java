@@ -127,6 +127,18 @@ class ForkServerTest {
   }
 
   @Test
+  void shouldGiveEachTaskItsOwnEnvironmentAndNothingOfTheTaskBefore() throws Exception {
+    ProcessBackend backend = backend();
+    RecordingListener first = new RecordingListener();
+    backend.launch(request(process("first", List.of("sh", "-c", "echo \"$ONLY_FIRST\""), Map.of("ONLY_FIRST", "a=b c"), null)), first);
+    assertThat(first.await(WAIT).logTail()).isEqualTo("a=b c\n");
+
+    RecordingListener second = new RecordingListener();
+    backend.launch(request(process("second", List.of("sh", "-c", "echo \"${ONLY_FIRST-unset} $WEFT_TASK_ID\""), Map.of(), null)), second);
+    assertThat(second.await(WAIT).logTail()).isEqualTo("unset second\n");
+  }
+
+  @Test
   void shouldStillReportATaskWhoseBackgroundChildHoldsItsOutputOpen() throws Exception {
     ProcessBackend backend = backend();
     RecordingListener listener = new RecordingListener();
