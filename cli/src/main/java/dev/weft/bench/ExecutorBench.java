@@ -57,7 +57,12 @@ final class ExecutorBench {
   void run(Map<String, Object> r, Map<String, Object> details) throws Exception {
     int concurrency = ExecutorConfig.DEFAULT_MAX_CONCURRENT;
     Map<String, Object> process = new LinkedHashMap<>();
-    say.accept("executors: the process executor running `true`, " + tasks + " tasks, one instance then two");
+    String launcher;
+    try (ProcessBackend probe = new ProcessBackend()) {
+      launcher = probe.launcher();
+    }
+    say.accept("executors: the process executor (tasks started by its " + launcher + ") running `true`, " + tasks
+        + " tasks, one instance then two");
     IntFunction<PipelineBuilder.Task> trueProcess = i -> PipelineBuilder.process("t" + i, "true");
     double one = executorRate("process", "proc1", tasks, trueProcess, 1, this::processBackend);
     double two = executorRate("process", "proc2", tasks, trueProcess, 2, this::processBackend);
@@ -75,6 +80,7 @@ final class ExecutorBench {
     process.put("one_instance_tasks_per_s", round(one));
     process.put("two_instances_tasks_per_s", round(two));
     process.put("max_concurrent_per_instance", concurrency);
+    process.put("launcher", launcher);
     process.put("floor", forkFloor);
     process.put("group_floor", groupFloor);
     details.put("process", process);

@@ -217,6 +217,11 @@ public final class ProcessBackend implements ExecutorBackend {
     return killed;
   }
 
+  /** How this backend starts its tasks: {@code fork server}, or {@code guard} where there is no perl. */
+  public String launcher() {
+    return launcher instanceof ForkServer ? "fork server" : "guard";
+  }
+
   /** Attempts launched by this backend that have not finished yet. */
   public int runningCount() {
     return running.size();
