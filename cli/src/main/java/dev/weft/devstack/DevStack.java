@@ -473,7 +473,7 @@ public final class DevStack implements AutoCloseable {
    */
   @Override
   public void close() {
-    closeServices();
+    closeServices(true);
     List<AutoCloseable> infrastructure = new ArrayList<>();
     if (registry != null) infrastructure.add(registry);
     if (kafka != null) infrastructure.add(kafka);
@@ -482,8 +482,11 @@ public final class DevStack implements AutoCloseable {
     kafka = null;
   }
 
-  /** The executors together, then the coordinator, then the sink: each part's last words reach what it talks to. */
-  private void closeServices() {
+  /**
+   * In order, the executors together, then the coordinator, then the sink: each part's last words reach what it talks
+   * to. Otherwise all at once.
+   */
+  private void closeServices(boolean inOrder) {
     closing = true;
     if (laterExecutors != null) {
       try {
@@ -493,10 +496,16 @@ public final class DevStack implements AutoCloseable {
       }
       laterExecutors = null;
     }
-    List<ExecutorInstance> running;
+    List<AutoCloseable> running;
     synchronized (executors) {
-      running = List.copyOf(executors.values());
+      running = new ArrayList<>(executors.values());
       executors.clear();
+    }
+    if (!inOrder) {
+      if (coordinator != null) running.add(coordinator);
+      if (sink != null) running.add(sink);
+      coordinator = null;
+      sink = null;
     }
     inParallel(running);
     if (coordinator != null) quietly(coordinator);
@@ -508,16 +517,18 @@ public final class DevStack implements AutoCloseable {
 
   /**
    * Stops a stack whose data is about to be deleted ({@code weft run} without {@code --data-dir}): the services stop
-   * as {@link #close} stops them, but the broker is killed rather than shut down in order. A controlled shutdown
-   * (leadership moved, logs flushed, the controller told) takes a second or two and keeps nothing that anyone will
-   * read.
+   * all at once rather than in {@link #close}'s order, and the broker is killed rather than shut down in order (a
+   * broker in this JVM cannot be killed: it shuts down). A controlled shutdown (leadership moved, logs flushed, the
+   * controller told) takes a second or two and keeps nothing that anyone will read.
    */
   public void closeDiscardingData() {
     if (kafka != null) {
       EmbeddedKafka broker = kafka;
       kafka = null;
       try {
-        closeServices();
+        // All at once: their last words (events, a commit, leaving their groups) go to data nobody will read, so
+        // none needs another to be up.
+        closeServices(false);
       } finally {
         broker.kill();
         close();
