@@ -16,12 +16,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What a new user waits for: {@code weft run FILE} as a command of its own (a JVM started with this one's class
- * path), from the command to the first task started ({@code time_to_first_task_s}, as the command itself reports it)
- * and to its summary ({@code weft_run_wall_s}), on a pipeline of a process task and a noop after it. Beside it, the
- * floor of any command: {@code weft --version} in a JVM of its own ({@code cli_start_floor_s}). One unmeasured run
- * first (the page cache), then {@code rounds} runs; figures are medians. Runs no broker of the benchmark's: each
- * {@code weft run} starts its own.
+ * What a new user waits for: {@code weft run FILE} as a command of its own (the {@code weft} script when the benchmark
+ * was started by it, see {@link #command()}), from the command to the first task started
+ * ({@code time_to_first_task_s}, as the command itself reports it) and to its summary ({@code weft_run_wall_s}), on a
+ * pipeline of a process task and a noop after it. Beside it, the floor of any command: {@code weft --version} started
+ * the same way ({@code cli_start_floor_s}). One unmeasured run first (the page cache, and the script's class-data
+ * sharing archive if there is none yet), then {@code rounds} runs; figures are medians. Runs no broker of the
+ * benchmark's: each {@code weft run} starts its own.
  */
 final class StartupBench {
   private static final Pattern FIRST_TASK = Pattern.compile("time to first task ([0-9.]+) s");
@@ -65,6 +66,7 @@ final class StartupBench {
     r.put("weft_run_wall_s", Benchmark.round(Benchmark.median(walls)));
     r.put("cli_start_floor_s", Benchmark.round(Benchmark.median(floors)));
     Map<String, Object> d = new LinkedHashMap<>();
+    d.put("command", command().size() == 1 ? command().get(0) : "java -cp (this JVM's class path) dev.weft.cli.Weft");
     d.put("time_to_first_task_rounds_s", firsts);
     d.put("weft_run_wall_rounds_s", walls);
     d.put("cli_start_floor_rounds_s", floors);
@@ -73,10 +75,21 @@ final class StartupBench {
 
   private record Command(int exit, String stderr, double seconds) {}
 
-  /** {@code weft ARGS} in a JVM of its own, with this JVM's class path and heap flags, in {@code dir}. */
+  /**
+   * How {@code weft} is started: the {@code weft} script this benchmark was started by ({@code WEFT_SCRIPT}), as a
+   * user starts it (its freshness check, and the class-data sharing archive that makes a JVM's start 0.5 s shorter);
+   * else, as in a test, a JVM with this JVM's class path.
+   */
+  static List<String> command() {
+    String script = System.getenv("WEFT_SCRIPT");
+    if (script != null && Files.isExecutable(Path.of(script))) return List.of(script);
+    return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        System.getProperty("java.class.path"), "dev.weft.cli.Weft");
+  }
+
+  /** {@code weft ARGS} as a command of its own ({@link #command()}), in {@code dir}. */
   private static Command weft(Path dir, String... args) throws IOException, InterruptedException {
-    List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "dev.weft.cli.Weft"));
+    List<String> argv = new ArrayList<>(command());
     argv.addAll(List.of(args));
     Path err = Files.createTempFile(dir, "stderr", ".txt");
     long start = System.nanoTime();

@@ -66,7 +66,7 @@ final class DevCommand implements Callable<Integer> {
           or(apiPort, d.apiPort()), or(partitions, d.partitions()), d.workDir(),
           only != null ? DevStack.Component.parse(only) : DevStack.Component.ALL,
           retainFinished.value(), Environment.or(history, "WEFT_HISTORY", null),
-          Environment.or(lineage, "WEFT_LINEAGE", null), null, false);
+          Environment.or(lineage, "WEFT_LINEAGE", null), null, false, false, java.util.Set.of());
     } catch (IllegalArgumentException e) {
       throw new UsageException("--only: " + e.getMessage());
     }

@@ -5,12 +5,14 @@ import dev.weft.client.SubmittedRun;
 import dev.weft.client.WeftClient;
 import dev.weft.devstack.DevStack;
 import dev.weft.spec.PipelineSpec;
+import dev.weft.spec.TaskSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,8 +20,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code weft run FILE}: one pipeline, start to end, on a throwaway embedded stack (real broker, real registry,
- * coordinator, executors), then a summary. No setup needed; nothing is left running.
+ * {@code weft run FILE}: one pipeline, start to end, on a throwaway embedded stack (a real broker, in this JVM; the
+ * coordinator, executors and completion sink), then a summary. No setup needed; nothing is left running.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
     description = "Run one pipeline on a throwaway embedded stack and print a summary.")
@@ -78,6 +80,13 @@ final class RunCommand implements Callable<Integer> {
     // A throwaway stack whose every client is this process needs no registry process (its schema ids go with it),
     // and one partition per topic: one coordinator task and its stores to open instead of four, for one run.
     if (dataDir == null) options = options.withInProcessRegistry().withPartitions(1);
+    // The broker in this JVM: a child JVM would cost seconds of start-up (a JVM, Kafka's classes loaded a second time)
+    // for a stack that lives only as long as this command.
+    options = options.withInProcessBroker();
+    // The executors the pipeline names are what its first tasks wait for; the others (seconds on two cores, Spark's
+    // the longest) start after the stack is ready, for the tasks a task may spawn.
+    options = options.withExecutorsFirst(
+        spec.tasks().stream().map(TaskSpec::executor).collect(Collectors.toSet()));
     var err = output.err();
     DevStack stack;
     try {

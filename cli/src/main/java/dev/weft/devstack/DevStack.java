@@ -59,12 +59,17 @@ public final class DevStack implements AutoCloseable {
    * @param inProcessRegistry schemas in this JVM's memory instead of a registry process: only for a stack that every
    *     client of lives in this JVM and whose broker data goes with it ({@code weft run} without {@code --data-dir}),
    *     since schema ids in the records would mean nothing to another process or after a restart
+   * @param inProcessBroker the broker in this JVM instead of a child JVM ({@link EmbeddedKafka.Placement}): for a
+   *     stack that lives only as long as one command ({@code weft run}), which then starts no second JVM
+   * @param executorsFirst the executors started before the stack is ready ({@code weft run}: those its pipeline names);
+   *     the others start right after, in the background. Empty: all of them first
    */
   public record Options(Path dataDir, int kafkaPort, int registryPort, int apiPort, int partitions, Path workDir,
       Set<Component> components, Duration retainFinished, String history, String lineage, Path lineageFile,
-      boolean inProcessRegistry) {
+      boolean inProcessRegistry, boolean inProcessBroker, Set<String> executorsFirst) {
     public Options {
       components = Set.copyOf(components);
+      executorsFirst = Set.copyOf(executorsFirst);
       if (!components.containsAll(Component.INFRASTRUCTURE)) {
         throw new IllegalArgumentException("the broker and the registry are needed by everything else; asked for only "
             + components);
@@ -73,45 +78,57 @@ public final class DevStack implements AutoCloseable {
 
     public static Options dev(Path dataDir) {
       return new Options(dataDir, 9092, 8081, 7070, 4, Path.of("").toAbsolutePath(), Component.ALL,
-          CoordinatorOptions.DEFAULT_RETAIN_FINISHED, null, null, null, false);
+          CoordinatorOptions.DEFAULT_RETAIN_FINISHED, null, null, null, false, false, Set.of());
     }
 
     public static Options ephemeral(Path dataDir) {
       return new Options(dataDir, 0, 0, 0, 4, Path.of("").toAbsolutePath(), Component.ALL,
-          CoordinatorOptions.DEFAULT_RETAIN_FINISHED, null, null, null, false);
+          CoordinatorOptions.DEFAULT_RETAIN_FINISHED, null, null, null, false, false, Set.of());
     }
 
     /** This, with {@code n} partitions per topic. */
     public Options withPartitions(int n) {
       return new Options(dataDir, kafkaPort, registryPort, apiPort, n, workDir, components, retainFinished, history,
-          lineage, lineageFile, inProcessRegistry);
+          lineage, lineageFile, inProcessRegistry, inProcessBroker, executorsFirst);
     }
 
     /** This, with schemas kept in this JVM instead of a registry process (see {@code inProcessRegistry}). */
     public Options withInProcessRegistry() {
       return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
-          history, lineage, lineageFile, true);
+          history, lineage, lineageFile, true, inProcessBroker, executorsFirst);
+    }
+
+    /** This, with the broker in this JVM instead of a child JVM (see {@code inProcessBroker}). */
+    public Options withInProcessBroker() {
+      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
+          history, lineage, lineageFile, inProcessRegistry, true, executorsFirst);
+    }
+
+    /** This, with {@code names} started before the stack is ready and the other executors after (see above). */
+    public Options withExecutorsFirst(Set<String> names) {
+      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
+          history, lineage, lineageFile, inProcessRegistry, inProcessBroker, names);
     }
 
     public Options withComponents(Set<Component> only) {
       return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, only, retainFinished, history,
-          lineage, lineageFile, inProcessRegistry);
+          lineage, lineageFile, inProcessRegistry, inProcessBroker, executorsFirst);
     }
 
     public Options withRetainFinished(Duration retain) {
       return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retain, history,
-          lineage, lineageFile, inProcessRegistry);
+          lineage, lineageFile, inProcessRegistry, inProcessBroker, executorsFirst);
     }
 
     public Options withHistory(String location) {
       return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
-          location, lineage, lineageFile, inProcessRegistry);
+          location, lineage, lineageFile, inProcessRegistry, inProcessBroker, executorsFirst);
     }
 
     /** Lineage to {@code given} ({@code --lineage}, or null), else to {@code defaultFile} (or null for the default). */
     public Options withLineage(String given, Path defaultFile) {
       return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
-          history, given, defaultFile, inProcessRegistry);
+          history, given, defaultFile, inProcessRegistry, inProcessBroker, executorsFirst);
     }
 
     /** The lineage file when nothing else is configured. */
@@ -159,6 +176,10 @@ public final class DevStack implements AutoCloseable {
   private CompletionSink sink;
   private final Map<String, ExecutorInstance> executors = new LinkedHashMap<>();
   private final List<String> notes = new ArrayList<>();
+  /** Starts the executors not in {@link Options#executorsFirst()} once the stack is ready; null when there are none. */
+  private Thread laterExecutors;
+  /** Set when the stack stops: executors not started yet are not started at all. */
+  private volatile boolean closing;
   /** One registry for every service of the stack, served at the coordinator's {@code /metrics}. */
   private final Telemetry telemetry = PrometheusTelemetry.create("dev");
 
@@ -179,11 +200,24 @@ public final class DevStack implements AutoCloseable {
   }
 
   private void startAll(Consumer<String> progress) {
+    boolean withCoordinator = options.components().contains(Component.COORDINATOR);
+    kafka = EmbeddedKafka.prepare(options.dataDir().resolve("kafka"), options.kafkaPort(),
+        EmbeddedKafka.Security.PLAINTEXT,
+        options.inProcessBroker() ? EmbeddedKafka.Placement.IN_PROCESS : EmbeddedKafka.Placement.CHILD_JVM);
     if (options.inProcessRegistry()) {
       progress.accept("starting Kafka broker (KRaft, data in " + options.dataDir().resolve("kafka")
-          + "); schemas kept in this process");
-      kafka = EmbeddedKafka.start(options.dataDir().resolve("kafka"), options.kafkaPort());
+          + (options.inProcessBroker() ? ", in this process" : "") + "); schemas kept in this process");
       serdes = new WeftSerdes(new InMemorySchemaRegistry());
+      // The broker's start takes seconds and mostly one core: the coordinator is built on the other meanwhile (its
+      // topology, clients and query API, and RocksDB's native library), ready to start once the topics exist.
+      CompletableFuture<Void> building = withCoordinator ? onThreadOfItsOwn("weft-build-coordinator",
+          this::buildCoordinator) : CompletableFuture.completedFuture(null);
+      try {
+        kafka.launch();
+      } finally {
+        awaitQuietly(building);
+      }
+      building.join();
       progress.accept("broker at " + kafka.bootstrapServers());
     } else {
       progress.accept("starting Kafka broker (KRaft, data in " + options.dataDir().resolve("kafka")
@@ -191,8 +225,15 @@ public final class DevStack implements AutoCloseable {
       // The two take seconds each and do not depend on each other.
       CompletableFuture<EmbeddedRegistry> reg = CompletableFuture.supplyAsync(
           () -> EmbeddedRegistry.start(options.dataDir().resolve("registry"), options.registryPort()));
-      kafka = EmbeddedKafka.start(options.dataDir().resolve("kafka"), options.kafkaPort());
-      registry = reg.join();
+      CompletableFuture<Void> loading = withCoordinator ? onThreadOfItsOwn("weft-load-rocksdb",
+          Coordinator::loadNativeLibraries) : CompletableFuture.completedFuture(null);
+      try {
+        kafka.launch();
+      } finally {
+        registry = reg.join();
+        awaitQuietly(loading);
+      }
+      loading.join();
       serdes = new WeftSerdes(registry.url());
       progress.accept("broker at " + kafka.bootstrapServers() + ", schema registry at " + registry.url());
     }
@@ -204,6 +245,26 @@ public final class DevStack implements AutoCloseable {
     if (options.components().contains(Component.EXECUTORS)) parts.add(() -> startExecutors(progress));
     if (options.components().contains(Component.SINK)) parts.add(() -> startSink(progress));
     startInParallel(parts);
+  }
+
+  private EmbeddedKafka startBroker() {
+    return EmbeddedKafka.start(options.dataDir().resolve("kafka"), options.kafkaPort(),
+        EmbeddedKafka.Security.PLAINTEXT,
+        options.inProcessBroker() ? EmbeddedKafka.Placement.IN_PROCESS : EmbeddedKafka.Placement.CHILD_JVM);
+  }
+
+  /** Runs {@code work} on a new thread: not the common pool, which has one thread on two cores. */
+  private static CompletableFuture<Void> onThreadOfItsOwn(String name, Runnable work) {
+    return CompletableFuture.runAsync(work, r -> new Thread(r, name).start());
+  }
+
+  /** Waits for {@code f} to end, however it ends, so that a failure elsewhere does not race what it still does. */
+  private static void awaitQuietly(CompletableFuture<?> f) {
+    try {
+      f.join();
+    } catch (RuntimeException e) {
+      // Thrown by the caller's own join, once nothing else failed.
+    }
   }
 
   /** Runs each part on a thread of its own and waits for all; the first failure is thrown once all have ended. */
@@ -243,41 +304,96 @@ public final class DevStack implements AutoCloseable {
         + (lineage == null ? "" : ", lineage to " + lineage.description()));
   }
 
-  private void startCoordinator(Consumer<String> progress) {
-    CoordinatorConfig cc = CoordinatorConfig.defaults(kafka.bootstrapServers(), options.dataDir().resolve("coordinator"))
+  /** The coordinator, built but not started: see {@link Coordinator#create}. */
+  private void buildCoordinator() {
+    Coordinator.loadNativeLibraries();
+    coordinator = Coordinator.create(coordinatorConfig(), serdes, telemetry);
+  }
+
+  private CoordinatorConfig coordinatorConfig() {
+    return CoordinatorConfig.defaults(kafka.bootstrapServers(), options.dataDir().resolve("coordinator"))
         .withApiPort(options.apiPort())
         .withOptions(CoordinatorOptions.DEFAULT.withRetainFinished(options.retainFinished()));
-    coordinator = Coordinator.start(cc, serdes, Duration.ofSeconds(90), telemetry);
+  }
+
+  private void startCoordinator(Consumer<String> progress) {
+    if (coordinator == null) coordinator = Coordinator.create(coordinatorConfig(), serdes, telemetry);
+    coordinator.start(Duration.ofSeconds(90));
     progress.accept("coordinator running" + (coordinator.apiPort() > 0 ? ", UI and API at " + apiUrl() : ""));
   }
 
   private void startExecutors(Consumer<String> progress) {
-    startExecutor(new ProcessBackend(options.workDir(), options.dataDir().resolve("process-executor")));
-    startExecutor(new NoopBackend());
-    try {
-      startExecutor(new ContainerBackend());
-    } catch (RuntimeException e) {
-      notes.add("container executor not started: " + e.getMessage());
+    Map<String, Runnable> starters = executorStarters();
+    Set<String> first = options.executorsFirst();
+    List<String> later = starters.keySet().stream().filter(n -> !first.isEmpty() && !first.contains(n)).toList();
+    starters.forEach((name, start) -> {
+      if (!later.contains(name)) start.run();
+    });
+    progress.accept("executors running: " + String.join(", ", runningExecutorNames())
+        + (later.isEmpty() ? "" : "; starting in the background: " + String.join(", ", later)));
+    List<String> early;
+    synchronized (notes) {
+      early = List.copyOf(notes);
     }
-    // An installed Spark (SPARK_HOME) wins; otherwise the Spark jars this build downloaded, in local mode.
-    Optional<SparkBackendConfig> spark = SparkBackendConfig.detect("local[2]", options.workDir());
-    if (spark.isPresent()) {
-      startExecutor(new SparkBackend(spark.get()));
-    } else {
-      notes.add("spark executor not started: no SPARK_HOME and Spark's classpath was not built (run `mvn install`)");
+    early.forEach(progress);
+    if (!later.isEmpty()) {
+      // Started after the stack is ready, not never: a task can spawn tasks of any executor, and their commands wait
+      // in the executor's topic (read from the earliest offset) until it runs.
+      laterExecutors = new Thread(() -> later.forEach(name -> {
+        if (!closing) starters.get(name).run();
+      }), "weft-start-later-executors");
+      laterExecutors.start();
     }
-    // Batch runs where AWS is configured the AWS way (a region, or an endpoint such as a local moto).
-    Optional<String> noBatch = BatchSettings.whyNotConfigured();
-    try {
-      if (noBatch.isPresent()) notes.add("batch executor not started: " + noBatch.get());
-      // Tagged with the stable instance id, so that a restarted stack adopts its jobs; they run on while it is down.
-      else startExecutor(BatchBackend.NAME, id -> new BatchBackend(
-          BatchSettings.defaults(System.getenv("WEFT_BATCH_JOB_QUEUE"), id)), false);
-    } catch (RuntimeException e) {
-      notes.add("batch executor not started: " + e.getMessage());
+  }
+
+  /** How to start each executor, in the order they start; a start that cannot run here adds a note instead. */
+  private Map<String, Runnable> executorStarters() {
+    Map<String, Runnable> starters = new LinkedHashMap<>();
+    starters.put(ProcessBackend.NAME,
+        () -> startExecutor(new ProcessBackend(options.workDir(), options.dataDir().resolve("process-executor"))));
+    starters.put(NoopBackend.NAME, () -> startExecutor(new NoopBackend()));
+    starters.put(ContainerBackend.NAME, () -> {
+      try {
+        startExecutor(new ContainerBackend());
+      } catch (RuntimeException e) {
+        note("container executor not started: " + e.getMessage());
+      }
+    });
+    starters.put(SparkBackend.NAME, () -> {
+      // An installed Spark (SPARK_HOME) wins; otherwise the Spark jars this build downloaded, in local mode.
+      Optional<SparkBackendConfig> spark = SparkBackendConfig.detect("local[2]", options.workDir());
+      if (spark.isPresent()) {
+        startExecutor(new SparkBackend(spark.get()));
+      } else {
+        note("spark executor not started: no SPARK_HOME and Spark's classpath was not built (run `mvn install`)");
+      }
+    });
+    starters.put(BatchBackend.NAME, () -> {
+      // Batch runs where AWS is configured the AWS way (a region, or an endpoint such as a local moto).
+      Optional<String> noBatch = BatchSettings.whyNotConfigured();
+      try {
+        if (noBatch.isPresent()) note("batch executor not started: " + noBatch.get());
+        // Tagged with the stable instance id, so that a restarted stack adopts its jobs; they run on while it is
+        // down.
+        else startExecutor(BatchBackend.NAME, id -> new BatchBackend(
+            BatchSettings.defaults(System.getenv("WEFT_BATCH_JOB_QUEUE"), id)), false);
+      } catch (RuntimeException e) {
+        note("batch executor not started: " + e.getMessage());
+      }
+    });
+    return starters;
+  }
+
+  private void note(String note) {
+    synchronized (notes) {
+      notes.add(note);
     }
-    progress.accept("executors running: " + String.join(", ", executors.keySet()));
-    notes.forEach(progress);
+  }
+
+  private List<String> runningExecutorNames() {
+    synchronized (executors) {
+      return List.copyOf(executors.keySet());
+    }
   }
 
   /** Each executor keeps its instance id in {@code <data dir>/<name>-executor}, so a restarted stack is the same member. */
@@ -290,8 +406,11 @@ public final class DevStack implements AutoCloseable {
     ExecutorConfig.Builder config = ExecutorConfig.builder(kafka.bootstrapServers(), serdes.taskCommand(),
         serdes.taskEvent()).topics(topics).cancelGrace(ExecutorInstance.SERVICE_CANCEL_GRACE)
         .cancelRunningOnClose(cancelRunningOnClose);
-    executors.put(name, ExecutorInstance.start(config, name, backendFor, options.dataDir().resolve(name + "-executor"),
-        null, telemetry.registry()));
+    ExecutorInstance instance = ExecutorInstance.start(config, name, backendFor,
+        options.dataDir().resolve(name + "-executor"), null, telemetry.registry());
+    synchronized (executors) {
+      executors.put(name, instance);
+    }
   }
 
   public String bootstrapServers() {
@@ -333,7 +452,9 @@ public final class DevStack implements AutoCloseable {
   /** The executors' runtimes by name (none when this stack runs no executors). */
   public Map<String, ExecutorRuntime> executors() {
     Map<String, ExecutorRuntime> out = new LinkedHashMap<>();
-    executors.forEach((name, instance) -> out.put(name, instance.runtime()));
+    synchronized (executors) {
+      executors.forEach((name, instance) -> out.put(name, instance.runtime()));
+    }
     return out;
   }
 
@@ -352,7 +473,7 @@ public final class DevStack implements AutoCloseable {
    */
   @Override
   public void close() {
-    closeServices();
+    closeServices(true);
     List<AutoCloseable> infrastructure = new ArrayList<>();
     if (registry != null) infrastructure.add(registry);
     if (kafka != null) infrastructure.add(kafka);
@@ -361,10 +482,32 @@ public final class DevStack implements AutoCloseable {
     kafka = null;
   }
 
-  /** The executors together, then the coordinator, then the sink: each part's last words reach what it talks to. */
-  private void closeServices() {
-    inParallel(List.copyOf(executors.values()));
-    executors.clear();
+  /**
+   * In order, the executors together, then the coordinator, then the sink: each part's last words reach what it talks
+   * to. Otherwise all at once.
+   */
+  private void closeServices(boolean inOrder) {
+    closing = true;
+    if (laterExecutors != null) {
+      try {
+        laterExecutors.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      laterExecutors = null;
+    }
+    List<AutoCloseable> running;
+    synchronized (executors) {
+      running = new ArrayList<>(executors.values());
+      executors.clear();
+    }
+    if (!inOrder) {
+      if (coordinator != null) running.add(coordinator);
+      if (sink != null) running.add(sink);
+      coordinator = null;
+      sink = null;
+    }
+    inParallel(running);
     if (coordinator != null) quietly(coordinator);
     coordinator = null;
     // After the coordinator: the sink writes what it published last.
@@ -374,16 +517,18 @@ public final class DevStack implements AutoCloseable {
 
   /**
    * Stops a stack whose data is about to be deleted ({@code weft run} without {@code --data-dir}): the services stop
-   * as {@link #close} stops them, but the broker is killed rather than shut down in order. A controlled shutdown
-   * (leadership moved, logs flushed, the controller told) takes a second or two and keeps nothing that anyone will
-   * read.
+   * all at once rather than in {@link #close}'s order, and the broker is killed rather than shut down in order (a
+   * broker in this JVM cannot be killed: it shuts down). A controlled shutdown (leadership moved, logs flushed, the
+   * controller told) takes a second or two and keeps nothing that anyone will read.
    */
   public void closeDiscardingData() {
     if (kafka != null) {
       EmbeddedKafka broker = kafka;
       kafka = null;
       try {
-        closeServices();
+        // All at once: their last words (events, a commit, leaving their groups) go to data nobody will read, so
+        // none needs another to be up.
+        closeServices(false);
       } finally {
         broker.kill();
         close();

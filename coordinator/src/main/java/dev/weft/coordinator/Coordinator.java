@@ -119,20 +119,43 @@ public final class Coordinator implements AutoCloseable {
    */
   public static Coordinator start(CoordinatorConfig config, WeftSerdes serdes, Duration readyTimeout,
       Telemetry telemetry) {
-    Coordinator c = new Coordinator(config, serdes, telemetry);
-    c.streams.start();
+    Coordinator c = create(config, serdes, telemetry);
+    c.start(readyTimeout);
+    return c;
+  }
+
+  /**
+   * A coordinator built but not started: its query API open, its topology and clients made, nothing asked of the
+   * broker yet. The broker need not be up; a caller that starts one builds the coordinator meanwhile, then calls
+   * {@link #start(Duration)} once the topics exist.
+   */
+  public static Coordinator create(CoordinatorConfig config, WeftSerdes serdes, Telemetry telemetry) {
+    return new Coordinator(config, serdes, telemetry);
+  }
+
+  /** Starts what {@link #create} built and waits until it processes (state restored, partitions assigned). */
+  public void start(Duration readyTimeout) {
+    streams.start();
     long deadline = System.nanoTime() + readyTimeout.toNanos();
-    while (c.streams.state() != KafkaStreams.State.RUNNING) {
-      if (c.streams.state() == KafkaStreams.State.ERROR || c.streams.state() == KafkaStreams.State.NOT_RUNNING
+    while (streams.state() != KafkaStreams.State.RUNNING) {
+      if (streams.state() == KafkaStreams.State.ERROR || streams.state() == KafkaStreams.State.NOT_RUNNING
           || System.nanoTime() > deadline) {
-        KafkaStreams.State s = c.streams.state();
-        c.close();
+        KafkaStreams.State s = streams.state();
+        close();
         throw new IllegalStateException("the coordinator did not start (state " + s + " after " + readyTimeout
             + "); is the broker at " + config.bootstrapServers() + " up and are the topics created?");
       }
       sleep(50);
     }
-    return c;
+  }
+
+  /**
+   * Loads RocksDB's native library (extracted from its jar on first use, then linked), which a first start otherwise
+   * does on its stream thread once its partitions are assigned: for a caller with a core to spare before the start,
+   * such as the embedded stack while its broker starts.
+   */
+  public static void loadNativeLibraries() {
+    org.rocksdb.RocksDB.loadLibrary();
   }
 
   /**

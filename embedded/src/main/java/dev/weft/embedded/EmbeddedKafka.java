@@ -23,9 +23,10 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
- * A real single-node KRaft broker (combined broker and controller) in a child JVM, run from the {@code kafka_2.13}
- * jars on this JVM's classpath. A child rather than in-process so a test can kill it like a crashed broker, and so
- * the broker's threads, memory and logging stay out of the caller's JVM.
+ * A real single-node KRaft broker (combined broker and controller), run from the {@code kafka_2.13} jars on this JVM's
+ * classpath, in a child JVM by default ({@link Placement}). A child so a test can kill it like a crashed broker, and
+ * so the broker's threads, memory and logging stay out of the caller's JVM; in this JVM for a stack that lives only as
+ * long as one command, which then starts no second JVM.
  *
  * <p>The data directory is the broker's whole state: it is formatted once, and starting again on it (after {@link
  * #close()}, {@link #kill()} or in a new JVM) keeps every record. The ports are kept in the data directory too, since
@@ -42,7 +43,8 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final int port;
   private final int controllerPort;
   private final Security security;
-  private ChildJvm broker;
+  private final Placement placement;
+  private RunningBroker broker;
   private Admin admin;
 
   /**
@@ -68,11 +70,24 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  private EmbeddedKafka(Path dataDir, int port, int controllerPort, Security security) {
+  /** Where the broker runs. */
+  public enum Placement {
+    /** A JVM of its own, C1 only, logging to {@link #logFile()}: it can be killed, and it cannot halt the caller. */
+    CHILD_JVM,
+    /**
+     * This JVM, logging through this JVM's slf4j: no second JVM to start (seconds on two cores), and Kafka's classes
+     * loaded once for the broker and the clients. There is no process to kill: {@link #kill()} shuts it down as
+     * {@link #close()} does. A fatal broker error halts this JVM.
+     */
+    IN_PROCESS
+  }
+
+  private EmbeddedKafka(Path dataDir, int port, int controllerPort, Security security, Placement placement) {
     this.dataDir = dataDir;
     this.port = port;
     this.controllerPort = controllerPort;
     this.security = security;
+    this.placement = placement;
   }
 
   /**
@@ -91,6 +106,21 @@ public final class EmbeddedKafka implements AutoCloseable {
    * Give the same security on every start of one data directory: the controller's listener is part of its metadata.
    */
   public static EmbeddedKafka start(Path dataDir, int port, Security security) {
+    return start(dataDir, port, security, Placement.CHILD_JVM);
+  }
+
+  /** Like {@link #start(Path, int, Security)}, with the broker where {@code placement} says. */
+  public static EmbeddedKafka start(Path dataDir, int port, Security security, Placement placement) {
+    EmbeddedKafka kafka = prepare(dataDir, port, security, placement);
+    kafka.launch();
+    return kafka;
+  }
+
+  /**
+   * Like {@link #start(Path, int, Security, Placement)}, without starting: the ports are chosen and {@link
+   * #bootstrapServers()} known, so that clients can be built while {@link #launch()} starts the broker.
+   */
+  public static EmbeddedKafka prepare(Path dataDir, int port, Security security, Placement placement) {
     try {
       Files.createDirectories(dataDir);
       Path dir = dataDir.toAbsolutePath();
@@ -99,13 +129,12 @@ public final class EmbeddedKafka implements AutoCloseable {
       int chosen = port != 0 ? port : previousPort != 0 && Ports.isFree(previousPort) ? previousPort : Ports.free();
       int controller = Integer.parseInt(state.getProperty("controller.port", "0"));
       if (controller == 0) controller = Ports.free();
-      EmbeddedKafka kafka = new EmbeddedKafka(dir, chosen, controller, security);
+      EmbeddedKafka kafka = new EmbeddedKafka(dir, chosen, controller, security, placement);
       state.setProperty("broker.port", Integer.toString(chosen));
       state.setProperty("controller.port", Integer.toString(controller));
       try (Writer w = Files.newBufferedWriter(dir.resolve(STATE_FILE), StandardCharsets.UTF_8)) {
         state.store(w, "ports of the embedded broker on this data directory (the controller's is part of its metadata)");
       }
-      kafka.launch();
       return kafka;
     } catch (IOException e) {
       throw new UncheckedIOException("could not prepare the broker's data directory " + dataDir + ": " + e, e);
@@ -124,7 +153,10 @@ public final class EmbeddedKafka implements AutoCloseable {
     return dataDir;
   }
 
-  /** The broker's own log (stdout, stderr and WARN-level logging), for diagnosing a failed test. */
+  /**
+   * The broker's own log (stdout, stderr and WARN-level logging), for diagnosing a failed test; a broker in this JVM
+   * ({@link Placement#IN_PROCESS}) logs through this JVM's logging instead.
+   */
   public Path logFile() {
     return dataDir.resolve("broker.log");
   }
@@ -158,7 +190,7 @@ public final class EmbeddedKafka implements AutoCloseable {
       throw new IllegalStateException("interrupted while creating topics " + names, e);
     } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException("topics " + names + " did not become visible on " + bootstrapServers()
-          + " within 30 s: " + e + "\nbroker log " + logFile() + " ends with:\n" + broker.tail(30), e);
+          + " within 30 s: " + e + "\n" + broker.diagnostics(30), e);
     }
   }
 
@@ -193,7 +225,10 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  /** Kills the broker with SIGKILL, as a crash would; {@link #restart()} brings it back on the same data. */
+  /**
+   * Kills the broker with SIGKILL, as a crash would ({@link Placement#IN_PROCESS}: shuts it down); {@link #restart()}
+   * brings it back on the same data.
+   */
   public void kill() {
     closeAdmin();
     if (broker != null) {
@@ -208,7 +243,12 @@ public final class EmbeddedKafka implements AutoCloseable {
     launch();
   }
 
-  private void launch() {
+  /**
+   * Starts the broker of {@link #prepare} (or of {@link #close()}) and waits until it answers.
+   *
+   * @throws IllegalStateException when it does not come up within 180 s, with the end of its log
+   */
+  public void launch() {
     Path serverProps = dataDir.resolve("server.properties");
     Path log4j = dataDir.resolve("log4j2.properties");
     try {
@@ -217,14 +257,19 @@ public final class EmbeddedKafka implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("could not write the broker's configuration into " + dataDir, e);
     }
-    String classpath = System.getProperty("java.class.path");
-    List<String> jvmArgs = jvmArgs(log4j, security.authorizes());
     Ports.requireFree(port, "the embedded Kafka broker");
     Ports.requireFree(controllerPort, "the embedded Kafka controller");
-    // One JVM formats the storage if it never was, then runs the broker (FormattingBroker): Kafka's classes load once.
-    broker = ChildJvm.launch("kafka-broker", jvmArgs, classpath, FormattingBroker.class.getName(),
-        List.of(serverProps.toString(), dataDir.resolve("logs").toString(), Uuid.randomUuid().toString()), Map.of(),
-        logFile());
+    Path logs = dataDir.resolve("logs");
+    String clusterId = Uuid.randomUuid().toString();
+    if (placement == Placement.IN_PROCESS) {
+      broker = InProcessBroker.start(serverProps, logs, clusterId);
+    } else {
+      // One JVM formats the storage if it never was, then runs the broker (FormattingBroker): Kafka's classes load
+      // once.
+      broker = new ChildBroker(ChildJvm.launch("kafka-broker", jvmArgs(log4j, security.authorizes()),
+          System.getProperty("java.class.path"), FormattingBroker.class.getName(),
+          List.of(serverProps.toString(), logs.toString(), clusterId), Map.of(), logFile()));
+    }
     awaitReady();
   }
 
@@ -240,10 +285,10 @@ public final class EmbeddedKafka implements AutoCloseable {
     Exception last = null;
     while (System.currentTimeMillis() < deadline) {
       if (!broker.isAlive()) {
-        ChildJvm dead = broker;
+        RunningBroker dead = broker;
         close();
         throw new IllegalStateException("the Kafka broker on " + dataDir + " exited during startup. "
-            + dead.logFile() + " ends with:\n" + dead.tail(40));
+            + dead.diagnostics(40));
       }
       try {
         if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) return;
@@ -256,10 +301,10 @@ public final class EmbeddedKafka implements AutoCloseable {
       }
       sleepQuietly(200);
     }
-    String tail = broker.tail(40);
+    String tail = broker.diagnostics(40);
     close();
     throw new IllegalStateException("the Kafka broker at " + bootstrapServers() + " did not answer within "
-        + READY_TIMEOUT_MS / 1000 + " s (last error: " + last + "). " + logFile() + " ends with:\n" + tail);
+        + READY_TIMEOUT_MS / 1000 + " s (last error: " + last + "). " + tail);
   }
 
   private String serverProperties() {

@@ -1,5 +1,7 @@
 package dev.weft.embedded;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,18 +23,30 @@ public final class FormattingBroker {
       throw new IllegalArgumentException("usage: FormattingBroker SERVER_PROPERTIES LOG_DIR CLUSTER_ID; got "
           + Arrays.toString(args));
     }
-    Path serverProps = Path.of(args[0]);
-    if (!Files.exists(Path.of(args[1]).resolve("meta.properties"))) {
-      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-      int exit = kafka.tools.StorageTool.execute(new String[] {"format", "--standalone", "-t", args[2], "-c",
-          serverProps.toString()}, new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
-      if (exit != 0) {
-        // The parent reads this from the log when the broker exits during start-up.
-        System.out.println("formatting the storage in " + args[1] + " failed (exit " + exit + "): "
-            + out.toString(StandardCharsets.UTF_8).strip());
-        System.exit(exit);
-      }
+    try {
+      formatIfNew(Path.of(args[0]), Path.of(args[1]), args[2]);
+    } catch (IllegalStateException e) {
+      // The parent reads this from the log when the broker exits during start-up.
+      System.out.println(e.getMessage());
+      System.exit(1);
     }
-    kafka.Kafka.main(new String[] {serverProps.toString()});
+    kafka.Kafka.main(new String[] {args[0]});
+  }
+
+  /**
+   * Formats {@code logDir} for a standalone KRaft node of {@code clusterId} unless it already holds a formatted
+   * storage ({@code meta.properties}).
+   *
+   * @throws IllegalStateException when Kafka's storage tool fails, with what it said
+   */
+  static void formatIfNew(Path serverProps, Path logDir, String clusterId) {
+    if (Files.exists(logDir.resolve("meta.properties"))) return;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int exit = kafka.tools.StorageTool.execute(new String[] {"format", "--standalone", "-t", clusterId, "-c",
+        serverProps.toString()}, new PrintStream(out, true, StandardCharsets.UTF_8));
+    if (exit != 0) {
+      throw new IllegalStateException("formatting the storage in " + logDir + " failed (exit " + exit + "): "
+          + out.toString(StandardCharsets.UTF_8).strip());
+    }
   }
 }

@@ -1,0 +1,56 @@
+package dev.weft.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.weft.cli.Weft;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code weft run FILE} in this JVM, as {@code main} runs it: its throwaway stack (the broker in this JVM too) runs the
+ * pipeline, prints the summary and the time to first task, exits with the run's code, and leaves no thread behind.
+ */
+class RunCommandEndToEndTest {
+  @Test
+  void shouldRunThePipelineOnAThrowawayStackAndLeaveNothingRunning(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("out.txt");
+    Path file = dir.resolve("p.yaml");
+    Files.writeString(file, """
+        pipeline: run-e2e
+        tasks:
+          - id: write
+            executor: process
+            process: {argv: ["sh", "-c", "echo hello > %s"]}
+          - id: then
+            executor: noop
+            dependsOn: [write]
+        """.formatted(out));
+    Set<Thread> before = Thread.getAllStackTraces().keySet();
+
+    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    int exit = Weft.run(List.of("run", file.toString(), "--lineage", "off"),
+        new PrintStream(stdout, true, StandardCharsets.UTF_8), new PrintStream(stderr, true, StandardCharsets.UTF_8));
+
+    String err = stderr.toString(StandardCharsets.UTF_8);
+    assertThat(exit).as("exit code; stderr:\n%s", err).isZero();
+    assertThat(Files.readString(out).strip()).isEqualTo("hello");
+    assertThat(err).contains("in this process").contains("time to first task");
+    // Only the executors the pipeline names start before the run; the others start behind it.
+    assertThat(err).containsPattern("executors running: (process, noop|noop, process)[;\\n]");
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("write").contains("then");
+    List<String> left = new ArrayList<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (!before.contains(t) && t.isAlive() && !t.isDaemon()) left.add(t.getName());
+    }
+    assertThat(left).as("threads the run left running").isEmpty();
+  }
+}
