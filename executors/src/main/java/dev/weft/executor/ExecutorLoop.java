@@ -102,7 +102,7 @@ final class ExecutorLoop {
   void iterate() {
     ConsumerRecords<byte[], byte[]> records;
     try {
-      records = consumer.poll(pollTimeout());
+      records = consumer.poll(outbox.isEmpty() && signals.isEmpty() ? config.pollTimeout() : Duration.ZERO);
     } catch (WakeupException e) {
       return;
     }
@@ -129,24 +129,6 @@ final class ExecutorLoop {
     if (!launchFirst) launcher.launchAsync(plan.launches());
     applier.drain(System.currentTimeMillis());
     updatePause();
-  }
-
-  /**
-   * How long this poll may wait. Nothing, when there is something to send. With every slot taken (all partitions
-   * paused) a poll can return nothing, so the loop waits for an attempt to end instead, up to the poll timeout: a
-   * freed slot is then taken at once rather than when the poll times out (half the poll timeout later, on average,
-   * for every short task).
-   */
-  private Duration pollTimeout() {
-    if (!outbox.isEmpty() || !signals.isEmpty()) return Duration.ZERO;
-    Set<TopicPartition> assigned = consumer.assignment();
-    if (assigned.isEmpty() || !consumer.paused().containsAll(assigned)) return config.pollTimeout();
-    try {
-      signals.awaitAny(config.pollTimeout().toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    return Duration.ZERO;
   }
 
   /**

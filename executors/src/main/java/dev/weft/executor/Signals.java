@@ -10,8 +10,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class Signals {
   private final LinkedBlockingQueue<Signal> queue = new LinkedBlockingQueue<>();
-  /** Notified on every add, for {@link #awaitAny}. */
-  private final Object arrived = new Object();
   private final String executor;
   private final String backend;
 
@@ -22,26 +20,6 @@ final class Signals {
 
   void add(Signal s) {
     queue.add(s);
-    synchronized (arrived) {
-      arrived.notifyAll();
-    }
-  }
-
-  /**
-   * Waits until a signal is queued or {@code ms} passed, leaving it queued.
-   *
-   * @return whether one is queued
-   */
-  boolean awaitAny(long ms) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
-    synchronized (arrived) {
-      while (queue.isEmpty()) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) return false;
-        TimeUnit.NANOSECONDS.timedWait(arrived, left);
-      }
-    }
-    return true;
   }
 
   /** The next signal, or null when there is none. */
