@@ -247,12 +247,6 @@ public final class DevStack implements AutoCloseable {
     startInParallel(parts);
   }
 
-  private EmbeddedKafka startBroker() {
-    return EmbeddedKafka.start(options.dataDir().resolve("kafka"), options.kafkaPort(),
-        EmbeddedKafka.Security.PLAINTEXT,
-        options.inProcessBroker() ? EmbeddedKafka.Placement.IN_PROCESS : EmbeddedKafka.Placement.CHILD_JVM);
-  }
-
   /** Runs {@code work} on a new thread: not the common pool, which has one thread on two cores. */
   private static CompletableFuture<Void> onThreadOfItsOwn(String name, Runnable work) {
     return CompletableFuture.runAsync(work, r -> new Thread(r, name).start());
