@@ -146,9 +146,12 @@ class ChaosEndToEndTest {
    * (with its ancestors' pids), sleeps a little, and logs its end; a SIGTERM (cancel, lease) logs an end too.
    */
   private static String pipeline(Path log) {
-    String script = "p=$$; chain=''; while [ \"$p\" -gt 1 ]; do chain=\"$chain,$p\"; "
+    // The start time is taken before the ancestors are read: an ancestor still there when they are read was alive
+    // (not yet exited: a dying process's children are handed to init when it exits) after the start time. Taken
+    // after, a task its executor started as it was being killed could stamp a time past the kill's record.
+    String script = "t=$(date +%s%N); p=$$; chain=''; while [ \"$p\" -gt 1 ]; do chain=\"$chain,$p\"; "
         + "read -r _ _ _ p _ < /proc/$p/stat; done; "
-        + "echo \"$(date +%s%N) start $WEFT_ATTEMPT_ID $chain\" >> " + log + "; "
+        + "echo \"$t start $WEFT_ATTEMPT_ID $chain\" >> " + log + "; "
         + "trap 'echo \"$(date +%s%N) term $WEFT_ATTEMPT_ID\" >> " + log + "; exit 143' TERM; "
         + "sleep 0.3 & wait $!; "
         + "echo \"$(date +%s%N) end $WEFT_ATTEMPT_ID\" >> " + log;
