@@ -3,9 +3,6 @@ package dev.weft.executor.process;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.executor.Conditions;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,19 +34,10 @@ class ChildLauncherTest {
 
   @Test
   void shouldKillTheTasksWholeTreeWhenTheExecutorJvmIsKilled() throws Exception {
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process executor = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-        KilledExecutorProbe.class.getName(), work.toString(), "guarded")
-        .redirectErrorStream(true).start();
+    KilledExecutorProbe.Running probe = KilledExecutorProbe.start(work, "guarded");
+    Process executor = probe.jvm();
     toReap.add(executor.toHandle());
-    BufferedReader out = new BufferedReader(new InputStreamReader(executor.getInputStream(), StandardCharsets.UTF_8));
-    long pid = -1;
-    for (String line; (line = out.readLine()) != null; ) {
-      if (line.startsWith("pid ")) {
-        pid = Long.parseLong(line.substring(4).trim());
-        break;
-      }
-    }
+    long pid = probe.taskPid();
     assertThat(pid).as("the probe executor printed its task's pid").isPositive();
     ProcessHandle root = ProcessHandle.of(pid).orElseThrow();
     // The task shell and its two sleeps, under the guard.

@@ -6,7 +6,12 @@ import static dev.weft.executor.Specs.request;
 import dev.weft.executor.backend.AttemptListener;
 import dev.weft.executor.backend.AttemptOutcome;
 import dev.weft.executor.backend.RunningAttempt;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -17,6 +22,27 @@ import java.util.concurrent.atomic.AtomicReference;
  * thread that then ends, prints the task's pid and waits to be killed.
  */
 public final class KilledExecutorProbe {
+  /** A probe running in a JVM of its own, and the pid of the task it launched. */
+  record Running(Process jvm, long taskPid) {}
+
+  /**
+   * Starts the probe in a JVM of its own and waits for it to print its task's pid.
+   *
+   * @param extraArgs {@code "guarded"} to launch under the guard; none for the fork server
+   */
+  static Running start(Path work, String... extraArgs) throws IOException {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    List<String> command = new ArrayList<>(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
+        KilledExecutorProbe.class.getName(), work.toString()));
+    command.addAll(List.of(extraArgs));
+    Process jvm = new ProcessBuilder(command).redirectErrorStream(true).start();
+    BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
+    for (String line; (line = out.readLine()) != null; ) {
+      if (line.startsWith("pid ")) return new Running(jvm, Long.parseLong(line.substring(4).trim()));
+    }
+    return new Running(jvm, -1);
+  }
+
   public static void main(String[] args) throws Exception {
     TaskLauncher launcher = args.length > 1 && args[1].equals("guarded") ? new GuardedLauncher()
         : ForkServer.onThisHost().orElseThrow(() -> new IllegalStateException("perl is not on the PATH"));
