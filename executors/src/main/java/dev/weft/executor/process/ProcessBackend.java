@@ -28,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -66,7 +67,7 @@ public final class ProcessBackend implements ExecutorBackend {
   private static final Duration START_TIME_TOLERANCE = Duration.ofSeconds(1);
 
   private static final AtomicInteger THREADS = new AtomicInteger();
-  private static final java.util.concurrent.atomic.AtomicBoolean NO_PERL_WARNED = new java.util.concurrent.atomic.AtomicBoolean();
+  private static final AtomicBoolean NO_PERL_WARNED = new AtomicBoolean();
 
   private final Path baseDir;
   private final ProcessPolicy policy;
@@ -229,13 +230,13 @@ public final class ProcessBackend implements ExecutorBackend {
 
   /**
    * Kills the processes still running (the runtime cancels them with their grace first, where it can) and stops the
-   * helper threads.
+   * killer thread. The finisher pool is left to empty itself (its idle threads end after a minute): the fork server
+   * reports the end of the tasks it kills later, on its reader thread, and their outcomes still need a finisher.
    */
   @Override
   public void close() {
     launcher.close();
     killer.shutdown();
-    finisher.shutdown();
   }
 
   /** SIGTERM to every process of the tree now, SIGKILL to the survivors (and their new children) after the grace. */

@@ -9,9 +9,6 @@ import dev.weft.executor.Conditions;
 import dev.weft.executor.RecordingListener;
 import dev.weft.executor.backend.AttemptOutcome;
 import dev.weft.executor.backend.RunningAttempt;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,19 +42,10 @@ class ForkServerTest {
 
   @Test
   void shouldKillTheTasksWholeTreeWhenTheExecutorJvmIsKilled() throws Exception {
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process executor = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-        KilledExecutorProbe.class.getName(), work.toString())
-        .redirectErrorStream(true).start();
+    KilledExecutorProbe.Running probe = KilledExecutorProbe.start(work);
+    Process executor = probe.jvm();
     toReap.add(executor.toHandle());
-    BufferedReader out = new BufferedReader(new InputStreamReader(executor.getInputStream(), StandardCharsets.UTF_8));
-    long pid = -1;
-    for (String line; (line = out.readLine()) != null; ) {
-      if (line.startsWith("pid ")) {
-        pid = Long.parseLong(line.substring(4).trim());
-        break;
-      }
-    }
+    long pid = probe.taskPid();
     assertThat(pid).as("the probe executor printed its task's pid").isPositive();
     List<ProcessHandle> tree = treeOf(pid, 3);
     assertThat(tree).as("alive after the thread that asked for the launch ended").allMatch(ProcessHandle::isAlive);
@@ -93,16 +81,19 @@ class ForkServerTest {
   }
 
   @Test
-  void shouldKillWhatStillRunsWhenClosed() throws Exception {
+  void shouldKillWhatStillRunsWhenClosedAndStillReportIt() throws Exception {
     ProcessBackend backend = backend();
+    RecordingListener listener = new RecordingListener();
     RunningAttempt attempt = backend.launch(request(process("tree", List.of("sh", "-c", "sleep 300 & sleep 300; wait"),
-        Map.of(), null)), new RecordingListener());
+        Map.of(), null)), listener);
     List<ProcessHandle> tree = treeOf(Long.parseLong(attempt.handle()), 3);
 
     backend.close();
 
     Conditions.await("every process of the task to be gone: " + tree, WAIT,
         () -> tree.stream().noneMatch(ProcessHandle::isAlive));
+    assertThat(listener.await(WAIT).failureKind()).as("the killed task's outcome, reported after the close")
+        .isEqualTo(FailureKind.LOST);
   }
 
   @Test
