@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -93,16 +94,21 @@ final class BenchCluster implements AutoCloseable {
     return options.dataDir().resolve("state").resolve(name + "-" + id);
   }
 
+  /** Creates every Weft topic under the prefix. */
+  void createTopics(Topics topics) {
+    createTopics(topics, Set.of());
+  }
+
   /**
-   * Creates every Weft topic under the prefix; {@code taskEventsConfig} goes to the task-events topic only (the
-   * dispatch section makes the broker stamp its records with the append time).
+   * Creates every Weft topic under the prefix; the broker stamps the records of {@code appendTimeTopics} with the time
+   * it appended them ({@code LogAppendTime}), which the dispatch and single sections measure hops by.
    */
-  void createTopics(Topics topics, Map<String, String> taskEventsConfig) {
+  void createTopics(Topics topics, Set<String> appendTimeTopics) {
     List<NewTopic> list = new ArrayList<>();
     for (String name : topics.all(PipelineSpecs.EXECUTORS.stream().sorted().toList())) {
       NewTopic t = new NewTopic(name, options.partitions(), (short) 1);
       Map<String, String> cfg = new HashMap<>(Map.of("max.message.bytes", Integer.toString(EmbeddedKafka.MAX_MESSAGE_BYTES)));
-      if (name.equals(topics.taskEvents())) cfg.putAll(taskEventsConfig);
+      if (appendTimeTopics.contains(name)) cfg.put("message.timestamp.type", "LogAppendTime");
       list.add(t.configs(cfg));
     }
     createTopics(list);

@@ -55,6 +55,7 @@ final class BenchTable {
     row(sb, r, "process_tasks_per_s", "(2 instances of the process executor running `true`)");
     row(sb, r, "process_floor_tasks_per_s", "(`true` forked in a loop)");
     row(sb, r, "process_floor_ratio", "");
+    row(sb, r, "process_backend_alone_tasks_per_s", "(the process backend alone, no Kafka, 16 at once)");
     row(sb, r, "process_group_floor_tasks_per_s", "(`setsid true` forked in a loop: a task in its own group)");
     row(sb, r, "process_group_floor_ratio", "");
     row(sb, r, "container_tasks_per_s", "(the container executor)");

@@ -97,7 +97,7 @@ public final class Benchmark {
         return settings(r, details, startedAt, t0);
       }
       Topics main = cluster.topics("main");
-      cluster.createTopics(main, Map.of());
+      cluster.createTopics(main);
       Coordinator coordinator = cluster.startCoordinator(main, main.prefix() + "coordinator", cluster.stateDir("main"),
           CoordinatorOptions.DEFAULT);
       ExecutorRuntime executor = cluster.startNoopExecutor(main, "bench-noop-1");

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -96,7 +97,7 @@ final class DispatchBench {
     String name = dispatcher.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + rate + "x" + chains + "-"
         + MEASUREMENTS.incrementAndGet();
     Topics topics = cluster.topics(name);
-    cluster.createTopics(topics, Map.of("message.timestamp.type", "LogAppendTime"));
+    cluster.createTopics(topics, Set.of(topics.taskEvents()));
 
     Map<String, Long> readableMs = new ConcurrentHashMap<>();
     Map<String, Long> appendedMs = new ConcurrentHashMap<>();

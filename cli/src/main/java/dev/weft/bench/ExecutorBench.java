@@ -1,10 +1,16 @@
 package dev.weft.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.weft.avro.TaskEvent;
+import dev.weft.avro.TaskEventKind;
 import dev.weft.coordinator.Coordinator;
 import dev.weft.coordinator.topology.CoordinatorOptions;
 import dev.weft.executor.ExecutorConfig;
 import dev.weft.executor.ExecutorRuntime;
+import dev.weft.executor.backend.AttemptId;
+import dev.weft.executor.backend.AttemptListener;
+import dev.weft.executor.backend.AttemptOutcome;
+import dev.weft.executor.backend.AttemptRequest;
 import dev.weft.executor.backend.ExecutorBackend;
 import dev.weft.executor.container.ContainerBackend;
 import dev.weft.executor.process.ProcessBackend;
@@ -12,18 +18,24 @@ import dev.weft.spec.PipelineBuilder;
 import dev.weft.spec.PipelineSpec;
 import dev.weft.spec.PipelineSpecs;
 import dev.weft.spec.SpecJson;
+import dev.weft.spec.TaskSpec;
 import dev.weft.topics.Topics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Real executors against what the machine itself can do: the {@code process} executor running {@code true}, one
@@ -42,10 +54,28 @@ final class ExecutorBench {
   private static final int RUNS = 10;
   private static final int MAX_CONTAINER_TASKS = 60;
   private static final Duration TIMEOUT = Duration.ofMinutes(15);
+  /** What an executor reports at the end of an attempt. */
+  private static final java.util.Set<TaskEventKind> OUTCOMES = java.util.EnumSet.of(TaskEventKind.SUCCEEDED,
+      TaskEventKind.FAILED, TaskEventKind.SKIPPED, TaskEventKind.CANCELLED);
 
   private final BenchCluster cluster;
   private final Consumer<String> say;
   private final int tasks;
+  /**
+   * One measured round: its rate, and how long an attempt held its slot, from its STARTED stamp to its outcome's (an
+   * instance's throughput is its slots over this time).
+   */
+  private record Round(int instances, double tasksPerS, long[] attemptMs) {
+    Map<String, Object> toMap() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("instances", instances);
+      m.put("tasks_per_s", tasksPerS);
+      m.put("attempt_p10_ms", DispatchBench.percentile(attemptMs, 0.1));
+      m.put("attempt_p50_ms", DispatchBench.percentile(attemptMs, 0.5));
+      m.put("attempt_p90_ms", DispatchBench.percentile(attemptMs, 0.9));
+      return m;
+    }
+  }
 
   ExecutorBench(BenchCluster cluster, Consumer<String> say) {
     this.cluster = cluster;
@@ -64,8 +94,14 @@ final class ExecutorBench {
     say.accept("executors: the process executor (tasks started by its " + launcher + ") running `true`, " + tasks
         + " tasks, one instance then two");
     IntFunction<PipelineBuilder.Task> trueProcess = i -> PipelineBuilder.process("t" + i, "true");
-    double one = executorRate("process", "proc1", tasks, trueProcess, 1, this::processBackend);
-    double two = executorRate("process", "proc2", tasks, trueProcess, 2, this::processBackend);
+    Round oneRound = executorRate("process", "proc1", tasks, trueProcess, 1, this::processBackend);
+    Round twoRound = executorRate("process", "proc2", tasks, trueProcess, 2, this::processBackend);
+    double one = oneRound.tasksPerS();
+    double two = twoRound.tasksPerS();
+    // Between the floor and the executor: the same backend launching `true` as many at once as one instance runs,
+    // with no Kafka: what the launcher itself allows (see "The fork server" in docs/performance.md).
+    say.accept("  the process backend alone, no Kafka: " + tasks + " tasks of `true`, " + concurrency + " at once");
+    Map<String, Object> backendAlone = backendAlone(tasks, concurrency);
     say.accept("  the floor: `true` forked by this JVM in a loop, on 1 and on " + 2 * concurrency + " threads");
     Map<String, Object> forkFloor = floor(tasks, 2 * concurrency, () -> fork(List.of("true")));
     // What a task launch needs at the least: its own process group, i.e. `setsid true`, one exec more than `true`
@@ -75,12 +111,15 @@ final class ExecutorBench {
     r.put("process_tasks_per_s", round(two));
     r.put("process_floor_tasks_per_s", forkFloor.get("tasks_per_s"));
     r.put("process_floor_ratio", round4(two / (double) forkFloor.get("tasks_per_s")));
+    r.put("process_backend_alone_tasks_per_s", backendAlone.get("tasks_per_s"));
     r.put("process_group_floor_tasks_per_s", groupFloor.get("tasks_per_s"));
     r.put("process_group_floor_ratio", round4(two / (double) groupFloor.get("tasks_per_s")));
     process.put("one_instance_tasks_per_s", round(one));
     process.put("two_instances_tasks_per_s", round(two));
     process.put("max_concurrent_per_instance", concurrency);
     process.put("launcher", launcher);
+    process.put("rounds", List.of(oneRound.toMap(), twoRound.toMap()));
+    process.put("backend_alone", backendAlone);
     process.put("floor", forkFloor);
     process.put("group_floor", groupFloor);
     details.put("process", process);
@@ -97,30 +136,31 @@ final class ExecutorBench {
     int containerTasks = Math.max(RUNS, Math.min(MAX_CONTAINER_TASKS, tasks / 5));
     say.accept("executors: the container executor running " + image + " `true`, " + containerTasks + " tasks");
     JsonNode block = SpecJson.MAPPER.valueToTree(Map.of("image", image, "command", List.of("true")));
-    double containers = executorRate("container", "cont", containerTasks,
+    Round containerRound = executorRate("container", "cont", containerTasks,
         i -> PipelineBuilder.of("t" + i, "container", block), 1,
         n -> new ContainerBackend(ContainerBackend.Settings.defaults().withScope(cluster.topics("cont").prefix())));
     say.accept("  the floor: `docker run --rm " + image + " true` in a loop, on 1 and on " + concurrency + " threads");
     List<String> dockerRun = List.of("docker", "run", "--rm", "--network", "none", "--user", "65534:65534",
         "--read-only", image, "true");
     Map<String, Object> dockerFloor = floor(containerTasks, concurrency, () -> fork(dockerRun));
+    double containers = containerRound.tasksPerS();
     r.put("container_tasks_per_s", round(containers));
     r.put("container_floor_tasks_per_s", dockerFloor.get("tasks_per_s"));
     r.put("container_floor_ratio", round4(containers / (double) dockerFloor.get("tasks_per_s")));
     details.put("container", Map.of("image", image, "tasks", containerTasks, "tasks_per_s", round(containers),
-        "floor", dockerFloor));
+        "round", containerRound.toMap(), "floor", dockerFloor));
   }
 
   /**
    * Tasks/s of {@code instances} executor instances in one group on the shape: one unmeasured round of a fifth,
    * then one measured round.
    */
-  private double executorRate(String executor, String section, int n, IntFunction<PipelineBuilder.Task> task,
+  private Round executorRate(String executor, String section, int n, IntFunction<PipelineBuilder.Task> task,
       int instances, IntFunction<ExecutorBackend> backend) throws Exception {
     PipelineSpec warm = independent("bench-" + section + "-warm", Math.max(1, n / RUNS / 5), task);
     PipelineSpec shape = independent("bench-" + section, n / RUNS, task);
     Topics topics = cluster.topics(section);
-    cluster.createTopics(topics, Map.of());
+    cluster.createTopics(topics);
     List<ExecutorRuntime> executors = new ArrayList<>();
     try (Coordinator coordinator = cluster.startCoordinator(topics, topics.prefix() + "coordinator",
         cluster.stateDir(section), CoordinatorOptions.DEFAULT);
@@ -136,10 +176,78 @@ final class ExecutorBench {
       double rate = RUNS * shape.tasks().size() / s;
       say.accept(String.format("  %d instance%s: %.0f tasks/s (%d tasks in %.1f s)", instances,
           instances == 1 ? "" : "s", rate, RUNS * shape.tasks().size(), s));
-      return rate;
+      return new Round(instances, round(rate), attemptMillis(topics, shape.pipeline() + "-measured-"));
     } finally {
       for (ExecutorRuntime e : executors) e.close();
     }
+  }
+
+  /** Each attempt's time from its STARTED stamp to its outcome's, of the runs whose ids start with {@code runPrefix}. */
+  private long[] attemptMillis(Topics topics, String runPrefix) {
+    Map<String, Long> started = new HashMap<>();
+    List<Long> out = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r : TopicReader.readAll(cluster.bootstrap, List.of(topics.taskEvents()))) {
+      TaskEvent e = cluster.serdes.taskEvent().deserializer().deserialize(r.topic(), r.value());
+      if (!e.getRunId().startsWith(runPrefix)) continue;
+      String attempt = e.getRunId() + "/" + e.getTaskId() + "#" + e.getAttempt();
+      if (e.getKind() == TaskEventKind.STARTED) {
+        started.put(attempt, e.getAtMs());
+      } else if (OUTCOMES.contains(e.getKind()) && started.containsKey(attempt)) {
+        out.add(e.getAtMs() - started.get(attempt));
+      }
+    }
+    long[] sorted = out.stream().mapToLong(Long::longValue).sorted().toArray();
+    say.accept("  an attempt held its slot p10 / p50 / p90: " + DispatchBench.percentile(sorted, 0.1) + " / "
+        + DispatchBench.percentile(sorted, 0.5) + " / " + DispatchBench.percentile(sorted, 0.9) + " ms");
+    return sorted;
+  }
+
+  /**
+   * {@code n} tasks of {@code true} through a {@link ProcessBackend} in this JVM, {@code atOnce} at a time, no Kafka:
+   * tasks/s, and each task's time from the launch call to its reported end.
+   */
+  private Map<String, Object> backendAlone(int n, int atOnce) throws Exception {
+    Path dir = Files.createDirectories(cluster.options.dataDir().resolve("process-alone-" + System.nanoTime()));
+    TaskSpec spec = PipelineBuilder.pipeline("alone").task(PipelineBuilder.process("t", "true")).build().tasks().get(0);
+    Semaphore slots = new Semaphore(atOnce);
+    long[] endMs = new long[n];
+    CountDownLatch done = new CountDownLatch(n);
+    AtomicReference<String> failure = new AtomicReference<>();
+    long start;
+    try (ProcessBackend backend = new ProcessBackend(dir, null)) {
+      start = System.nanoTime();
+      for (int i = 0; i < n && failure.get() == null; i++) {
+        slots.acquire();
+        int k = i;
+        long launched = System.nanoTime();
+        backend.launch(new AttemptRequest(new AttemptId("alone", "t" + i, 1), "alone", spec, null), new AttemptListener() {
+          @Override
+          public void trackingUrl(String url) {}
+
+          @Override
+          public void finished(AttemptOutcome outcome) {
+            if (!outcome.succeeded()) failure.compareAndSet(null, "task " + k + ": " + outcome);
+            endMs[k] = (System.nanoTime() - launched) / 1_000_000;
+            slots.release();
+            done.countDown();
+          }
+        });
+      }
+      if (failure.get() == null && !done.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new IllegalStateException("the process backend alone did not end " + n + " tasks within " + TIMEOUT);
+      }
+    }
+    if (failure.get() != null) throw new IllegalStateException("the process backend alone: " + failure.get());
+    double rate = n / ((System.nanoTime() - start) / 1e9);
+    java.util.Arrays.sort(endMs);
+    say.accept(String.format("  alone: %.0f tasks/s; launch to end p50 %.0f ms", rate, DispatchBench.percentile(endMs, 0.5)));
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("tasks", n);
+    m.put("at_once", atOnce);
+    m.put("tasks_per_s", round(rate));
+    m.put("launch_to_end_p50_ms", DispatchBench.percentile(endMs, 0.5));
+    m.put("launch_to_end_p90_ms", DispatchBench.percentile(endMs, 0.9));
+    return m;
   }
 
   private double submitAndWait(Topics topics, RunWatcher watcher, PipelineSpec shape, String tag) throws Exception {

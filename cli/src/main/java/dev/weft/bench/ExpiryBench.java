@@ -50,7 +50,7 @@ final class ExpiryBench {
   /** Runs the section; returns its figures ({@code expiry_*}). */
   Map<String, Object> run() throws Exception {
     Topics topics = cluster.topics("expiry");
-    cluster.createTopics(topics, Map.of());
+    cluster.createTopics(topics);
     Path stateDir = cluster.stateDir("expiry");
     Duration retain = Duration.ofSeconds(o.expiryRetainSeconds());
     Map<String, Object> m = new LinkedHashMap<>();

@@ -47,7 +47,7 @@ final class MillionBench {
   /** Adds the section's figures to {@code r} and its details to {@code details}. */
   void run(Map<String, Object> r, Map<String, Object> details) throws Exception {
     Topics topics = cluster.topics("million");
-    cluster.createTopics(topics, Map.of());
+    cluster.createTopics(topics);
     SpecLimits limits = SpecLimits.DEFAULT.withMaxRunTasks(Math.max(SpecLimits.DEFAULT.maxTasks(), 2 * tasks));
     List<Map<String, Object>> shapes = new ArrayList<>();
     try (Coordinator coordinator = cluster.startCoordinator(topics, topics.prefix() + "coordinator",

@@ -18,9 +18,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -52,7 +54,8 @@ final class SingleRunBench {
 
   void run(Map<String, Object> r, Map<String, Object> details) throws Exception {
     Topics topics = cluster.topics("single");
-    cluster.createTopics(topics, Map.of());
+    // Stamped by the broker, so that each chain hop splits into its legs (ChainHopSplit).
+    cluster.createTopics(topics, Set.of(topics.taskEvents(), topics.commands("noop")));
     Path dir = Files.createDirectories(cluster.options.dataDir().resolve("single-" + cluster.id));
     Path one = write(dir, PipelineBuilder.pipeline("bench-one").task(PipelineBuilder.noop("only")).build());
     int length = cluster.options.chainLength();
@@ -69,6 +72,7 @@ final class SingleRunBench {
       List<Double> hops = new ArrayList<>();
       List<Double> chainS = new ArrayList<>();
       List<Double> layeredS = new ArrayList<>();
+      Set<String> chainRuns = new HashSet<>();
       for (int i = 0; i <= rounds; i++) {
         boolean measured = i > 0;
         Submitted a = submit(topics, one);
@@ -78,6 +82,7 @@ final class SingleRunBench {
         oneS.add(a.seconds());
         chainS.add(b.seconds());
         hops.addAll(hopsMs(b.result()));
+        chainRuns.add(b.result().path("runId").asText());
         layeredS.add(c.seconds());
         say.accept(String.format("  round %d of %d: 1 task %.2f s; chain %.2f s; layered 1,000 %.2f s", i, rounds,
             a.seconds(), b.seconds(), c.seconds()));
@@ -93,6 +98,12 @@ final class SingleRunBench {
       long[] sorted = hops.stream().mapToLong(Math::round).sorted().toArray();
       d.put("chain_hop_p99_ms", DispatchBench.percentile(sorted, 0.99));
       d.put("chain_hops", sorted.length);
+      ChainHopSplit split = new ChainHopSplit();
+      split.add(cluster.bootstrap, cluster.serdes, topics, "noop", chainRuns);
+      Map<String, Object> legs = split.summary();
+      d.put("chain_hop_legs", legs);
+      say.accept("  chain hop p50 " + Benchmark.round(hopP50) + " ms; its legs' p50 (ms): "
+          + String.join(", ", ChainHopSplit.LEGS.stream().map(l -> l + " " + legs.get(l + "_p50_ms")).toList()));
       d.put("layered_rounds_s", layeredS);
       d.put("executor_max_concurrent", ExecutorConfig.DEFAULT_MAX_CONCURRENT);
       details.put("single", d);

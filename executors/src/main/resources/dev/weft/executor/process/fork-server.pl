@@ -37,6 +37,8 @@ my $DRAIN_SECONDS = 1.0;
 # SIGCHLD can arrive just before select() blocks (Perl runs handlers between ops), so never block longer than this
 # while tasks run.
 my $REAP_POLL_SECONDS = 0.05;
+# The longest a new task's exec is waited for before the next request is read.
+my $EXEC_WAIT_SECONDS = 1.0;
 
 my %task;     # id -> { pid, code, deadline, pipes => { fileno => [fh, 'O' | 'E'] } }
 my %by_pid;   # pid -> id
@@ -147,10 +149,12 @@ sub launch {
     send_frame('F', $id, "this fork server already runs as many tasks as it can watch");
     return;
   }
+  my ($exec_r, $exec_w);
+  pipe($exec_r, $exec_w);
   my $pid = fork();
   if (!defined $pid) {
     send_frame('F', $id, "cannot fork: $!");
-    close($_) for grep { defined } $out_r, $out_w, $err_r, $err_w;
+    close($_) for grep { defined } $out_r, $out_w, $err_r, $err_w, $exec_r, $exec_w;
     return;
   }
   if ($pid == 0) {
@@ -159,6 +163,13 @@ sub launch {
   }
   close($out_w);
   close($err_w);
+  close($exec_w);
+  # Until the child has exec'd (its copy of the close-on-exec write end closes then), this process's pages are
+  # shared with it, and every page written here is copied, with a TLB flush on every CPU the server ran on.
+  my $rin = '';
+  vec($rin, fileno($exec_r), 1) = 1;
+  select(my $rout = $rin, undef, undef, $EXEC_WAIT_SECONDS);
+  close($exec_r);
   $task{$id} = { pid => $pid, pipes => { fileno($out_r) => [$out_r, 'O'], fileno($err_r) => [$err_r, 'E'] } };
   $by_fd{fileno($out_r)} = $id;
   $by_fd{fileno($err_r)} = $id;
