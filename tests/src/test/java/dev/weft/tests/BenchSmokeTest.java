@@ -31,7 +31,7 @@ class BenchSmokeTest {
       "dispatch_batching_floor_p50_ms", "dispatch_batching_floor_p99_ms", "dispatch_p50_vs_floor",
       "dispatch_p99_vs_floor", "single_task_run_s", "chain_hop_p50_ms", "layered_1000_wall_s", "process_tasks_per_s",
       "process_floor_tasks_per_s", "process_floor_ratio", "process_group_floor_tasks_per_s", "process_group_floor_ratio",
-      "container_tasks_per_s", "container_floor_tasks_per_s",
+      "process_backend_alone_tasks_per_s", "container_tasks_per_s", "container_floor_tasks_per_s",
       "container_floor_ratio", "time_to_first_task_s", "weft_run_wall_s", "cli_start_floor_s", "million_tasks",
       "million_run_s", "million_heap_mb", "million_per_task_cost_ratio", "million_state_store_mb");
 
@@ -73,6 +73,13 @@ class BenchSmokeTest {
     assertThat(json.at("/details/dispatch_floor/at_load/samples").asInt()).as("the relay's hops at load").isPositive();
     assertThat(json.at("/details/dispatch_floor/one_hop_at_a_time/samples").asInt()).as("the relay's lone hops").isPositive();
     assertThat(json.get("expiry_live_runs_after").asLong()).as("every finished run expired").isZero();
+    assertThat(json.at("/details/single/chain_hop_legs/hops").asInt())
+        .as("every chain hop split into its legs by the broker's append times")
+        .isEqualTo(json.at("/details/single/chain_hops").asInt());
+    assertThat(json.at("/details/process/rounds")).hasSize(2);
+    for (JsonNode round : json.at("/details/process/rounds")) {
+      assertThat(round.get("attempt_p50_ms").asDouble()).as("how long an attempt held its slot").isNotNegative();
+    }
     for (JsonNode replay : json.at("/details/replay/rounds")) {
       assertThat(replay.get("suppressed_commands").asLong())
           .as("each replay folded the dispatches again without publishing them").isPositive();
