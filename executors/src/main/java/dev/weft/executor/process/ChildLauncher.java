@@ -50,18 +50,25 @@ public final class ChildLauncher {
    * does not know the child yet: it only marks the death, and the guard kills the child once it knows it), and
    * between the fork and the child's {@code setsid} (the group does not exist yet: {@code stop} signals the child's
    * pid when there is no group).
+   *
+   * <p>A cancel's SIGTERM has the same windows: before the fork the guard exits as the signal would have made it (the
+   * task never starts), and between the fork and {@code child=$!} it is marked and passed on once the child is known.
+   * Before, it was dropped there and the task ran until the cancel's grace ran out (a ProcessBackendTest run on the
+   * guard caught it).
    */
   static final String GUARD = String.join("\n",
       "executor=$1; shift",
-      "child=; dead=",
+      "child=; dead=; termed=",
       "stop() { kill -s \"$1\" -- -\"$child\" 2>/dev/null || kill -s \"$1\" \"$child\" 2>/dev/null; }",
       "trap 'dead=1; [ -z \"$child\" ] || { stop KILL; exit 137; }' " + DEATH_SIGNAL,
-      "trap '[ -z \"$child\" ] || stop TERM' TERM",
+      "trap 'termed=1; [ -z \"$child\" ] || stop TERM' TERM",
       "[ \"$PPID\" = \"$executor\" ] || exit 137",
       "[ -z \"$dead\" ] || exit 137",
+      "[ -z \"$termed\" ] || exit 143",
       "%SETSID% \"$@\" &",
       "child=$!",
       "if [ -n \"$dead\" ]; then stop KILL; exit 137; fi",
+      "if [ -n \"$termed\" ]; then stop TERM; fi",
       "while :; do",
       "  wait \"$child\"",
       "  code=$?",
