@@ -51,8 +51,11 @@ final class ChainHopSplit {
         if (!runIds.contains(e.getRunId())) continue;
         String key = e.getRunId() + "/" + e.getTaskId();
         Stamps s = byTask.getOrDefault(key, new Stamps(-1, -1, -1, -1));
-        if (e.getKind() == TaskEventKind.STARTED) s = new Stamps(s.endAt, s.endAppended, e.getAtMs(), s.commandAppended);
-        else if (e.getKind() == TaskEventKind.SUCCEEDED) s = new Stamps(e.getAtMs(), r.timestamp(), s.startAt, s.commandAppended);
+        if (e.getKind() == TaskEventKind.STARTED) {
+          s = new Stamps(s.endAt, s.endAppended, e.getAtMs(), s.commandAppended);
+        } else if (e.getKind() == TaskEventKind.SUCCEEDED) {
+          s = new Stamps(e.getAtMs(), r.timestamp(), s.startAt, s.commandAppended);
+        }
         byTask.put(key, s);
       } else {
         TaskCommand c = serdes.taskCommand().deserializer().deserialize(commands, r.value());

@@ -25,10 +25,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -55,8 +58,8 @@ final class ExecutorBench {
   private static final int MAX_CONTAINER_TASKS = 60;
   private static final Duration TIMEOUT = Duration.ofMinutes(15);
   /** What an executor reports at the end of an attempt. */
-  private static final java.util.Set<TaskEventKind> OUTCOMES = java.util.EnumSet.of(TaskEventKind.SUCCEEDED,
-      TaskEventKind.FAILED, TaskEventKind.SKIPPED, TaskEventKind.CANCELLED);
+  private static final Set<TaskEventKind> OUTCOMES = EnumSet.of(TaskEventKind.SUCCEEDED, TaskEventKind.FAILED,
+      TaskEventKind.SKIPPED, TaskEventKind.CANCELLED);
 
   private final BenchCluster cluster;
   private final Consumer<String> say;
@@ -182,7 +185,9 @@ final class ExecutorBench {
     }
   }
 
-  /** Each attempt's time from its STARTED stamp to its outcome's, of the runs whose ids start with {@code runPrefix}. */
+  /**
+   * Each attempt's time from its STARTED stamp to its outcome's, in the runs whose ids start with {@code runPrefix}.
+   */
   private long[] attemptMillis(Topics topics, String runPrefix) {
     Map<String, Long> started = new HashMap<>();
     List<Long> out = new ArrayList<>();
@@ -220,7 +225,8 @@ final class ExecutorBench {
         slots.acquire();
         int k = i;
         long launched = System.nanoTime();
-        backend.launch(new AttemptRequest(new AttemptId("alone", "t" + i, 1), "alone", spec, null), new AttemptListener() {
+        AttemptRequest request = new AttemptRequest(new AttemptId("alone", "t" + i, 1), "alone", spec, null);
+        backend.launch(request, new AttemptListener() {
           @Override
           public void trackingUrl(String url) {}
 
@@ -239,8 +245,9 @@ final class ExecutorBench {
     }
     if (failure.get() != null) throw new IllegalStateException("the process backend alone: " + failure.get());
     double rate = n / ((System.nanoTime() - start) / 1e9);
-    java.util.Arrays.sort(endMs);
-    say.accept(String.format("  alone: %.0f tasks/s; launch to end p50 %.0f ms", rate, DispatchBench.percentile(endMs, 0.5)));
+    Arrays.sort(endMs);
+    say.accept(String.format("  alone: %.0f tasks/s; launch to end p50 %.0f ms", rate,
+        DispatchBench.percentile(endMs, 0.5)));
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("tasks", n);
     m.put("at_once", atOnce);

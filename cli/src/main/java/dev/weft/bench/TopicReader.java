@@ -24,7 +24,8 @@ final class TopicReader {
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> parts = new ArrayList<>();
       for (String t : topics) {
         c.partitionsFor(t, TIMEOUT).forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
@@ -35,7 +36,9 @@ final class TopicReader {
       Map<TopicPartition, Long> end = c.endOffsets(parts);
       long deadline = System.nanoTime() + TIMEOUT.toNanos();
       while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-        if (System.nanoTime() > deadline) throw new IllegalStateException("could not read " + topics + " to its end in " + TIMEOUT);
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("could not read " + topics + " to its end within " + TIMEOUT);
+        }
         c.poll(Duration.ofMillis(200)).forEach(out::add);
       }
     }
