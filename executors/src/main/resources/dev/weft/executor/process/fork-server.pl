@@ -150,7 +150,11 @@ sub launch {
     return;
   }
   my ($exec_r, $exec_w);
-  pipe($exec_r, $exec_w);
+  unless (pipe($exec_r, $exec_w)) {
+    close($_) for $out_r, $out_w, $err_r, $err_w;
+    send_frame('F', $id, "cannot create a pipe: $!");
+    return;
+  }
   my $pid = fork();
   if (!defined $pid) {
     send_frame('F', $id, "cannot fork: $!");
