@@ -41,11 +41,11 @@ class ChaosEndToEndTest {
   private static final int KILLS = 20;
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
 
-  /** One JVM a kill took down: which service, its pid, and when it died. */
   /**
-   * A kill: the JVM's pid, its children then (its fork server), and when the kill returned. A task that the fork
-   * server started while the kernel tore the JVM down can find the server already orphaned when it reads its ancestors
-   * (a dying JVM stays its children's parent until late in its exit); the server still names the JVM.
+   * One JVM a kill took down: which service, its pid, its children then (its fork server), and when the kill
+   * returned. A task that the fork server started while the kernel tore the JVM down can find the server already
+   * orphaned when it reads its ancestors (a dying JVM stays its children's parent until late in its exit); the server
+   * still names the JVM.
    */
   private record Killed(String service, long pid, Set<Long> children, long atNanosEpoch) {
     boolean explains(Line attempt) {
