@@ -25,7 +25,8 @@ import org.apache.kafka.common.serialization.Serde;
  * @param maxConcurrent        attempts running at once on this instance; while full, no new RUN is read
  * @param cancelGrace          time between SIGTERM and SIGKILL on cancel and timeout (on shutdown at most 4 s, so that
  *                             close() ends within 10 s; when fencing at most a sixth of the heartbeat timeout)
- * @param pollTimeout          longest wait in one poll; also the longest delay of a backend's event before it is sent
+ * @param pollTimeout          longest wait in one poll; also the longest delay of a launched attempt's handle or a
+ *                             tracking URL before it is sent (an outcome ends the wait at once)
  * @param cancelRunningOnClose whether {@code close()} cancels running attempts (reported FAILED/LOST so the
  *                             coordinator retries them) or leaves them running for a backend that can adopt them
  * @param outputChecker        answers whether a task's {@code output:} exists (SKIPPED)

@@ -12,6 +12,14 @@ import dev.weft.executor.backend.RunningAttempt;
 sealed interface Signal {
   Attempt attempt();
 
+  /**
+   * Whether the coordinator waits for what this signal sends: an outcome decides the next task, so it ends the
+   * loop's wait in a poll; a handle or a tracking URL goes out with the next transaction (at most a poll timeout later).
+   */
+  default boolean awaited() {
+    return this instanceof Finished || this instanceof LaunchFailed;
+  }
+
   /** A URL where a person can watch the work. */
   record Tracking(Attempt attempt, String url) implements Signal {}
 

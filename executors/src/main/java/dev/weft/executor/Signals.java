@@ -12,14 +12,21 @@ final class Signals {
   private final LinkedBlockingQueue<Signal> queue = new LinkedBlockingQueue<>();
   private final String executor;
   private final String backend;
+  private volatile Runnable waker = () -> {};
 
   Signals(String executor, String backend) {
     this.executor = executor;
     this.backend = backend;
   }
 
+  /** What {@link #add} runs after queueing a signal that is {@link Signal#awaited() awaited}: the loop's wake-up. */
+  void wakeWith(Runnable waker) {
+    this.waker = waker;
+  }
+
   void add(Signal s) {
     queue.add(s);
+    if (s.awaited()) waker.run();
   }
 
   /** The next signal, or null when there is none. */

@@ -414,6 +414,20 @@ class ExecutorRuntimeTest {
   }
 
   @Test
+  void shouldSendAnOutcomeAsSoonAsTheWorkEndsRatherThanWhenThePollTimesOut() throws Exception {
+    // A poll that would wait far longer than this test does: the outcome must end it.
+    ExecutorConfig config = ExecutorConfig.builder(kafka.bootstrapServers(), serdes.taskCommand(), serdes.taskEvent())
+        .topics(topics).groupId(group).instanceId("a").pollTimeout(Duration.ofMinutes(10))
+        .outputChecker(new LocalOutputChecker(work)).build();
+    start(config, processBackend());
+
+    for (int i = 1; i <= 3; i++) {
+      run(attempt("r1", "t" + i, 1), Specs.process("t" + i, List.of("sleep", "0.2"), Map.of(), null), 0);
+      assertThat(last(awaitEvents("r1", "t" + i, 1, SUCCEEDED)).getKind()).isEqualTo(SUCCEEDED);
+    }
+  }
+
+  @Test
   void shouldHeartbeatWhileRunning() throws Exception {
     start(processConfig("a"), processBackend());
 
