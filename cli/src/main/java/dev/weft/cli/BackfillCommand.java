@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -37,7 +36,6 @@ import picocli.CommandLine.Parameters;
         + "coordinator; shows progress. The same command again resumes it and starts nothing twice."},
     subcommands = {BackfillCommand.Status.class, BackfillCommand.Cancel.class})
 final class BackfillCommand implements Callable<Integer> {
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final CommandOutput output;
 
   // Neither is marked required: picocli would then ask for them before `backfill status ID` too.
@@ -217,7 +215,7 @@ final class BackfillCommand implements Callable<Integer> {
   private static BackfillView fetch(String api, String id) throws IOException, InterruptedException {
     HttpResponse<String> r;
     try {
-      r = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/api/backfills/" + id))
+      r = ApiHttpClient.get().send(HttpRequest.newBuilder(URI.create(api + "/api/backfills/" + id))
           .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     } catch (ConnectException ce) {
       throw new IllegalStateException("cannot reach the coordinator's API at " + api + "; is `weft dev` (or a "

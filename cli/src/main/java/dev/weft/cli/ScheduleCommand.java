@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -38,7 +37,6 @@ import picocli.CommandLine.Parameters;
     subcommands = {ScheduleCommand.Apply.class, ScheduleCommand.ListSchedules.class, ScheduleCommand.Pause.class,
         ScheduleCommand.Resume.class, ScheduleCommand.Delete.class})
 final class ScheduleCommand implements Callable<Integer> {
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   /** How long a subcommand waits for the coordinator to show its change. */
   private static final Duration CONFIRM = Duration.ofSeconds(30);
 
@@ -102,7 +100,7 @@ final class ScheduleCommand implements Callable<Integer> {
       String t = Environment.or(token, "WEFT_API_TOKEN", null);
       if (t != null) request.header("Authorization", "Bearer " + t);
       try {
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return ApiHttpClient.get().send(request.build(), HttpResponse.BodyHandlers.ofString());
       } catch (ConnectException e) {
         throw new IllegalStateException("cannot reach the coordinator's API at " + connection.api() + "; is `weft dev` "
             + "(or a coordinator) running? Point at another one with --api or WEFT_API");

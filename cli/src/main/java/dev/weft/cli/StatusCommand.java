@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -82,7 +81,7 @@ final class StatusCommand implements Callable<Integer> {
         .timeout(Duration.ofSeconds(30));
     String t = Environment.or(token, "WEFT_API_TOKEN", null);
     if (t != null) request.header("Authorization", "Bearer " + t);
-    return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build().send(request.build(),
+    return ApiHttpClient.get().send(request.build(),
         HttpResponse.BodyHandlers.ofString());
   }
 

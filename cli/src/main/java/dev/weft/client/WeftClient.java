@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -205,8 +206,9 @@ public final class WeftClient implements AutoCloseable {
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     p.putAll(clientProperties);
-    try (KafkaConsumer<String, RunEvent> consumer =
-        new KafkaConsumer<>(p, new StringDeserializer(), serdes.runEvent().deserializer())) {
+    KafkaConsumer<String, RunEvent> consumer =
+        new KafkaConsumer<>(p, new StringDeserializer(), serdes.runEvent().deserializer());
+    try {
       TopicPartition tp = partitionOf(consumer, topics.runEvents(), run.runId());
       consumer.assign(List.of(tp));
       // The end offset is taken before the search by time: when nothing is that recent, the run's first events are
@@ -217,6 +219,11 @@ public final class WeftClient implements AutoCloseable {
       OffsetAndTimestamp start = consumer.offsetsForTimes(Map.of(tp, Math.max(0, run.submittedAtMs() - 60_000))).get(tp);
       consumer.seek(tp, start == null ? end : start.offset());
       return follow(consumer, run, timeout, listener);
+    } finally {
+      // Without waiting: a plain close waits for the fetch still parked at the broker (fetch.max.wait.ms, 500 ms),
+      // which was most of the time from a run's end to `weft run`'s summary (2026-12-02). This consumer has no group
+      // and commits nothing, so there is nothing a close could lose.
+      consumer.close(CloseOptions.timeout(Duration.ZERO));
     }
   }
 

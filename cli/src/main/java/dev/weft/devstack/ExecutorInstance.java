@@ -51,12 +51,16 @@ public final class ExecutorInstance implements AutoCloseable {
 
   private final StableInstanceId identity;
   private final ExecutorRuntime runtime;
+  /** Made for this instance, and closed with it once the runtime has wound its attempts down. */
+  private final ExecutorBackend backend;
   /** What the admin client that leaves the group on close needs: the bootstrap servers and the shared settings. */
   private final Map<String, Object> adminProperties;
 
-  private ExecutorInstance(StableInstanceId identity, ExecutorRuntime runtime, Map<String, Object> adminProperties) {
+  private ExecutorInstance(StableInstanceId identity, ExecutorRuntime runtime, ExecutorBackend backend,
+      Map<String, Object> adminProperties) {
     this.identity = identity;
     this.runtime = runtime;
+    this.backend = backend;
     this.adminProperties = adminProperties;
   }
 
@@ -85,8 +89,9 @@ public final class ExecutorInstance implements AutoCloseable {
       java.util.function.Function<String, ExecutorBackend> backendFor, Path stateDir, String givenId,
       MeterRegistry registry) {
     StableInstanceId identity = StableInstanceId.claim(stateDir, givenId, name + "-executor");
+    ExecutorBackend backend = null;
     try {
-      ExecutorBackend backend = backendFor.apply(identity.id());
+      backend = backendFor.apply(identity.id());
       ExecutorConfig c = config.instanceId(identity.id())
           .clientProperty("consumer." + ConsumerConfig.GROUP_INSTANCE_ID_CONFIG,
               identity.id())
@@ -97,8 +102,9 @@ public final class ExecutorInstance implements AutoCloseable {
           .build();
       ExecutorRuntime runtime = new ExecutorRuntime(c, backend, registry);
       runtime.start();
-      return new ExecutorInstance(identity, runtime, adminProperties(c));
+      return new ExecutorInstance(identity, runtime, backend, adminProperties(c));
     } catch (RuntimeException e) {
+      if (backend != null) closeQuietly(backend);
       identity.close();
       throw e;
     }
@@ -112,14 +118,26 @@ public final class ExecutorInstance implements AutoCloseable {
     return identity.id();
   }
 
-  /** Stops the runtime gracefully, leaves the group, and frees the state directory. */
+  /**
+   * Stops the runtime gracefully, leaves the group, closes the backend (its clients and helper processes; the runtime
+   * has cancelled or left its work by then), and frees the state directory.
+   */
   @Override
   public void close() {
     try {
       runtime.close();
       leaveGroup();
     } finally {
+      closeQuietly(backend);
       identity.close();
+    }
+  }
+
+  private static void closeQuietly(ExecutorBackend backend) {
+    try {
+      backend.close();
+    } catch (Exception e) {
+      LOG.warn("closing the {} backend: {}", backend.name(), e.toString());
     }
   }
 

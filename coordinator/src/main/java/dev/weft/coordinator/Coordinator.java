@@ -64,7 +64,8 @@ public final class Coordinator implements AutoCloseable {
   private final KafkaStreamsMetrics streamsMetrics;
   /** Held here because a Micrometer gauge holds its object weakly: once collected, the gauges read NaN. */
   private final StateGauges stateGauges;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  /** For queries forwarded to the instance that owns a run; built on first use ({@link #http()}). */
+  private HttpClient http;
   private final StableInstanceId identity;
   private final CancelRequestPublisher cancels;
   /** What this instance advertises in {@code application.server}, or null without an API. */
@@ -408,7 +409,7 @@ public final class Coordinator implements AutoCloseable {
             + path)).timeout(Duration.ofSeconds(10));
         // The instances of one deployment share their tokens; the owner asks this one for a token as it asks anyone.
         config.apiTokens().forwardingToken().ifPresent(t -> request.header("Authorization", "Bearer " + t));
-        HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http().send(request.build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 404) return Optional.empty();
         if (r.statusCode() != 200) throw new IllegalStateException("instance " + host + " answered " + r.statusCode());
         return Optional.of(QueryApi.JSON.readValue(r.body(), type));
@@ -443,6 +444,15 @@ public final class Coordinator implements AutoCloseable {
     } finally {
       identity.close();
     }
+  }
+
+  /**
+   * Built on first use, since most coordinators never forward a query: a JDK 17 HttpClient keeps a selector thread in
+   * native code for the JVM's life, and a JVM that exits waits 300 ms for such threads (`weft run`, 2026-12-02).
+   */
+  private synchronized HttpClient http() {
+    if (http == null) http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    return http;
   }
 
   private static void sleep(long ms) {

@@ -31,7 +31,7 @@ public final class SchemaRegistryClient implements SchemaLookup {
   private record Registration(String subject, Schema schema) {}
 
   private final String baseUrl;
-  private final HttpClient http;
+  private HttpClient http;
   private final Duration requestTimeout;
   /** The {@code Authorization} header sent with every request, or null for none. */
   private final String authorization;
@@ -62,10 +62,17 @@ public final class SchemaRegistryClient implements SchemaLookup {
     }
     this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     this.requestTimeout = requestTimeout;
-    this.http = HttpClient.newBuilder()
-        .connectTimeout(Duration.ofSeconds(10))
-        .version(HttpClient.Version.HTTP_1_1)
-        .build();
+  }
+
+  /**
+   * Built on first use: a serde whose schemas are all known never asks, and a JDK 17 HttpClient keeps a selector
+   * thread in native code for the JVM's life, which a JVM that exits waits 300 ms for (`weft run`, 2026-12-02).
+   */
+  private synchronized HttpClient http() {
+    if (http == null) {
+      http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).version(HttpClient.Version.HTTP_1_1).build();
+    }
+    return http;
   }
 
   public String baseUrl() {
@@ -162,7 +169,7 @@ public final class SchemaRegistryClient implements SchemaLookup {
 
   private HttpResponse<String> send(HttpRequest request, String method) {
     try {
-      return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      return http().send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new SchemaRegistryException(method + " " + request.uri() + " failed: " + e
           + ". Is the schema registry running at " + baseUrl + "?", e);

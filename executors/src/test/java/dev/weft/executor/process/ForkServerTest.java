@@ -97,6 +97,21 @@ class ForkServerTest {
   }
 
   @Test
+  void shouldHaveEndedTheServerWhenCloseReturns() throws Exception {
+    ProcessBackend backend = backend();
+    RecordingListener listener = new RecordingListener();
+    backend.launch(request(process("long", List.of("sleep", "300"), Map.of(), null)), listener);
+    ProcessHandle server = ProcessHandle.of(forkServer.helperPids().get(0)).orElseThrow();
+
+    backend.close();
+
+    // Not awaited: a server still alive when close returns keeps a JDK thread in native code, which delays the
+    // JVM's exit (see ForkServer.close).
+    assertThat(server.isAlive()).as("the fork server, right after close returned").isFalse();
+    assertThat(listener.await(WAIT).failureKind()).isEqualTo(FailureKind.LOST);
+  }
+
+  @Test
   void shouldGiveTheTaskNoStdinNoIgnoredOrBlockedSignalsAndASessionOfItsOwn() throws Exception {
     ProcessBackend backend = backend();
     RecordingListener listener = new RecordingListener();
