@@ -106,7 +106,7 @@ final class RunCommand implements Callable<Integer> {
           result = client.await(run, timeout, progress);
         }
         // The stack stops when this returns: let the sink write the run's history first.
-        if (!stack.sink().awaitCaughtUp(Duration.ofSeconds(30))) {
+        if (!stack.sink().awaitRunWritten(run.runId(), Duration.ofSeconds(30))) {
           err.println("weft: the completion sink did not finish writing history to " + stack.sink().location()
               + " within 30 s; it may be incomplete");
         }

@@ -205,6 +205,9 @@ public final class DevStack implements AutoCloseable {
         EmbeddedKafka.Security.PLAINTEXT,
         options.inProcessBroker() ? EmbeddedKafka.Placement.IN_PROCESS : EmbeddedKafka.Placement.CHILD_JVM);
     if (options.inProcessRegistry()) {
+      // Schemas kept in this JVM mean the broker's data goes with the stack (see Options): its shutdown need not be
+      // orderly.
+      kafka.discardsData();
       progress.accept("starting Kafka broker (KRaft, data in " + options.dataDir().resolve("kafka")
           + (options.inProcessBroker() ? ", in this process" : "") + "); schemas kept in this process");
       serdes = new WeftSerdes(new InMemorySchemaRegistry());
