@@ -168,8 +168,6 @@ public final class Coordinator implements AutoCloseable {
    */
   static final int SESSION_TIMEOUT_MS = 10_000;
   static final int HEARTBEAT_INTERVAL_MS = 2_000;
-  /** The longest the broker holds a fetch of the main consumer that has nothing to return (Kafka's default: 500). */
-  static final int FETCH_MAX_WAIT_MS = 100;
   /** The longest a graceful close may take: commit, flush the stores, leave the group. */
   static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -201,10 +199,6 @@ public final class Coordinator implements AutoCloseable {
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
     if (advertised != null) p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, advertised.host() + ":" + advertised.port());
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), 16 * 1024 * 1024);
-    // A close waits for the fetch parked at the broker (the broker answers a connection's requests in order): 500 ms
-    // by default, most of a coordinator's close after `weft run` (2026-12-02). A fetch with something to return
-    // returns at once either way; an idle one now asks five times as often, which costs the broker next to nothing.
-    p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), FETCH_MAX_WAIT_MS);
     producerSettings().forEach((k, v) -> p.put(StreamsConfig.producerPrefix(k), v));
     // The deployment's own settings (SASL, TLS, ...) last: the operator knows the brokers, Weft does not.
     p.putAll(c.clientProperties());
