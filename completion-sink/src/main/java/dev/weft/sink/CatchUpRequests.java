@@ -4,7 +4,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Requests to catch up ({@link CompletionSink#awaitCaughtUp}) and their answers. A requester asks and waits; the
@@ -19,6 +23,7 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class CatchUpRequests {
   private static final long NONE = Long.MIN_VALUE;
+  private static final Logger LOG = LoggerFactory.getLogger(CatchUpRequests.class);
 
   private final Object monitor = new Object();
   /** The newest request (its nanoTime), and the newest answered; guarded by {@link #monitor}. */
@@ -56,12 +61,20 @@ final class CatchUpRequests {
     }
     Set<TopicPartition> assigned = consumer.assignment();
     if (assigned.isEmpty()) return;
-    if (targets == null || targetsFor != request || !targets.keySet().equals(assigned)) {
-      targets = consumer.endOffsets(assigned);
-      targetsFor = request;
-    }
-    for (Map.Entry<TopicPartition, Long> t : targets.entrySet()) {
-      if (consumer.position(t.getKey()) < t.getValue()) return;
+    try {
+      if (targets == null || targetsFor != request || !targets.keySet().equals(assigned)) {
+        targets = consumer.endOffsets(assigned);
+        targetsFor = request;
+      }
+      for (Map.Entry<TopicPartition, Long> t : targets.entrySet()) {
+        if (consumer.position(t.getKey()) < t.getValue()) return;
+      }
+    } catch (WakeupException e) {
+      throw e;
+    } catch (KafkaException e) {
+      // The broker did not answer in time: the sink writes on, and the request is answered after a later batch.
+      LOG.debug("a request to catch up waits: {}", e.toString());
+      return;
     }
     targets = null;
     synchronized (monitor) {
