@@ -52,6 +52,13 @@ final class CatchUpRequests {
     }
   }
 
+  /** Whether a request waits for an answer; for tests. */
+  boolean pending() {
+    synchronized (monitor) {
+      return asked != NONE && (answered == NONE || answered - asked < 0);
+    }
+  }
+
   /** The sink's thread, after a batch was written and its offsets committed (none failed). */
   void answerIfCaughtUp(Consumer<?, ?> consumer) {
     long request;
