@@ -54,8 +54,6 @@ public final class CompletionSink implements AutoCloseable {
   public static final String GROUP = "weft-completion-sink";
   private static final Logger LOG = LoggerFactory.getLogger(CompletionSink.class);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
-  /** The longest wait in one poll: also how late a request to catch up is noticed when nothing arrives. */
-  private static final Duration POLL_TIMEOUT = Duration.ofMillis(50);
 
   /**
    * @param instanceId the static group member id (a restart under the same id takes its partitions back at once), or
@@ -101,7 +99,6 @@ public final class CompletionSink implements AutoCloseable {
   private final KafkaProducer<byte[], byte[]> deadLetters;
   private final Thread thread;
   private volatile boolean running = true;
-  private final CatchUpRequests catchUps = new CatchUpRequests();
   private final EndedRuns endedRuns = new EndedRuns();
   private final Map<TopicPartition, Long> committed = new HashMap<>();
   private final AtomicLong written = new AtomicLong();
@@ -142,18 +139,9 @@ public final class CompletionSink implements AutoCloseable {
   }
 
   /**
-   * Waits until the sink has written everything on run-events up to some moment after this call: what a throwaway
-   * stack ({@code weft run}) waits for before it stops, so that the run's history is complete.
-   *
-   * @return false when that did not happen within {@code timeout}
-   */
-  public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
-    return catchUps.askAndAwait(System.nanoTime() + timeout.toNanos(), thread::isAlive);
-  }
-
-  /**
    * Waits until the sink has written the history of a run that ended (its RUN_FINISHED or RUN_REJECTED, and so every
-   * event before it): sooner than {@link #awaitCaughtUp}, which asks the broker for the topic's ends.
+   * event before it): what a throwaway stack ({@code weft run}) waits for before it stops, so that the run's history
+   * is complete.
    *
    * @return false when that did not happen within {@code timeout}
    */
@@ -165,7 +153,7 @@ public final class CompletionSink implements AutoCloseable {
     Duration backoff = Duration.ofMillis(200);
     try {
       while (running) {
-        ConsumerRecords<byte[], byte[]> batch = consumer.poll(POLL_TIMEOUT);
+        ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(200));
         Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
         String failure = null;
         for (TopicPartition tp : batch.partitions()) {
@@ -197,7 +185,6 @@ public final class CompletionSink implements AutoCloseable {
           backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
         } else {
           backoff = Duration.ofMillis(200);
-          catchUps.answerIfCaughtUp(consumer);
         }
       }
     } catch (WakeupException e) {
@@ -314,8 +301,8 @@ public final class CompletionSink implements AutoCloseable {
     p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
     p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "3000");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
-    // A close, and a request for the topic's ends (awaitCaughtUp), wait for the fetch parked at the broker, which
-    // answers a connection's requests in order: 500 ms by default. An idle fetch now returns five times as often.
+    // A close waits for the fetch parked at the broker, which answers a connection's requests in order: 500 ms by
+    // default, most of the sink's close after `weft run` (2026-12-02). An idle fetch now returns five times as often.
     p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "100");
     p.putAll(c.clientProperties());
     return p;
