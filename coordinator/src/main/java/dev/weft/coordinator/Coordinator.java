@@ -11,11 +11,13 @@ import dev.weft.coordinator.state.RunIndexPages;
 import dev.weft.coordinator.state.RunState;
 import dev.weft.coordinator.state.StateKeys;
 import dev.weft.coordinator.state.TaskState;
+import dev.weft.coordinator.topology.CommitPacing;
 import dev.weft.coordinator.topology.CoordinatorTopology;
 import dev.weft.coordinator.telemetry.CommandBacklog;
 import dev.weft.coordinator.telemetry.StateGauges;
 import dev.weft.coordinator.telemetry.Telemetry;
 import dev.weft.coordinator.topology.FoldStats;
+import dev.weft.coordinator.topology.TransactionClock;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import dev.weft.serde.WeftSerdes;
 import java.io.IOException;
@@ -91,8 +93,11 @@ public final class Coordinator implements AutoCloseable {
     }
     this.self = api == null ? null : new HostInfo(config.advertisedHostOrApiHost(), api.port());
     try {
-      this.streams = new KafkaStreams(CoordinatorTopology.build(config.topics(), serdes, config.options(), stats),
-          properties(config, identity.id(), self));
+      TransactionClock transactions = new TransactionClock();
+      // The fold asks for the commits that someone waits for, spaced from the end of the last (CommitPacer).
+      CommitPacing pacing = new CommitPacing(config.commitIntervalMs(), transactions);
+      this.streams = new KafkaStreams(CoordinatorTopology.build(config.topics(), serdes, config.options(), stats,
+          pacing), properties(config, identity.id(), self), new TransactionTimingClients(transactions));
     } catch (RuntimeException e) {
       if (api != null) api.close();
       identity.close();
@@ -176,10 +181,12 @@ public final class Coordinator implements AutoCloseable {
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, c.applicationId());
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, c.bootstrapServers());
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, c.commitIntervalMs());
+    // What nobody waits for is committed on Streams' interval; the fold asks for the commits that are awaited.
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
+        Math.max(c.commitIntervalMs(), CommitPacing.IDLE_COMMIT_INTERVAL_MS));
     // The stream thread checks whether to commit only between polls, and a poll with nothing to read blocks for
     // poll.ms (100 ms by default): at low load every command would wait for that poll to time out before its
-    // transaction commits and executors can read it. Poll no longer than the commit interval.
+    // transaction commits and executors can read it. Poll no longer than half the commit interval.
     p.put(StreamsConfig.POLL_MS_CONFIG, Math.max(1, Math.min(100, c.commitIntervalMs() / 2)));
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, c.streamThreads());
     // Static membership: a restarted instance (same state directory, so the same id) rejoins as the member it was

@@ -9,8 +9,10 @@ import java.util.Map;
 /**
  * How to run one coordinator instance.
  *
- * @param commitIntervalMs exactly-once commit interval; it bounds dispatch latency (a command is readable by
- *     read_committed executors only after the commit), so it is short by default
+ * @param commitIntervalMs the least time from the end of one exactly-once commit to the next one that someone waits
+ *     for (a command, a run's end: {@code CommitPacer}); it bounds dispatch latency (a command is readable by
+ *     read_committed executors only after the commit), so it is short by default. What nobody waits for is committed
+ *     on Kafka Streams' interval, 100 ms or this if longer
  * @param apiHost the address the query API binds to
  * @param apiPort port of the query API and UI; 0 picks a free one, -1 runs none
  * @param advertisedHost the address other instances reach this one's API at (Streams' {@code application.server}, used

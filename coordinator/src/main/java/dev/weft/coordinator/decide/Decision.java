@@ -1,11 +1,14 @@
 package dev.weft.coordinator.decide;
 
 import dev.weft.avro.RunEvent;
+import dev.weft.avro.RunEventKind;
 import dev.weft.avro.RunRequest;
 import dev.weft.avro.TaskCommand;
 import dev.weft.avro.TaskEvent;
 import dev.weft.coordinator.event.CoordinatorEvent;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A whole decision on one input, as a value (Kafka's {@code CoordinatorResult}): the events that change state, in
@@ -13,6 +16,27 @@ import java.util.List;
  * and sends the outputs only once the decider has returned it; a decider that throws has no decision.
  */
 public record Decision(List<CoordinatorEvent> events, List<Output> outputs) {
+  /** The run events a requester waits for: {@code weft run}, {@code submit --wait} and the client's {@code await}. */
+  private static final Set<RunEventKind> AWAITED_RUN_EVENTS =
+      EnumSet.of(RunEventKind.RUN_ACCEPTED, RunEventKind.RUN_REJECTED, RunEventKind.RUN_FINISHED);
+
+  /**
+   * Whether someone waits for an output of this decision to be readable: an executor for a command, a requester for
+   * its run's acceptance, rejection or end or for the dead letter of its request, and the fold itself for what it
+   * wrote back to its own input. A task's start, heartbeat or progress, or an end that frees no other task, is
+   * awaited by no one; the fold commits those with the next commit ({@code CommitPacer}).
+   */
+  public boolean awaited() {
+    for (Output o : outputs) {
+      if (o instanceof SendCommand || o instanceof WriteBackTaskEvent || o instanceof SendRequest
+          || o instanceof DeadLetter) {
+        return true;
+      }
+      if (o instanceof PublishRunEvent e && AWAITED_RUN_EVENTS.contains(e.event().getKind())) return true;
+    }
+    return false;
+  }
+
   /** Something the fold sends or counts once the decision stands. */
   public sealed interface Output {}
 

@@ -69,13 +69,20 @@ public final class CoordinatorTopology {
 
   private CoordinatorTopology() {}
 
-  /** Builds with persistent (RocksDB) stores. */
-  public static Topology build(Topics topics, WeftSerdes serdes, CoordinatorOptions options, FoldStats stats) {
-    return build(topics, serdes, options, stats, true);
+  /** Builds with persistent (RocksDB) stores, the fold pacing its commits as {@code pacing} says. */
+  public static Topology build(Topics topics, WeftSerdes serdes, CoordinatorOptions options, FoldStats stats,
+      CommitPacing pacing) {
+    return build(topics, serdes, options, stats, true, pacing);
+  }
+
+  /** Builds with every commit left to Kafka Streams' interval ({@link CommitPacing#OFF}): the topology test driver. */
+  public static Topology build(Topics topics, WeftSerdes serdes, CoordinatorOptions options, FoldStats stats,
+      boolean persistentStores) {
+    return build(topics, serdes, options, stats, persistentStores, CommitPacing.OFF);
   }
 
   public static Topology build(Topics topics, WeftSerdes serdes, CoordinatorOptions options, FoldStats stats,
-      boolean persistentStores) {
+      boolean persistentStores, CommitPacing pacing) {
     Topology t = new Topology();
     ByteArrayDeserializer bytes = new ByteArrayDeserializer();
     t.addSource(REQUESTS_SOURCE, bytes, bytes, topics.requests());
@@ -84,7 +91,7 @@ public final class CoordinatorTopology {
         () -> new DecodeProcessor<>(serdes.runRequest().deserializer(), RunRequest::getRunId, stats), REQUESTS_SOURCE);
     t.addProcessor(DECODE_TASK_EVENTS,
         () -> new DecodeProcessor<>(serdes.taskEvent().deserializer(), TaskEvent::getRunId, stats), TASK_EVENTS_SOURCE);
-    t.addProcessor(FOLD, () -> new FoldProcessor(options, stats), DECODE_REQUESTS, DECODE_TASK_EVENTS);
+    t.addProcessor(FOLD, () -> new FoldProcessor(options, stats, pacing), DECODE_REQUESTS, DECODE_TASK_EVENTS);
 
     // Write-back: a task's record is written several times while it moves (dispatched, started, completed, each
     // dependency met) and the run's header on every one of those moves. The store keeps decoded values and writes

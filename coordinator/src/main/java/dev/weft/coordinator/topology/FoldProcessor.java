@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -49,16 +50,22 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(FoldProcessor.class);
   private final CoordinatorOptions options;
   private final FoldStats stats;
+  private final CommitPacing pacing;
   private ProcessorContext<Object, Object> ctx;
   private FoldDecider decider;
   private EventApplier applier;
   private StagedCoordinatorState staged;
   /** Whether the last decider call threw: its dead letter is then a bug of Weft's, not bad input. */
   private boolean decisionFailed;
+  /** Null when Kafka Streams' interval makes every commit ({@link CommitPacing#OFF}). */
+  private CommitPacer pacer;
+  /** The tick of a commit that waits for its interval ({@link #scheduleCommitTick()}); null when none waits. */
+  private Cancellable commitTick;
 
-  FoldProcessor(CoordinatorOptions options, FoldStats stats) {
+  FoldProcessor(CoordinatorOptions options, FoldStats stats, CommitPacing pacing) {
     this.options = options;
     this.stats = stats;
+    this.pacing = pacing;
   }
 
   @Override
@@ -76,6 +83,7 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
     this.applier = new EventApplier(staged);
     this.decider = options.deciders().create(staged, options.deciderSettings());
     context.schedule(Duration.ofMillis(options.timerTickMs()), PunctuationType.WALL_CLOCK_TIME, this::fireTimers);
+    if (pacing.paced()) this.pacer = new CommitPacer(pacing.spacingMs(), pacing.clock(), context::commit);
   }
 
   @Override
@@ -128,8 +136,32 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
     return d.build();
   }
 
-  /** Sends a decision's outputs (unless a replay is catching up, when it only counts them). */
+  /**
+   * Sends a decision's outputs (unless a replay is catching up, when it only counts them), and has them committed
+   * within the commit interval when someone waits for them.
+   */
   private void forward(Decision decision, Record<String, Input> input, boolean publishing) {
+    send(decision, input, publishing);
+    if (pacer == null) return;
+    pacer.sent(publishing && decision.awaited());
+    scheduleCommitTick();
+  }
+
+  /** A wall-clock tick while awaited outputs wait for the commit interval to pass, and none otherwise. */
+  private void scheduleCommitTick() {
+    long waitMs = pacer.waitMs();
+    if (waitMs < 0) {
+      if (commitTick != null) commitTick.cancel();
+      commitTick = null;
+    } else if (commitTick == null) {
+      commitTick = ctx.schedule(Duration.ofMillis(waitMs), PunctuationType.WALL_CLOCK_TIME, now -> {
+        pacer.tick();
+        scheduleCommitTick();
+      });
+    }
+  }
+
+  private void send(Decision decision, Record<String, Input> input, boolean publishing) {
     for (CoordinatorEvent e : decision.events()) {
       if (e instanceof CoordinatorEvent.RunExpired) stats.runsExpired.incrementAndGet();
     }

@@ -1,0 +1,76 @@
+package dev.weft.coordinator.topology;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Asks Kafka Streams for a commit as soon as a decision's outputs are awaited, but never sooner than the commit
+ * interval after the thread's last transaction ended; what nobody waits for rides with the next commit.
+ *
+ * <p>Why: a transaction costs the broker and the client about the same whatever it carries. Committed every 10 ms,
+ * the coordinator spent one transaction on one or two events when tasks were real processes (tens a second), and
+ * two thirds of a {@code true}'s CPU went to Kafka (docs/performance.md, "Where a real task's time goes"). Most
+ * events change nothing anyone waits for: a STARTED, a heartbeat, a tracking URL, a task's end that frees no
+ * other task. Those now wait for Kafka Streams' own interval ({@link CommitPacing#IDLE_COMMIT_INTERVAL_MS}); a
+ * command, a run's acceptance, rejection or end, a dead letter and what the fold writes back to its own input go out
+ * within the commit interval, as before ({@code Decision#awaited()}).
+ *
+ * <p>The spacing counts from the end of the last transaction, as Kafka Streams counts its interval: spaced from
+ * the request instead, a commit that took 8 ms of a 10 ms interval was followed by the next 2 ms after it, and
+ * under load the coordinator committed back to back (tried on the code of commit d66b387 and not kept: noop
+ * throughput fell by up to half).
+ *
+ * <p>One per fold processor, that is per stream task; the clock is its thread's. A commit commits every task of the
+ * thread, so any task's request carries every task's outputs.
+ */
+final class CommitPacer {
+  private final long spacingNanos;
+  private final TransactionClock clock;
+  private final Runnable requestCommit;
+  /** The thread's count of ended transactions when the oldest uncommitted awaited output was sent; -1 for none. */
+  private long pendingSinceEnded = -1;
+  private boolean requested;
+
+  /**
+   * @param spacingMs the least time from the end of one transaction to the commit of awaited outputs
+   * @param requestCommit asks Kafka Streams to commit after the current record ({@code ProcessorContext#commit})
+   */
+  CommitPacer(long spacingMs, TransactionClock clock, Runnable requestCommit) {
+    this.spacingNanos = TimeUnit.MILLISECONDS.toNanos(spacingMs);
+    this.clock = clock;
+    this.requestCommit = requestCommit;
+  }
+
+  /** After a decision's outputs were sent; {@code awaited} when someone waits for one of them. */
+  void sent(boolean awaited) {
+    if (awaited && !pending()) {
+      pendingSinceEnded = clock.transactionsEnded();
+      requested = false;
+    }
+    tick();
+  }
+
+  /** Asks for the commit once its spacing is over: after every decision, and on the tick {@link #waitMs()} asks for. */
+  void tick() {
+    if (pending() && !requested && clock.nanosSinceLastEnd() >= spacingNanos) {
+      requested = true;
+      requestCommit.run();
+    }
+  }
+
+  /**
+   * How long until the commit of waiting outputs may be asked for, at least 1 ms; -1 when nothing waits (none pending,
+   * or already asked for). The fold calls {@link #tick()} that much later unless another decision comes first: a tick
+   * on a fixed short period would also run under load, where every decision checks, and each punctuation makes Kafka
+   * Streams process fewer records between its checks.
+   */
+  long waitMs() {
+    if (!pending() || requested) return -1;
+    long left = spacingNanos - clock.nanosSinceLastEnd();
+    return Math.max(1, TimeUnit.NANOSECONDS.toMillis(left + TimeUnit.MILLISECONDS.toNanos(1) - 1));
+  }
+
+  /** Whether awaited outputs were sent that no transaction has committed since. */
+  boolean pending() {
+    return pendingSinceEnded >= 0 && clock.transactionsEnded() == pendingSinceEnded;
+  }
+}

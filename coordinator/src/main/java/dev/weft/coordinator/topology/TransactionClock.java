@@ -1,0 +1,44 @@
+package dev.weft.coordinator.topology;
+
+import java.util.function.LongSupplier;
+
+/**
+ * When each stream thread's last transaction ended, as its producer reports it ({@code TransactionTimingClients}).
+ * The fold reads it on the same thread, so each thread sees its own producer's transactions: with exactly_once_v2 a
+ * stream thread has one producer, and every commit of the thread's tasks is one of its transactions.
+ */
+public final class TransactionClock {
+  private static final class Ended {
+    long count;
+    long atNanos;
+  }
+
+  private final ThreadLocal<Ended> ended = ThreadLocal.withInitial(Ended::new);
+  private final LongSupplier nanoTime;
+
+  public TransactionClock() {
+    this(System::nanoTime);
+  }
+
+  TransactionClock(LongSupplier nanoTime) {
+    this.nanoTime = nanoTime;
+  }
+
+  /** Called by the calling thread's producer once a transaction committed or aborted. */
+  public void transactionEnded() {
+    Ended e = ended.get();
+    e.count++;
+    e.atNanos = nanoTime.getAsLong();
+  }
+
+  /** How many of this thread's transactions have ended. */
+  long transactionsEnded() {
+    return ended.get().count;
+  }
+
+  /** Since this thread's last transaction ended; {@link Long#MAX_VALUE} before its first. */
+  long nanosSinceLastEnd() {
+    Ended e = ended.get();
+    return e.count == 0 ? Long.MAX_VALUE : nanoTime.getAsLong() - e.atNanos;
+  }
+}

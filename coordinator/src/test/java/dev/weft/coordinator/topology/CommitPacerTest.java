@@ -1,0 +1,95 @@
+package dev.weft.coordinator.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** When the fold asks Kafka Streams for a commit: only for awaited outputs, spaced from the last transaction's end. */
+class CommitPacerTest {
+  private long nowNanos = TimeUnit.SECONDS.toNanos(1);
+  private final TransactionClock clock = new TransactionClock(() -> nowNanos);
+  private int requests;
+  private final CommitPacer pacer = new CommitPacer(10, clock, () -> requests++);
+
+  private void advanceMs(long ms) {
+    nowNanos += TimeUnit.MILLISECONDS.toNanos(ms);
+  }
+
+  @Test
+  void shouldAskAtOnceForTheFirstAwaitedOutputBeforeAnyTransaction() {
+    pacer.sent(true);
+
+    assertThat(requests).isEqualTo(1);
+  }
+
+  @Test
+  void shouldLeaveWhatNobodyAwaitsToTheStreamsInterval() {
+    clock.transactionEnded();
+    advanceMs(50);
+
+    pacer.sent(false);
+    pacer.tick();
+
+    assertThat(requests).isZero();
+    assertThat(pacer.pending()).isFalse();
+    assertThat(pacer.waitMs()).as("no tick for what nobody awaits").isEqualTo(-1);
+  }
+
+  @Test
+  void shouldWaitForTheIntervalCountedFromTheEndOfTheLastTransaction() {
+    clock.transactionEnded();
+    advanceMs(4);
+    pacer.sent(true);
+    assertThat(requests).isZero();
+    assertThat(pacer.waitMs()).as("a tick 6 ms later").isEqualTo(6);
+
+    advanceMs(5);
+    pacer.tick();
+    assertThat(requests).as("9 ms after the end").isZero();
+
+    advanceMs(1);
+    pacer.tick();
+    assertThat(requests).as("10 ms after the end").isEqualTo(1);
+    assertThat(pacer.waitMs()).as("no tick once asked for").isEqualTo(-1);
+  }
+
+  @Test
+  void shouldNotAskTwiceForOneCommitWhenMoreAwaitedOutputsComeBeforeIt() {
+    pacer.sent(true);
+    pacer.sent(true);
+    pacer.tick();
+
+    assertThat(requests).isEqualTo(1);
+    assertThat(pacer.pending()).isTrue();
+
+    clock.transactionEnded();
+    assertThat(pacer.pending()).as("committed by the transaction that ended").isFalse();
+  }
+
+  @Test
+  void shouldNotAskWhenAnotherCommitTookTheAwaitedOutputsFirst() {
+    clock.transactionEnded();
+    pacer.sent(true);
+
+    // Kafka Streams' own interval, or another task's request, committed them before the spacing was over.
+    clock.transactionEnded();
+    advanceMs(20);
+    pacer.tick();
+
+    assertThat(requests).isZero();
+  }
+
+  @Test
+  void shouldAskAgainForOutputsSentAfterTheRequestedCommitEnded() {
+    pacer.sent(true);
+    clock.transactionEnded();
+
+    pacer.sent(true);
+    assertThat(requests).as("right after the commit").isEqualTo(1);
+    advanceMs(10);
+    pacer.tick();
+
+    assertThat(requests).isEqualTo(2);
+  }
+}
