@@ -3,6 +3,7 @@ package dev.weft.executor;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -18,6 +19,8 @@ final class Assignment implements ConsumerRebalanceListener {
 
   private final String name;
   private volatile Set<TopicPartition> partitions = Set.of();
+  /** Told on the loop's thread (in its poll) which partitions went; set once, before the first poll. */
+  private Consumer<Collection<TopicPartition>> onRevoked = revoked -> {};
 
   Assignment(String name) {
     this.name = name;
@@ -27,11 +30,17 @@ final class Assignment implements ConsumerRebalanceListener {
     return partitions;
   }
 
+  /** {@code action} is called with the partitions revoked or lost, from the poll that learned it. */
+  void whenRevoked(Consumer<Collection<TopicPartition>> action) {
+    this.onRevoked = action;
+  }
+
   @Override
   public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
     Set<TopicPartition> now = new HashSet<>(partitions);
     now.removeAll(revoked);
     partitions = Set.copyOf(now);
+    onRevoked.accept(revoked);
     log.info("executor {}: partitions revoked {}", name, revoked);
   }
 

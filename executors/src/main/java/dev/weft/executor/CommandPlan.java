@@ -26,7 +26,8 @@ import org.apache.kafka.common.TopicPartition;
  * @param commitUpTo      per partition, the offset after the last record handled
  * @param firstOffsets    per partition, the first record handled: where to read again if the transaction fails
  * @param readAgainFrom   per partition, the first record not handled (a RUN with every slot taken, the registry
- *                        down): it and everything after it on that partition are read again
+ *                        down): it and everything after it on that partition are handled again later
+ *                        ({@link HeldCommands})
  * @param registryRetryAt until when nothing is decoded, when the schema registry did not answer; else as it was
  * @param tally           what was read, for the counters
  */

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -67,6 +68,8 @@ final class ExecutorLoop {
   private final Object pollWait = new Object();
   /** The loop is in (or about to enter) a poll that waits; the first awaited signal ends it and clears this. */
   private boolean waitingInPoll;
+  /** Records read but not handled yet, handled before the next poll's. */
+  private final HeldCommands held = new HeldCommands();
 
   ExecutorLoop(ExecutorConfig config, ExecutorBackend backend, CommandHandler handler, RunningAttempts attempts,
       AttemptLeases<Attempt> leases, Outbox outbox, AttemptEvents events, Signals signals, SignalApplier applier, AttemptLauncher launcher,
@@ -90,6 +93,7 @@ final class ExecutorLoop {
     this.halted = halted;
     this.name = name;
     signals.wakeWith(this::wakeForSignal);
+    assignment.whenRevoked(held::drop);
   }
 
   /** Creates the consumer and joins the group on {@code topic}. */
@@ -140,7 +144,10 @@ final class ExecutorLoop {
     applier.drain(now);
     stopTimedOut(now);
     queueHeartbeats(now);
-    CommandPlan plan = handler.handle(records, attempts, registryRetryAt, now);
+    List<ConsumerRecord<byte[], byte[]>> read =
+        held.toHandle(records, attempts.size() < config.maxConcurrent() && now >= registryRetryAt);
+    CommandPlan plan = handler.handle(read, attempts, registryRetryAt, now);
+    held.holdUnhandled(read, plan.readAgainFrom());
     Map<TopicPartition, OffsetAndMetadata> offsets = actOnHandled(plan);
     boolean launchFirst = backend.sideEffectFree();
     if (launchFirst) {
@@ -161,8 +168,8 @@ final class ExecutorLoop {
   }
 
   /**
-   * What the plan asks for at once, before its transaction: counters, stops of running attempts, the records to read
-   * again. Stops do not wait for the commit: a CANCEL read again after an abort finds the attempt already stopping.
+   * What the plan asks for at once, before its transaction: counters, stops of running attempts. Stops do not wait
+   * for the commit: a CANCEL read again after an abort finds the attempt already stopping.
    *
    * @return the offsets to commit with the plan
    */
@@ -185,8 +192,6 @@ final class ExecutorLoop {
       if (a.running != null) stopper.stop(a, s.reason());
     }
     for (CommandPlan.Stop s : plan.unwatchedStops()) stopper.stopUnwatched(s.id(), s.reason());
-    // Records from the first one that could not be handled now on are read again (a slot freed, the registry back).
-    plan.readAgainFrom().forEach(consumer::seek);
     // A partition read to the end of this poll commits the consumer's position rather than the last offset + 1: the
     // position is past the transaction markers the coordinator's commits leave after each batch of commands, so that
     // a group that has done everything shows no lag (weft_executor_backlog_records 0) instead of one per partition.
@@ -228,8 +233,14 @@ final class ExecutorLoop {
         attempts.rememberSeen(seen);
         return true;
       }
-      case READ_FROM_COMMITTED -> seekToCommitted(firstOffsets);
-      case READ_AGAIN -> rewind(firstOffsets);
+      case READ_FROM_COMMITTED -> {
+        readHeldAgain();
+        seekToCommitted(firstOffsets);
+      }
+      case READ_AGAIN -> {
+        readHeldAgain();
+        rewind(firstOffsets);
+      }
     }
     return false;
   }
@@ -282,7 +293,21 @@ final class ExecutorLoop {
     }
   }
 
-  private void rewind(Map<TopicPartition, Long> firstOffsets) {
+  /**
+   * After a transaction that failed: what was held is read again, from the first held record of each partition (the
+   * seeks of the poll's own records, made after this, go further back where they must).
+   */
+  private void readHeldAgain() {
+    if (consumer != null && !held.isEmpty()) {
+      Set<TopicPartition> assigned = consumer.assignment();
+      held.firstOffsets().forEach((tp, offset) -> {
+        if (assigned.contains(tp)) consumer.seek(tp, offset);
+      });
+    }
+    held.clear();
+  }
+
+    private void rewind(Map<TopicPartition, Long> firstOffsets) {
     if (consumer == null) return;
     Set<TopicPartition> assigned = consumer.assignment();
     firstOffsets.forEach((tp, offset) -> {
@@ -290,9 +315,15 @@ final class ExecutorLoop {
     });
   }
 
+  /**
+   * Pauses the partitions while nothing more read could be handled: every slot taken and a RUN already held for the
+   * next one, or the registry not answering. With every slot taken and nothing held, the loop reads on until it
+   * holds what it will start next, so that the outcome that frees a slot commits with that RUN's STARTED.
+   */
   private void updatePause() {
     Set<TopicPartition> assigned = consumer.assignment();
-    if (attempts.size() >= config.maxConcurrent() || System.currentTimeMillis() < registryRetryAt) {
+    if ((attempts.size() >= config.maxConcurrent() && !held.isEmpty())
+        || System.currentTimeMillis() < registryRetryAt) {
       if (!consumer.paused().containsAll(assigned)) consumer.pause(assigned);
     } else if (!consumer.paused().isEmpty()) {
       consumer.resume(consumer.paused());

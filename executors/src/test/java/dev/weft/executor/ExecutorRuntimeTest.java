@@ -65,6 +65,8 @@ class ExecutorRuntimeTest {
   private KafkaProducer<byte[], byte[]> producer;
   private KafkaConsumer<byte[], byte[]> reader;
   private final List<TaskEvent> events = new ArrayList<>();
+  /** The offset of each of {@link #events} on task-events (one partition). */
+  private final List<Long> eventOffsets = new ArrayList<>();
   private final List<ConsumerRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
   private final List<AutoCloseable> toClose = new ArrayList<>();
 
@@ -458,6 +460,28 @@ class ExecutorRuntimeTest {
   }
 
   @Test
+  void shouldStartARunThatWaitedForASlotInTheTransactionOfTheOutcomeThatFreedIt() throws Exception {
+    ExecutorConfig config = ExecutorConfig.builder(kafka.bootstrapServers(), serdes.taskCommand(), serdes.taskEvent())
+        .topics(topics).groupId(group).instanceId("a").maxConcurrent(1).build();
+    start(config, processBackend());
+
+    for (int i = 0; i < 4; i++) run(attempt("r1", "t" + i, 1), Specs.process("t" + i, List.of("sleep", "0.2"), Map.of(), null), 0);
+
+    for (int i = 0; i < 4; i++) awaitEvents("r1", "t" + i, 1, SUCCEEDED);
+    // In one transaction the records have consecutive offsets; a commit leaves a marker between two transactions.
+    List<String> startedRightAfterAnEnd = new ArrayList<>();
+    for (int i = 1; i < events.size(); i++) {
+      TaskEvent e = events.get(i);
+      TaskEvent before = events.get(i - 1);
+      if (e.getKind() == STARTED && before.getKind() == SUCCEEDED && eventOffsets.get(i) == eventOffsets.get(i - 1) + 1) {
+        startedRightAfterAnEnd.add(e.getTaskId());
+      }
+    }
+    assertThat(startedRightAfterAnEnd).as("the RUNs that waited for a slot, started with the outcome that freed it; "
+        + "events: %s", events).hasSize(3);
+  }
+
+  @Test
   void shouldSendANoopAttemptsStartedAndOutcomeTogetherAndInOrder() throws Exception {
     ExecutorConfig config = ExecutorConfig.builder(kafka.bootstrapServers(), serdes.taskCommand(), serdes.taskEvent())
         .topics(topics).groupId(group).instanceId("a").maxConcurrent(1_000).build();
@@ -644,7 +668,10 @@ class ExecutorRuntimeTest {
   private List<TaskEvent> poll() {
     for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(100))) {
       if (r.topic().equals(topics.deadLetter())) deadLetters.add(r);
-      else events.add(serdes.taskEvent().deserializer().deserialize(r.topic(), r.headers(), r.value()));
+      else {
+        events.add(serdes.taskEvent().deserializer().deserialize(r.topic(), r.headers(), r.value()));
+        eventOffsets.add(r.offset());
+      }
     }
     return events;
   }
