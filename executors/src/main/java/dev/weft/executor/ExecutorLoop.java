@@ -307,7 +307,7 @@ final class ExecutorLoop {
     held.clear();
   }
 
-    private void rewind(Map<TopicPartition, Long> firstOffsets) {
+  private void rewind(Map<TopicPartition, Long> firstOffsets) {
     if (consumer == null) return;
     Set<TopicPartition> assigned = consumer.assignment();
     firstOffsets.forEach((tp, offset) -> {

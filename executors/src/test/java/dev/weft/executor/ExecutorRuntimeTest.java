@@ -465,7 +465,9 @@ class ExecutorRuntimeTest {
         .topics(topics).groupId(group).instanceId("a").maxConcurrent(1).build();
     start(config, processBackend());
 
-    for (int i = 0; i < 4; i++) run(attempt("r1", "t" + i, 1), Specs.process("t" + i, List.of("sleep", "0.2"), Map.of(), null), 0);
+    for (int i = 0; i < 4; i++) {
+      run(attempt("r1", "t" + i, 1), Specs.process("t" + i, List.of("sleep", "0.2"), Map.of(), null), 0);
+    }
 
     for (int i = 0; i < 4; i++) awaitEvents("r1", "t" + i, 1, SUCCEEDED);
     // In one transaction the records have consecutive offsets; a commit leaves a marker between two transactions.
@@ -473,7 +475,8 @@ class ExecutorRuntimeTest {
     for (int i = 1; i < events.size(); i++) {
       TaskEvent e = events.get(i);
       TaskEvent before = events.get(i - 1);
-      if (e.getKind() == STARTED && before.getKind() == SUCCEEDED && eventOffsets.get(i) == eventOffsets.get(i - 1) + 1) {
+      if (e.getKind() == STARTED && before.getKind() == SUCCEEDED
+          && eventOffsets.get(i) == eventOffsets.get(i - 1) + 1) {
         startedRightAfterAnEnd.add(e.getTaskId());
       }
     }
