@@ -65,14 +65,18 @@ final class ExecutorBench {
   private final Consumer<String> say;
   private final int tasks;
   /**
-   * One measured round: its rate, and how long an attempt held its slot, from its STARTED stamp to its outcome's (an
-   * instance's throughput is its slots over this time).
+   * One measured round: its rate, how long an attempt held its slot, from its STARTED stamp to its outcome's (an
+   * instance's throughput is its slots over this time), and the transactions a task cost the executors and the
+   * coordinator (each costs the broker about the same whatever it carries).
    */
-  private record Round(int instances, double tasksPerS, long[] attemptMs) {
+  private record Round(int instances, double tasksPerS, long[] attemptMs, double executorTransactionsPerTask,
+      double coordinatorCommitsPerTask) {
     Map<String, Object> toMap() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("instances", instances);
       m.put("tasks_per_s", tasksPerS);
+      m.put("executor_transactions_per_task", executorTransactionsPerTask);
+      m.put("coordinator_commits_per_task", coordinatorCommitsPerTask);
       m.put("attempt_p10_ms", DispatchBench.percentile(attemptMs, 0.1));
       m.put("attempt_p50_ms", DispatchBench.percentile(attemptMs, 0.5));
       m.put("attempt_p90_ms", DispatchBench.percentile(attemptMs, 0.9));
@@ -175,14 +179,30 @@ final class ExecutorBench {
       double warmS = submitAndWait(topics, watcher, warm, "warm");
       say.accept(String.format("  %d instance%s: warm-up %.0f tasks/s", instances, instances == 1 ? "" : "s",
           RUNS * warm.tasks().size() / warmS));
+      long transactionsBefore = executors.stream().mapToLong(e -> e.counters().transactions()).sum();
+      double commitsBefore = commits(coordinator);
       double s = submitAndWait(topics, watcher, shape, "measured");
-      double rate = RUNS * shape.tasks().size() / s;
-      say.accept(String.format("  %d instance%s: %.0f tasks/s (%d tasks in %.1f s)", instances,
-          instances == 1 ? "" : "s", rate, RUNS * shape.tasks().size(), s));
-      return new Round(instances, round(rate), attemptMillis(topics, shape.pipeline() + "-measured-"));
+      int measured = RUNS * shape.tasks().size();
+      double rate = measured / s;
+      double transactions = (executors.stream().mapToLong(e -> e.counters().transactions()).sum()
+          - transactionsBefore) / (double) measured;
+      double commits = (commits(coordinator) - commitsBefore) / measured;
+      say.accept(String.format("  %d instance%s: %.0f tasks/s (%d tasks in %.1f s); per task %.2f executor "
+          + "transactions, %.2f coordinator commits", instances, instances == 1 ? "" : "s", rate, measured, s,
+          transactions, commits));
+      return new Round(instances, round(rate), attemptMillis(topics, shape.pipeline() + "-measured-"),
+          round(transactions), round(commits));
     } finally {
       for (ExecutorRuntime e : executors) e.close();
     }
+  }
+
+  /** The coordinator's commits so far, over its stream threads (Kafka Streams' {@code commit-total}). */
+  private static double commits(Coordinator coordinator) {
+    return coordinator.streams().metrics().values().stream()
+        .filter(m -> m.metricName().name().equals("commit-total")
+            && m.metricName().group().equals("stream-thread-metrics"))
+        .mapToDouble(m -> ((Number) m.metricValue()).doubleValue()).sum();
   }
 
   /**
