@@ -179,13 +179,12 @@ final class ExecutorBench {
       double warmS = submitAndWait(topics, watcher, warm, "warm");
       say.accept(String.format("  %d instance%s: warm-up %.0f tasks/s", instances, instances == 1 ? "" : "s",
           RUNS * warm.tasks().size() / warmS));
-      long transactionsBefore = executors.stream().mapToLong(e -> e.counters().transactions()).sum();
+      long transactionsBefore = transactions(executors);
       double commitsBefore = commits(coordinator);
       double s = submitAndWait(topics, watcher, shape, "measured");
       int measured = RUNS * shape.tasks().size();
       double rate = measured / s;
-      double transactions = (executors.stream().mapToLong(e -> e.counters().transactions()).sum()
-          - transactionsBefore) / (double) measured;
+      double transactions = (transactions(executors) - transactionsBefore) / (double) measured;
       double commits = (commits(coordinator) - commitsBefore) / measured;
       say.accept(String.format("  %d instance%s: %.0f tasks/s (%d tasks in %.1f s); per task %.2f executor "
           + "transactions, %.2f coordinator commits", instances, instances == 1 ? "" : "s", rate, measured, s,
@@ -195,6 +194,11 @@ final class ExecutorBench {
     } finally {
       for (ExecutorRuntime e : executors) e.close();
     }
+  }
+
+  /** The executors' committed transactions so far. */
+  private static long transactions(List<ExecutorRuntime> executors) {
+    return executors.stream().mapToLong(e -> e.counters().transactions()).sum();
   }
 
   /** The coordinator's commits so far, over its stream threads (Kafka Streams' {@code commit-total}). */
