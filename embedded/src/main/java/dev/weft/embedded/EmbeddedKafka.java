@@ -246,11 +246,6 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   /**
-   * Starts the broker of {@link #prepare} (or of {@link #close()}) and waits until it answers.
-   *
-   * @throws IllegalStateException when it does not come up within 180 s, with the end of its log
-   */
-  /**
    * Before {@link #launch()}: this broker's data is deleted once it stops (a throwaway stack), so its shutdown does not
    * hand leadership to the controller first (controlled shutdown: 150 ms of `weft run`'s exit, 2026-12-02). A broker
    * started again on such data would wait for its old registration to expire (2 s).
@@ -259,6 +254,11 @@ public final class EmbeddedKafka implements AutoCloseable {
     discardsData = true;
   }
 
+  /**
+   * Starts the broker of {@link #prepare} (or of {@link #close()}) and waits until it answers.
+   *
+   * @throws IllegalStateException when it does not come up within 180 s, with the end of its log
+   */
   public void launch() {
     Path serverProps = dataDir.resolve("server.properties");
     Path log4j = dataDir.resolve("log4j2.properties");
