@@ -27,9 +27,9 @@ final class Ports {
    * <p>The kernel hands out ports of that range to anyone who asks for one: a listener bound to port 0, and every
    * client connection's local end. A port the kernel gave us, released, and bound by the broker only seconds later
    * (at the end of its start-up, while the coordinator's clients already dial it) was taken in between: `weft run`
-   * failed with "Address already in use" once in CI and once in about a hundred starts on a loaded machine here
-   * (2026-12-02). A port below the range can only be taken by a process that names it; another Weft stack choosing
-   * at random is one chance in thousands, and its bind then fails with that port named.
+   * failed with "Address already in use" in CI, and in one of twelve starts on a loaded machine here (2026-12-02).
+   * A port below the range can only be taken by a process that names it; another Weft stack choosing at random is
+   * one chance in thousands, and its bind then fails with that port named.
    */
   static int free() {
     int low = ephemeralLow();

@@ -21,7 +21,7 @@ class PortsTest {
   }
 
   @Test
-  void shouldNotChooseAPortSomeoneListensOn() throws Exception {
+  void shouldSeeAPortSomeoneListensOnAsTaken() throws Exception {
     try (ServerSocket taken = new ServerSocket(Ports.free(), 0, InetAddress.getLoopbackAddress())) {
       assertThat(Ports.isFree(taken.getLocalPort())).isFalse();
     }
