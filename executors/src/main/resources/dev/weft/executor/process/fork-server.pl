@@ -15,6 +15,7 @@
 #   O stdout bytes   E stderr bytes   X exited (payload: exit code, 4 bytes; 128 + n for a signal n), always last
 use strict;
 use warnings;
+use Config;
 use POSIX ();
 use Time::HiRes ();
 
@@ -24,9 +25,20 @@ $0 = 'weft-fork-server';
 # cancels its tasks gracefully, not this process. It ends only at end of input (or SIGKILL). The usual termination
 # signals are blocked rather than ignored: a task inherits ignored signals across exec, but the mask is undone in one
 # call between fork and exec, and a signal sent to a task before that call waits for it instead of being lost.
+#
+# A signal ignored by whoever started the JVM (nohup ignores HUP; a shell's background job, INT and QUIT) is ignored
+# here too, and a task would inherit that as well: under nohup, tasks started with SIGHUP ignored (ForkServerTest,
+# 2026-12-02). Each such signal is blocked like the others, then given back its default action. Perl ignores FPE
+# itself and restores it around an exec: that one is left to Perl.
 POSIX::setsid();
-my $BLOCKED = POSIX::SigSet->new(map { POSIX->can("SIG$_")->() } qw(INT TERM HUP QUIT TSTP TTIN TTOU PIPE USR1 USR2));
+my @SIGNAL_NAMES = split(' ', $Config::Config{sig_name});    # indexed by signal number
+my @INHERITED_IGNORED = grep {
+  $SIGNAL_NAMES[$_] !~ /^(KILL|STOP|CHLD|FPE)$/ && ($SIG{$SIGNAL_NAMES[$_]} // '') eq 'IGNORE'
+} 1 .. 31;
+my $BLOCKED = POSIX::SigSet->new((map { POSIX->can("SIG$_")->() } qw(INT TERM HUP QUIT TSTP TTIN TTOU PIPE USR1 USR2)),
+    @INHERITED_IGNORED);
 POSIX::sigprocmask(POSIX::SIG_BLOCK(), $BLOCKED);
+$SIG{$SIGNAL_NAMES[$_]} = 'DEFAULT' for @INHERITED_IGNORED;
 my $NOTHING_BLOCKED = POSIX::SigSet->new();
 my $child_exited = 0;
 $SIG{CHLD} = sub { $child_exited = 1 };
