@@ -71,7 +71,8 @@ final class ForkServer implements TaskLauncher {
   private final List<Helper> helpers = new ArrayList<>();
   private boolean closed;
 
-  private ForkServer(Path perl) {
+  /** A fork server whose helper is started by {@code perl}: {@link #onThisHost()}'s, or a test's wrapper of it. */
+  ForkServer(Path perl) {
     this.perl = perl;
   }
 

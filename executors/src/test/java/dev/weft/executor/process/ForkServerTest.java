@@ -9,6 +9,7 @@ import dev.weft.executor.Conditions;
 import dev.weft.executor.RecordingListener;
 import dev.weft.executor.backend.AttemptOutcome;
 import dev.weft.executor.backend.RunningAttempt;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -130,6 +131,26 @@ class ForkServerTest {
         .split("\\s+");
     assertThat(ids[1]).as("session id is the task's pid").isEqualTo(ids[0]);
     assertThat(ids[2]).as("process group id is the task's pid").isEqualTo(ids[0]);
+  }
+
+  @Test
+  void shouldGiveTheTaskNoSignalThatWhoeverStartedTheExecutorIgnored() throws Exception {
+    // As nohup (HUP) and a shell's background job (INT, QUIT) leave them, and as they pass through exec: a perl that
+    // starts with these ignored, as the helper did when the executor's JVM had them ignored.
+    ForkServer.onThisHost().orElseThrow(() -> new AssertionError("perl is not on the PATH"));
+    Path ignoring = work.resolve("perl-with-signals-ignored");
+    Files.writeString(ignoring, "#!/bin/sh\ntrap '' HUP INT QUIT USR1 ALRM\nexec perl \"$@\"\n");
+    assertThat(ignoring.toFile().setExecutable(true)).isTrue();
+    forkServer = new ForkServer(ignoring);
+    backend = new ProcessBackend(work, null, ProcessPolicy.localDefault(), forkServer);
+    RecordingListener listener = new RecordingListener();
+
+    backend.launch(request(process("signals", List.of("grep", "^SigIgn", "/proc/self/status"), Map.of(), null)),
+        listener);
+    AttemptOutcome outcome = listener.await(WAIT);
+
+    assertThat(outcome.succeeded()).as(outcome.logTail()).isTrue();
+    assertThat(signalMask(outcome.logTail(), "SigIgn") & 0x7fffffffL).as("ignored signals").isZero();
   }
 
   @Test
