@@ -10,8 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Loopback ports for the embedded broker and registry. */
-final class Ports {
+/** Loopback ports for the embedded broker and registry, and for the servers the tests start beside them. */
+public final class Ports {
   /** Linux's default start of the ephemeral range, where {@code ip_local_port_range} cannot be read. */
   private static final int DEFAULT_EPHEMERAL_LOW = 32768;
   /** The ports below the ephemeral range that {@link #free()} chooses among: few services listen there. */
@@ -31,7 +31,7 @@ final class Ports {
    * A port below the range can only be taken by a process that names it; another Weft stack choosing at random is
    * one chance in thousands, and its bind then fails with that port named.
    */
-  static int free() {
+  public static int free() {
     int low = ephemeralLow();
     int from = Math.max(LOWEST, low - SPAN_BELOW_EPHEMERAL);
     if (low - from >= 1_000) {

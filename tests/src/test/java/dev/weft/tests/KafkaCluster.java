@@ -2,9 +2,7 @@ package dev.weft.tests;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import dev.weft.embedded.Ports;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -64,7 +62,7 @@ final class KafkaCluster implements AutoCloseable {
     requireImage();
     String voters = IntStream.rangeClosed(1, NODES).mapToObj(n -> n + "@" + alias(n) + ":9094")
         .collect(Collectors.joining(","));
-    for (int n = 1; n <= NODES; n++) brokers.add(new Broker(n, freeLoopbackPort(), voters, network, startTimeout));
+    for (int n = 1; n <= NODES; n++) brokers.add(new Broker(n, Ports.free(), voters, network, startTimeout));
     try {
       // In parallel: a node reports RUNNING only once a quorum of controllers answers, so one at a time would hang.
       Startables.deepStart(brokers).join();
@@ -177,14 +175,6 @@ final class KafkaCluster implements AutoCloseable {
 
   private static String ids(List<Node> nodes) {
     return nodes.stream().map(n -> String.valueOf(n.id())).collect(Collectors.joining(",", "[", "]"));
-  }
-
-  private static int freeLoopbackPort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException("no free port on loopback", e);
-    }
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.weft.tests;
 
+import dev.weft.embedded.Ports;
 import dev.weft.executor.batch.BatchSettings;
 import java.io.IOException;
 import java.net.URI;
@@ -46,7 +47,7 @@ final class LocalBatchEndpoint implements AutoCloseable {
    * @throws AssertionError when moto_server is not on the PATH, does not answer, or cannot be seeded
    */
   static LocalBatchEndpoint start(Path dir, String... definitions) throws Exception {
-    int port = freePort();
+    int port = Ports.free();
     Path log = Files.createDirectories(dir).resolve("moto-" + port + ".log");
     Path server = ContainerEngine.repositoryRoot().resolve("examples/batch/moto-server.py");
     ProcessBuilder pb = new ProcessBuilder("python3", server.toString(), "-H", "127.0.0.1", "-p",
@@ -70,12 +71,6 @@ final class LocalBatchEndpoint implements AutoCloseable {
       throw e;
     }
     return endpoint;
-  }
-
-  private static int freePort() throws IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   URI uri() {

@@ -2,6 +2,7 @@ package dev.weft.tests;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.weft.embedded.Ports;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -44,7 +45,7 @@ final class LocalPrometheus implements AutoCloseable {
           .append(t.address()).append("']}]\n");
     }
     Path configFile = Files.writeString(dir.resolve("prometheus.yml"), config);
-    int port = LocalS3Endpoint.freePort();
+    int port = Ports.free();
     Path log = dir.resolve("prometheus.log");
     Process p;
     try {

@@ -1,5 +1,6 @@
 package dev.weft.tests;
 
+import dev.weft.embedded.Ports;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -56,7 +57,7 @@ final class LocalS3Endpoint implements AutoCloseable {
   }
 
   private static LocalS3Endpoint start(Path dir, boolean authenticating) throws Exception {
-    int port = freePort();
+    int port = Ports.free();
     Path log = Files.createDirectories(dir).resolve("moto-s3-" + port + ".log");
     ProcessBuilder pb = new ProcessBuilder("moto_server", "-H", "127.0.0.1", "-p", Integer.toString(port))
         .redirectErrorStream(true).redirectOutput(log.toFile());
@@ -78,12 +79,6 @@ final class LocalS3Endpoint implements AutoCloseable {
       throw e;
     }
     return endpoint;
-  }
-
-  static int freePort() throws IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   URI uri() {

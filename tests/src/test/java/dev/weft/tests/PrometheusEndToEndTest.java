@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.client.RunResult;
 import dev.weft.client.SubmittedRun;
+import dev.weft.embedded.Ports;
 import dev.weft.spec.PipelineBuilder;
 import java.time.Duration;
 import java.util.List;
@@ -24,7 +25,7 @@ class PrometheusEndToEndTest {
   void shouldShowTheRunInPrometheusTaskCountsAFailureARetryAndTheBacklogRisingAndDraining() throws Exception {
     try (ProcessWeft weft = new ProcessWeft("prometheus", 2)) {
       ServiceProcess coordinator = weft.startCoordinator("c1");
-      int executorMetricsPort = LocalS3Endpoint.freePort();
+      int executorMetricsPort = Ports.free();
       try (LocalPrometheus prom = LocalPrometheus.start(weft.dir().resolve("prometheus"), List.of(
           new LocalPrometheus.Target("weft-coordinator", "127.0.0.1:" + weft.apiPort(coordinator)),
           new LocalPrometheus.Target("weft-executor", "127.0.0.1:" + executorMetricsPort)))) {

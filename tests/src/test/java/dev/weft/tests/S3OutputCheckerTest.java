@@ -3,6 +3,7 @@ package dev.weft.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.weft.embedded.Ports;
 import dev.weft.executor.s3.S3OutputChecker;
 import dev.weft.executor.s3.S3Settings;
 import java.io.IOException;
@@ -94,7 +95,7 @@ class S3OutputCheckerTest {
   @Test
   void shouldReportAnEndpointThatDoesNotAnswerAsAnErrorNamingTheTargetWithinTheCallBudget() throws Exception {
     // A loopback port nobody listens on: connection refused, on every retry the SDK makes.
-    S3OutputChecker checker = checker(URI.create("http://127.0.0.1:" + LocalS3Endpoint.freePort()));
+    S3OutputChecker checker = checker(URI.create("http://127.0.0.1:" + Ports.free()));
 
     long t0 = System.nanoTime();
     assertThatThrownBy(() -> checker.exists("s3://outputs/daily/2026-12-01/report.csv"))

@@ -1,5 +1,6 @@
 package dev.weft.tests;
 
+import dev.weft.embedded.Ports;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -9,8 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -53,10 +52,7 @@ final class VersionedS3Endpoint implements AutoCloseable {
 
   /** Starts moto on a free loopback port, waits until it answers, and creates {@code bucket} with versioning on. */
   static VersionedS3Endpoint start(Path dir, String bucket) throws Exception {
-    int port;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    int port = Ports.free();
     Path log = Files.createDirectories(dir).resolve("moto-s3-" + port + ".log");
     Process p;
     try {
