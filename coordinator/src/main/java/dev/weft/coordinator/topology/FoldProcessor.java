@@ -89,6 +89,7 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
   @Override
   public void process(Record<String, Input> record) {
     stats.processed.incrementAndGet();
+    if (pacer != null) pacer.inputTaken();
     // Input the coordinator a replay replaces already folded and published: decide again, publish nothing.
     boolean publishing = ctx.recordMetadata()
         .map(m -> !options.catchUp().isBelow(m.topic(), m.partition(), m.offset())).orElse(true);

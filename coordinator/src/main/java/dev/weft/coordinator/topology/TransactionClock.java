@@ -3,14 +3,17 @@ package dev.weft.coordinator.topology;
 import java.util.function.LongSupplier;
 
 /**
- * When each stream thread's last transaction ended, as its producer reports it ({@code TransactionTimingClients}).
- * The fold reads it on the same thread, so each thread sees its own producer's transactions: with exactly_once_v2 a
- * stream thread has one producer, and every commit of the thread's tasks is one of its transactions.
+ * When each stream thread's last transaction ended, as its producer reports it ({@code TransactionTimingClients}),
+ * and when the thread took its first input after that end. The fold reads it on the same thread, so each thread sees
+ * its own producer's transactions: with exactly_once_v2 a stream thread has one producer, and every commit of the
+ * thread's tasks is one of its transactions.
  */
 public final class TransactionClock {
   private static final class Ended {
     long count;
     long atNanos;
+    /** When the thread took its first input after that end; -1 while it has taken none. */
+    long firstInputAtNanos = -1;
   }
 
   private final ThreadLocal<Ended> ended = ThreadLocal.withInitial(Ended::new);
@@ -29,6 +32,24 @@ public final class TransactionClock {
     Ended e = ended.get();
     e.count++;
     e.atNanos = nanoTime.getAsLong();
+    e.firstInputAtNanos = -1;
+  }
+
+  /** Called by the fold on this thread before it decides on an input. */
+  void inputTaken() {
+    Ended e = ended.get();
+    if (e.firstInputAtNanos < 0) e.firstInputAtNanos = nanoTime.getAsLong();
+  }
+
+  /**
+   * Whether this thread took input since its last transaction ended, and waited at least {@code quietNanos} for the
+   * first of it (or had never committed): its input then came from a poll that found the topics idle, not from
+   * records that were already waiting when the commit ended.
+   */
+  boolean waitedForInput(long quietNanos) {
+    Ended e = ended.get();
+    if (e.firstInputAtNanos < 0) return false;
+    return e.count == 0 || e.firstInputAtNanos - e.atNanos >= quietNanos;
   }
 
   /** How many of this thread's transactions have ended. */

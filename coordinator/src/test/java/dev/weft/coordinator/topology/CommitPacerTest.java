@@ -92,4 +92,52 @@ class CommitPacerTest {
 
     assertThat(requests).isEqualTo(2);
   }
+
+  @Test
+  void shouldAskAtOnceWhenTheThreadWaitedForItsInputAfterTheLastCommit() {
+    clock.transactionEnded();
+    advanceMs(2);
+    pacer.inputTaken();
+    pacer.sent(true);
+
+    assertThat(requests).as("an idle thread has nothing to batch").isEqualTo(1);
+  }
+
+  @Test
+  void shouldSpaceTheCommitWhenTheInputWasAlreadyWaitingAtTheEndOfTheLastCommit() {
+    clock.transactionEnded();
+    pacer.inputTaken();
+    advanceMs(2);
+    pacer.inputTaken();
+    pacer.sent(true);
+
+    assertThat(requests).as("the first input came at once: a loaded thread").isZero();
+    assertThat(pacer.waitMs()).isEqualTo(8);
+  }
+
+  @Test
+  void shouldAskAtOnceForAnAwaitedOutputThatFollowsAQuietStartedInTheSameTransaction() {
+    clock.transactionEnded();
+    advanceMs(3);
+    pacer.inputTaken();
+    pacer.sent(false);
+    advanceMs(1);
+    pacer.inputTaken();
+    pacer.sent(true);
+
+    assertThat(requests).isEqualTo(1);
+  }
+
+  @Test
+  void shouldJudgeTheWaitAfreshAfterEachCommit() {
+    clock.transactionEnded();
+    advanceMs(2);
+    pacer.inputTaken();
+    pacer.sent(true);
+    clock.transactionEnded();
+    pacer.inputTaken();
+    pacer.sent(true);
+
+    assertThat(requests).as("the second input was waiting when the requested commit ended").isEqualTo(1);
+  }
 }
