@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -42,7 +43,8 @@ public final class CommandBacklog implements AutoCloseable {
   private final Topics topics;
   private final Function<String, String> groupOf;
   private final MeterRegistry registry;
-  private final Map<String, long[]> byExecutor = new ConcurrentHashMap<>();
+  /** Each executor's last reading, replaced whole so that a scrape never pairs one read's backlog with another's members. */
+  private final Map<String, AtomicReference<Reading>> byExecutor = new ConcurrentHashMap<>();
   private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "weft-command-backlog");
     t.setDaemon(true);
@@ -84,7 +86,7 @@ public final class CommandBacklog implements AutoCloseable {
           .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       for (String topic : commandTopics) {
         String executor = topic.substring(prefix.length());
-        long[] values = byExecutor.computeIfAbsent(executor, this::register);
+        AtomicReference<Reading> reading = byExecutor.computeIfAbsent(executor, this::register);
         long backlog = 0;
         Map<TopicPartition, OffsetAndMetadata> committed = committedOffsets(groupOf.apply(executor));
         for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end : ends.entrySet()) {
@@ -93,8 +95,9 @@ public final class CommandBacklog implements AutoCloseable {
           // Never committed: the group reads from the earliest offset, so everything still in the log waits.
           backlog += Math.max(0, end.getValue().offset() - (c == null ? 0 : c.offset()));
         }
-        values[0] = backlog;
-        values[1] = members(groupOf.apply(executor));
+        // Both read before either is shown: a backlog of 0 written before its members were read could be scraped
+        // beside the members of a read from before the group's first instance joined.
+        reading.set(new Reading(backlog, members(groupOf.apply(executor))));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -127,15 +130,18 @@ public final class CommandBacklog implements AutoCloseable {
     }
   }
 
-  private long[] register(String executor) {
-    long[] values = new long[2];
-    Gauge.builder("weft.executor.backlog", values, v -> v[0]).baseUnit("records")
+  private AtomicReference<Reading> register(String executor) {
+    AtomicReference<Reading> reading = new AtomicReference<>(new Reading(0, 0));
+    Gauge.builder("weft.executor.backlog", reading, r -> r.get().backlog()).baseUnit("records")
         .description("Commands of the executor's queue that its group has not consumed yet (consumer lag)")
         .tag("executor", executor).register(registry);
-    Gauge.builder("weft.executor.group.members", values, v -> v[1])
+    Gauge.builder("weft.executor.group.members", reading, r -> r.get().members())
         .description("Members of the executor's consumer group").tag("executor", executor).register(registry);
-    return values;
+    return reading;
   }
+
+  /** One read of an executor's queue: its backlog in records and its group's members at that time. */
+  private record Reading(long backlog, int members) {}
 
   @Override
   public void close() {
