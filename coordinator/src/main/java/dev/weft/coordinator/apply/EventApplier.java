@@ -313,10 +313,16 @@ public final class EventApplier {
     setStatus(t, e.status());
   }
 
+  /**
+   * Counted beside the task, not in its record: a fan-in's record names all its dependencies, and rewriting it for
+   * each one met rewrote it whole in every commit while they ended. The count is folded into the record when the
+   * task leaves PENDING ({@link #setStatus}).
+   */
   private void dependencyMet(DependencyMet e) {
-    TaskState t = task(e.runId(), e.taskId());
-    t.setUnmetDeps(t.getUnmetDeps() - 1);
-    state.putTask(t);
+    if (state.task(e.runId(), e.taskId()) == null) {
+      throw new IllegalStateException("no task " + e.runId() + "/" + e.taskId() + ": a decider applied an event for it");
+    }
+    state.putDependenciesMet(e.runId(), e.taskId(), state.dependenciesMet(e.runId(), e.taskId()) + 1);
   }
 
   private void attemptFailed(AttemptFailed e) {
@@ -396,11 +402,7 @@ public final class EventApplier {
    */
   private void runExpired(RunExpired e) {
     RunState r = state.run(e.runId());
-    for (TaskState t : state.tasksOf(e.runId())) {
-      TaskState copy = state.taskForUpdate(t.getRunId(), t.getTaskId());
-      clearTimers(copy);
-      state.deleteTask(t.getRunId(), t.getTaskId());
-    }
+    for (TaskState t : state.tasksOf(e.runId())) deleteTask(state.taskForUpdate(t.getRunId(), t.getTaskId()));
     if (r.getExpiresAtMs() > 0) state.deleteTimer(expiryTimer(r));
     state.deleteTimer(expiryContinues(e.runId()));
     state.deleteRunIndex(indexEntry(r));
@@ -413,11 +415,7 @@ public final class EventApplier {
    * on is set again (it was deleted when it fired, but not in a replay, which fires none).
    */
   private void runTasksExpired(RunTasksExpired e) {
-    for (String taskId : e.taskIds()) {
-      TaskState copy = state.taskForUpdate(e.runId(), taskId);
-      clearTimers(copy);
-      state.deleteTask(e.runId(), taskId);
-    }
+    for (String taskId : e.taskIds()) deleteTask(state.taskForUpdate(e.runId(), taskId));
     state.putTimer(expiryContinues(e.runId()));
   }
 
@@ -437,6 +435,7 @@ public final class EventApplier {
   /** Moves a task to a new status and keeps the run's counters in step with it. */
   private void setStatus(TaskState t, TaskStatus next) {
     TaskStatus previous = TaskStatus.valueOf(t.getStatus());
+    if (previous == TaskStatus.PENDING && next != TaskStatus.PENDING) foldDependenciesMet(t);
     t.setStatus(next.name());
     state.putTask(t);
     if (previous == next) return;
@@ -448,6 +447,22 @@ public final class EventApplier {
     r.setCounts(counts);
     if (!TaskStatuses.isTerminal(previous) && TaskStatuses.isTerminal(next)) r.setUnfinished(r.getUnfinished() - 1);
     state.putRun(r);
+  }
+
+  /** The task stops waiting: its record takes the count of dependencies met, and the count beside it goes. */
+  private void foldDependenciesMet(TaskState t) {
+    if (t.getUnmetDeps() == 0) return; // nothing was ever counted beside it
+    int met = state.dependenciesMet(t.getRunId(), t.getTaskId());
+    if (met == 0) return;
+    t.setUnmetDeps(t.getUnmetDeps() - met);
+    state.deleteDependenciesMet(t.getRunId(), t.getTaskId());
+  }
+
+  /** A task deleted with its run: one still PENDING may have a count beside it. */
+  private void deleteTask(TaskState t) {
+    clearTimers(t);
+    if (TaskStatus.PENDING.name().equals(t.getStatus())) foldDependenciesMet(t);
+    state.deleteTask(t.getRunId(), t.getTaskId());
   }
 
   private void clearTimers(TaskState t) {

@@ -142,7 +142,7 @@ public final class RunRequestDecider {
     }
     for (ResolvedTask t : p.tasks()) {
       TaskState task = state.task(runId, t.id());
-      if (!carried.contains(t.id()) && task.getUnmetDeps() == 0) outcomes.dispatch(task, at, d);
+      if (!carried.contains(t.id()) && state.unmetDependencies(task) == 0) outcomes.dispatch(task, at, d);
     }
     outcomes.finishRunIfDone(runId, at, d); // every task carried over: nothing to run
   }

@@ -135,7 +135,7 @@ final class SpawnDecider {
     if (!RunStatus.RUNNING.name().equals(state.run(runId).getStatus())) return;
     for (String id : fresh.keySet()) {
       TaskState t = state.task(runId, id);
-      if (t.getUnmetDeps() == 0 && TaskStatus.PENDING.name().equals(t.getStatus())) outcomes.dispatch(t, at, d);
+      if (state.unmetDependencies(t) == 0 && TaskStatus.PENDING.name().equals(t.getStatus())) outcomes.dispatch(t, at, d);
     }
   }
 

@@ -73,9 +73,8 @@ final class TaskOutcomeBehavior {
     for (String dependantId : task.getDependants()) {
       TaskState dependant = state.task(runId, dependantId);
       if (TaskStatuses.isTerminal(dependant.getStatus())) continue;
-      d.record(new DependencyMet(runId, dependantId));
-      dependant = state.task(runId, dependantId);
-      if (running && dependant.getUnmetDeps() == 0 && TaskStatus.PENDING.name().equals(dependant.getStatus())) {
+      d.record(new DependencyMet(runId, dependantId)); // counted beside the record, which stays as read
+      if (running && state.unmetDependencies(dependant) == 0 && TaskStatus.PENDING.name().equals(dependant.getStatus())) {
         dispatch(dependant, atMs, d);
       }
     }

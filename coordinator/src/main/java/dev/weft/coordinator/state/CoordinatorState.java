@@ -13,6 +13,19 @@ public interface CoordinatorState {
   /** @return the task, or null when unknown */
   TaskState task(String runId, String taskId);
 
+  /**
+   * How many of the task's dependencies have been met since its record was last written whole: counted apart from
+   * the record ({@code KeyValueCoordinatorState}), 0 when none.
+   */
+  int dependenciesMet(String runId, String taskId);
+
+  /** The task's dependencies not met yet: the count its record holds, less those met since. */
+  default int unmetDependencies(TaskState task) {
+    // A record that counts none unmet has no count beside it either: skip the read.
+    if (task.getUnmetDeps() == 0) return 0;
+    return task.getUnmetDeps() - dependenciesMet(task.getRunId(), task.getTaskId());
+  }
+
   /** Every task of a run (a prefix scan of the task store), for status queries and cancellation. */
   List<TaskState> tasksOf(String runId);
 

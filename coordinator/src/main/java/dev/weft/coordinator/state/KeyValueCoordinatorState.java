@@ -25,6 +25,15 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
   private final KeyValueStore<String, BackfillState> backfills;
   /** Null over the stores of tests that need no schedule. */
   private final KeyValueStore<String, ScheduleState> schedules;
+  /**
+   * The dependencies met of each waiting task, by task key: counted here rather than in the task's record because
+   * a fan-in's record names every dependency (the benchmark's 100,000-task fan-out has a sink of 99,998), and
+   * rewriting it for each one met encoded and logged megabytes in every commit. Null over the stores of tests that
+   * need no dependency.
+   */
+  private final KeyValueStore<String, Integer> dependenciesMet;
+  /** Its write-back layer (null over plain stores), told which puts are of new keys. */
+  private final WriteBackStore<Integer> dependenciesMetWriteBack;
   /** The timers' write-back layer (null over plain stores), told which puts are of new keys. */
   private final WriteBackStore<TimerEntry> timersWriteBack;
   /**
@@ -50,6 +59,15 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
       KeyValueStore<String, TimerEntry> timers, KeyValueStore<String, RunIndexEntry> runIndex,
       KeyValueStore<String, RunSpec> runSpecs, KeyValueStore<String, BackfillState> backfills,
       KeyValueStore<String, ScheduleState> schedules) {
+    this(runs, tasks, timers, runIndex, runSpecs, backfills, schedules, null);
+  }
+
+  public KeyValueCoordinatorState(KeyValueStore<String, RunState> runs, KeyValueStore<String, TaskState> tasks,
+      KeyValueStore<String, TimerEntry> timers, KeyValueStore<String, RunIndexEntry> runIndex,
+      KeyValueStore<String, RunSpec> runSpecs, KeyValueStore<String, BackfillState> backfills,
+      KeyValueStore<String, ScheduleState> schedules, KeyValueStore<String, Integer> dependenciesMet) {
+    this.dependenciesMet = dependenciesMet;
+    this.dependenciesMetWriteBack = dependenciesMet == null ? null : WriteBackStore.of(dependenciesMet);
     this.schedules = schedules;
     this.runSpecs = runSpecs;
     this.backfills = backfills;
@@ -68,6 +86,27 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
   @Override
   public TaskState task(String runId, String taskId) {
     return tasks.get(StateKeys.task(runId, taskId));
+  }
+
+  @Override
+  public int dependenciesMet(String runId, String taskId) {
+    Integer met = dependenciesMet.get(StateKeys.task(runId, taskId));
+    return met == null ? 0 : met;
+  }
+
+  @Override
+  public void putDependenciesMet(String runId, String taskId, int met) {
+    String key = StateKeys.task(runId, taskId);
+    // The first met is a new key (a count is deleted only when folded into its record, and never counts again), so
+    // a count put and deleted within one commit, as a task's last dependency and its dispatch mostly are, writes
+    // nothing.
+    if (met == 1 && dependenciesMetWriteBack != null) dependenciesMetWriteBack.putNew(key, met);
+    else dependenciesMet.put(key, met);
+  }
+
+  @Override
+  public void deleteDependenciesMet(String runId, String taskId) {
+    dependenciesMet.put(StateKeys.task(runId, taskId), null);
   }
 
   @Override

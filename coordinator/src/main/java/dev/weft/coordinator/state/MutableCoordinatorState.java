@@ -18,6 +18,12 @@ public interface MutableCoordinatorState extends CoordinatorState {
 
   void putTask(TaskState task);
 
+  /** Sets how many of a PENDING task's dependencies have been met since its record was written whole. */
+  void putDependenciesMet(String runId, String taskId, int met);
+
+  /** Forgets the count beside the task: it was folded into the record, or the task is deleted. */
+  void deleteDependenciesMet(String runId, String taskId);
+
   void putTimer(TimerEntry timer);
 
   void deleteTimer(TimerEntry timer);

@@ -42,7 +42,12 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
   /** Schedules put (value) or deleted (null) by this decision. */
   private Map<String, ScheduleState> schedules = new HashMap<>();
 
+  /** Dependencies-met counts put or deleted (a null count) by this decision, by task key. */
+  private Map<String, StagedCount> dependenciesMet = new HashMap<>();
+
   private record StagedTimer(TimerEntry timer, boolean deleted) {}
+
+  private record StagedCount(String runId, String taskId, Integer met) {}
 
   public StagedCoordinatorState(KeyValueCoordinatorState stores) {
     this.stores = stores;
@@ -61,6 +66,27 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
     TaskState staged = tasks.get(key);
     if (staged != null) return staged;
     return deletedTasks.contains(key) ? null : stores.task(runId, taskId);
+  }
+
+  @Override
+  public int dependenciesMet(String runId, String taskId) {
+    StagedCount staged = dependenciesMet.get(StateKeys.task(runId, taskId));
+    if (staged == null) return stores.dependenciesMet(runId, taskId);
+    return staged.met() == null ? 0 : staged.met();
+  }
+
+  @Override
+  public void putDependenciesMet(String runId, String taskId, int met) {
+    dependenciesMet.put(StateKeys.task(runId, taskId), new StagedCount(runId, taskId, met));
+  }
+
+  @Override
+  public void deleteDependenciesMet(String runId, String taskId) {
+    String key = StateKeys.task(runId, taskId);
+    StagedCount staged = dependenciesMet.get(key);
+    // Counted and folded within one decision, and never held by the stores: nothing to write.
+    if (staged != null && staged.met() != null && stores.dependenciesMet(runId, taskId) == 0) dependenciesMet.remove(key);
+    else dependenciesMet.put(key, new StagedCount(runId, taskId, null));
   }
 
   @Override
@@ -223,6 +249,10 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
     runs.values().forEach(stores::putRun);
     tasks.values().forEach(stores::putTask);
     runIndex.values().forEach(stores::putRunIndex);
+    dependenciesMet.values().forEach(c -> {
+      if (c.met() == null) stores.deleteDependenciesMet(c.runId(), c.taskId());
+      else stores.putDependenciesMet(c.runId(), c.taskId(), c.met());
+    });
     timers.values().forEach(s -> {
       if (s.deleted()) stores.deleteTimer(s.timer());
       else stores.putTimer(s.timer());
@@ -248,6 +278,7 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
     runIndex = HashTables.emptied(runIndex, LinkedHashMap::new);
     deletedRunIndex = HashTables.emptied(deletedRunIndex, LinkedHashMap::new);
     timers = HashTables.emptied(timers, LinkedHashMap::new);
+    dependenciesMet = HashTables.emptied(dependenciesMet, HashMap::new);
     runSpecs = HashTables.emptied(runSpecs, HashMap::new);
     backfills = HashTables.emptied(backfills, HashMap::new);
     schedules = HashTables.emptied(schedules, HashMap::new);

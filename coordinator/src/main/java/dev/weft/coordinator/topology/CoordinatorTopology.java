@@ -62,6 +62,11 @@ public final class CoordinatorTopology {
   public static final String BACKFILLS_STORE = "backfills";
   /** Schedules by name (each in the partition of its key {@code schedule:NAME}); their next slots are timers. */
   public static final String SCHEDULES_STORE = "schedules";
+  /**
+   * How many of a waiting task's dependencies have ended, by task key, until it stops waiting: apart from the task's
+   * record, which a fan-in makes large (KeyValueCoordinatorState).
+   */
+  public static final String DEPENDENCIES_MET_STORE = "dependencies-met";
 
   /** Decoded values kept after their commit: the tasks in flight of many runs (a task is 0.3 to a few KB). */
   static final int MAX_CLEAN_TASKS = 20_000;
@@ -101,6 +106,10 @@ public final class CoordinatorTopology {
         Serdes.String(), new AvroStateSerde<>(RunState.class)), MAX_CLEAN_RUNS), FOLD);
     t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(TASKS_STORE, persistentStores),
         Serdes.String(), new AvroStateSerde<>(TaskState.class)), MAX_CLEAN_TASKS), FOLD);
+    // A count per waiting task with a dependency ended; mostly put and deleted within one commit (a task's last
+    // dependency and its dispatch), which writes nothing.
+    t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(DEPENDENCIES_MET_STORE,
+        persistentStores), Serdes.String(), Serdes.Integer()), MAX_CLEAN_TASKS), FOLD);
     t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(TIMERS_STORE, persistentStores),
         Serdes.String(), new AvroStateSerde<>(TimerEntry.class)), 0), FOLD);
     // Written when a run is accepted, changes status and expires; read only by the query API, so nothing is kept

@@ -78,8 +78,9 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
     KeyValueStore<String, RunSpec> runSpecs = context.getStateStore(CoordinatorTopology.RUN_SPECS_STORE);
     KeyValueStore<String, BackfillState> backfills = context.getStateStore(CoordinatorTopology.BACKFILLS_STORE);
     KeyValueStore<String, ScheduleState> schedules = context.getStateStore(CoordinatorTopology.SCHEDULES_STORE);
+    KeyValueStore<String, Integer> dependenciesMet = context.getStateStore(CoordinatorTopology.DEPENDENCIES_MET_STORE);
     this.staged = new StagedCoordinatorState(new KeyValueCoordinatorState(runs, tasks, timerStore, runIndex,
-        runSpecs, backfills, schedules));
+        runSpecs, backfills, schedules, dependenciesMet));
     this.applier = new EventApplier(staged);
     this.decider = options.deciders().create(staged, options.deciderSettings());
     context.schedule(Duration.ofMillis(options.timerTickMs()), PunctuationType.WALL_CLOCK_TIME, this::fireTimers);

@@ -59,6 +59,7 @@ class AtomicDecisionTest {
     Map<String, String> runsBefore = h.dump(CoordinatorTopology.RUNS_STORE);
     Map<String, String> tasksBefore = h.dump(CoordinatorTopology.TASKS_STORE);
     Map<String, String> timersBefore = h.dump(CoordinatorTopology.TIMERS_STORE);
+    Map<String, String> metBefore = h.dump(CoordinatorTopology.DEPENDENCIES_MET_STORE);
 
     armed.set(true);
     TaskEvent succeeded = h.event(TaskEventKind.SUCCEEDED, a);
@@ -72,6 +73,7 @@ class AtomicDecisionTest {
     assertThat(h.dump(CoordinatorTopology.RUNS_STORE)).isEqualTo(runsBefore);
     assertThat(h.dump(CoordinatorTopology.TASKS_STORE)).isEqualTo(tasksBefore);
     assertThat(h.dump(CoordinatorTopology.TIMERS_STORE)).isEqualTo(timersBefore);
+    assertThat(h.dump(CoordinatorTopology.DEPENDENCIES_MET_STORE)).isEqualTo(metBefore);
     List<TestRecord<byte[], byte[]>> dead = h.deadLetters.readRecordsToList();
     assertThat(dead).hasSize(1);
     assertThat(header(dead.get(0), DeadLetterHeaders.REASON)).contains("injected failure after deciding")
@@ -91,6 +93,30 @@ class AtomicDecisionTest {
         .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("r1", RunStatus.SUCCEEDED),
             org.assertj.core.groups.Tuple.tuple("r2", RunStatus.SUCCEEDED));
     assertThat(h.deadLetters.readRecordsToList()).isEmpty();
+  }
+
+  @Test
+  void shouldKeepNoDependencyCountOfAFailedDecision() throws Exception {
+    h.submit("r1", """
+        pipeline: join
+        tasks:
+          - {id: a, executor: noop}
+          - {id: b, executor: noop}
+          - {id: c, executor: noop, dependsOn: [a, b]}
+        """);
+    TaskCommand a = byTask(h.drainRuns()).get("a");
+    h.pipe(h.event(TaskEventKind.STARTED, a));
+    TaskEvent succeeded = h.event(TaskEventKind.SUCCEEDED, a);
+
+    armed.set(true);
+    h.pipe(succeeded); // the production decider counted one of c's dependencies met
+    assertThat(h.dump(CoordinatorTopology.DEPENDENCIES_MET_STORE)).isEmpty();
+    assertThat(h.unmetDependencies("r1", "c")).isEqualTo(2);
+
+    armed.set(false);
+    h.pipe(succeeded);
+    assertThat(h.dump(CoordinatorTopology.DEPENDENCIES_MET_STORE)).containsExactly(Map.entry("r1/c", "1"));
+    assertThat(h.unmetDependencies("r1", "c")).isEqualTo(1);
   }
 
   @Test

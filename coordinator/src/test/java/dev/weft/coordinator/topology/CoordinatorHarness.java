@@ -209,6 +209,13 @@ final class CoordinatorHarness implements AutoCloseable {
     return s.get(runId + "/" + taskId);
   }
 
+  /** The task's dependencies not met yet: its record's count less those met since (the dependencies-met store). */
+  int unmetDependencies(String runId, String taskId) {
+    KeyValueStore<String, Integer> met = driver.getKeyValueStore(CoordinatorTopology.DEPENDENCIES_MET_STORE);
+    Integer counted = met.get(runId + "/" + taskId);
+    return task(runId, taskId).getUnmetDeps() - (counted == null ? 0 : counted);
+  }
+
   RunState run(String runId) {
     KeyValueStore<String, RunState> s = driver.getKeyValueStore(CoordinatorTopology.RUNS_STORE);
     return s.get(runId);
@@ -237,13 +244,13 @@ final class CoordinatorHarness implements AutoCloseable {
     return commands.stream().map(TaskCommand::getTaskId).toList();
   }
 
-  /** Folds {@code first}'s log again into empty stores: the runs, tasks and timers stores are equal key by key. */
+  /** Folds {@code first}'s log again into empty stores: the runs, tasks, timers and dependencies-met stores are equal key by key. */
   static void assertReplaysToTheSameStores(CoordinatorHarness first, CoordinatorOptions options) {
     List<Object> recorded = new ArrayList<>(first.log);
     try (CoordinatorHarness replay = new CoordinatorHarness(options)) {
       replay.replay(recorded);
       for (String store : List.of(CoordinatorTopology.RUNS_STORE, CoordinatorTopology.TASKS_STORE,
-          CoordinatorTopology.TIMERS_STORE)) {
+          CoordinatorTopology.TIMERS_STORE, CoordinatorTopology.DEPENDENCIES_MET_STORE)) {
         org.assertj.core.api.Assertions.assertThat(replay.dump(store)).as(store).isEqualTo(first.dump(store));
       }
     }

@@ -54,7 +54,7 @@ class CoordinatorTopologyTest {
 
     h.succeed(second.stream().filter(c -> c.getTaskId().equals("b")).findFirst().orElseThrow());
     assertThat(h.drainRuns()).as("d still waits for c").isEmpty();
-    assertThat(h.task("r1", "d").getUnmetDeps()).isEqualTo(1);
+    assertThat(h.unmetDependencies("r1", "d")).isEqualTo(1);
 
     h.succeed(second.stream().filter(c -> c.getTaskId().equals("c")).findFirst().orElseThrow());
     List<TaskCommand> third = h.drainRuns();
@@ -102,7 +102,7 @@ class CoordinatorTopologyTest {
           - {id: a, executor: noop}
           - {id: b, executor: noop, dependsOn: [a, a]}
         """);
-    assertThat(h.task("r1", "b").getUnmetDeps()).isEqualTo(1);
+    assertThat(h.unmetDependencies("r1", "b")).isEqualTo(1);
     assertThat(h.task("r1", "a").getDependants()).containsExactly("b");
 
     h.succeed(h.drainRuns().get(0));
@@ -323,7 +323,7 @@ class CoordinatorTopologyTest {
     h.pipe(h.event(TaskEventKind.SUCCEEDED, a));
     h.pipe(h.event(TaskEventKind.STARTED, a));
     assertThat(h.drainRuns()).isEmpty();
-    assertThat(h.task("r9", "b").getUnmetDeps()).isZero();
+    assertThat(h.unmetDependencies("r9", "b")).isZero();
     assertThat(h.stats.ignoredTotal()).isEqualTo(2);
   }
 

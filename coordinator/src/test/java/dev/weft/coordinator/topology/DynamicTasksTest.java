@@ -180,7 +180,7 @@ class DynamicTasksTest {
       h.pipe(h.event(TaskEventKind.SUCCEEDED, plan));
 
       assertThat(h.task("sp", "s1").getSpawnedBy()).isEqualTo("plan");
-      assertThat(h.task("sp", "after").getUnmetDeps()).as("after waits for s2 (which waits for s1)").isEqualTo(1);
+      assertThat(h.unmetDependencies("sp", "after")).as("after waits for s2 (which waits for s1)").isEqualTo(1);
       assertThat(h.task("sp", "after").getDependsOn()).containsExactly("plan", "s2");
       assertThat(h.run("sp").getTaskCount()).isEqualTo(5);
       h.succeed(only(h.drainRuns(), "s1"));
@@ -270,7 +270,7 @@ class DynamicTasksTest {
       h.pipe(h.event(TaskEventKind.SUCCEEDED, second));
       assertThat(h.drainRuns()).as("s is not spawned twice").isEmpty();
       assertThat(h.run("re").getTaskCount()).isEqualTo(4);
-      assertThat(h.task("re", "after").getUnmetDeps()).isEqualTo(1);
+      assertThat(h.unmetDependencies("re", "after")).isEqualTo(1);
       assertThat(h.task("re", "s").getDependants()).containsExactly("after");
 
       h.succeed(s);

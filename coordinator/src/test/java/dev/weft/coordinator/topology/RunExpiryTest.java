@@ -34,7 +34,7 @@ class RunExpiryTest {
         - {id: after, executor: noop, dependsOn: [slow]}
       """;
   static final List<String> STORES = List.of(CoordinatorTopology.RUNS_STORE, CoordinatorTopology.TASKS_STORE,
-      CoordinatorTopology.TIMERS_STORE, CoordinatorTopology.RUN_INDEX_STORE);
+      CoordinatorTopology.TIMERS_STORE, CoordinatorTopology.RUN_INDEX_STORE, CoordinatorTopology.DEPENDENCIES_MET_STORE);
 
   CoordinatorHarness h = new CoordinatorHarness(OPTIONS);
 
