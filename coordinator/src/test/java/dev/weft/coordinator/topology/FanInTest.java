@@ -41,9 +41,7 @@ class FanInTest {
   @Test
   void shouldCountDependenciesMetBesideTheSinkAndWriteItsRecordOnlyWhenItStopsWaiting() throws Exception {
     var tasksChangelog = h.driver.createOutputTopic(TASKS_CHANGELOG, new StringDeserializer(), new ByteArrayDeserializer());
-    h.submit("f", FAN);
-    h.succeed(CoordinatorHarness.only(h.drainRuns(), "r"));
-    Map<String, TaskCommand> middle = h.drainRuns().stream().collect(Collectors.toMap(TaskCommand::getTaskId, c -> c));
+    Map<String, TaskCommand> middle = startFan();
     assertThat(middle).containsOnlyKeys("m1", "m2", "m3", "m4");
     assertThat(sinkWrites(tasksChangelog.readRecordsToList())).as("the sink's record, written when created").isEqualTo(1);
 
@@ -68,9 +66,7 @@ class FanInTest {
 
   @Test
   void shouldLeaveNoCountBehindWhenAWaitingTaskEndsWithoutRunning() throws Exception {
-    h.submit("f", FAN);
-    h.succeed(CoordinatorHarness.only(h.drainRuns(), "r"));
-    Map<String, TaskCommand> middle = h.drainRuns().stream().collect(Collectors.toMap(TaskCommand::getTaskId, c -> c));
+    Map<String, TaskCommand> middle = startFan();
     h.succeed(middle.get("m1"));
     h.succeed(middle.get("m2"));
     assertThat(h.dump(CoordinatorTopology.DEPENDENCIES_MET_STORE)).containsExactly(Map.entry("f/s", "2"));
@@ -85,9 +81,7 @@ class FanInTest {
   void shouldReadARecordThatCountedItsDependenciesItselfAsBefore() throws Exception {
     // State written before the count moved beside the record (2026-12-03) holds the count in the record: with no
     // count beside it, the record's own is the unmet count.
-    h.submit("f", FAN);
-    h.succeed(CoordinatorHarness.only(h.drainRuns(), "r"));
-    Map<String, TaskCommand> middle = h.drainRuns().stream().collect(Collectors.toMap(TaskCommand::getTaskId, c -> c));
+    Map<String, TaskCommand> middle = startFan();
     h.succeed(middle.get("m1"));
     var tasks = h.driver.<String, dev.weft.coordinator.state.TaskState>getKeyValueStore(CoordinatorTopology.TASKS_STORE);
     var met = h.driver.<String, Integer>getKeyValueStore(CoordinatorTopology.DEPENDENCIES_MET_STORE);
@@ -98,6 +92,13 @@ class FanInTest {
 
     for (String m : List.of("m2", "m3", "m4")) h.succeed(middle.get(m));
     CoordinatorHarness.only(h.drainRuns(), "s");
+  }
+
+  /** Submits {@link #FAN} as run f and ends its root: the middle tasks' commands, by task id. */
+  private Map<String, TaskCommand> startFan() throws Exception {
+    h.submit("f", FAN);
+    h.succeed(CoordinatorHarness.only(h.drainRuns(), "r"));
+    return h.drainRuns().stream().collect(Collectors.toMap(TaskCommand::getTaskId, c -> c));
   }
 
   private static long sinkWrites(List<TestRecord<String, byte[]>> changelog) {
