@@ -42,6 +42,9 @@ final class DevCommand implements Callable<Integer> {
   @Mixin
   RetainFinishedOption retainFinished;
 
+  @Mixin
+  MaxRunTasksOption maxRunTasks;
+
   @Option(names = "--history", paramLabel = "URI",
       description = "where the completion sink writes history: s3://bucket/prefix or a directory (env WEFT_HISTORY; "
           + "default .weft/dev/history)")
@@ -65,7 +68,7 @@ final class DevCommand implements Callable<Integer> {
       o = new DevStack.Options(d.dataDir(), or(port, d.kafkaPort()), or(registryPort, d.registryPort()),
           or(apiPort, d.apiPort()), or(partitions, d.partitions()), d.workDir(),
           only != null ? DevStack.Component.parse(only) : DevStack.Component.ALL,
-          retainFinished.value(), Environment.or(history, "WEFT_HISTORY", null),
+          retainFinished.value(), maxRunTasks.limits(), Environment.or(history, "WEFT_HISTORY", null),
           Environment.or(lineage, "WEFT_LINEAGE", null), null, false, false, java.util.Set.of());
     } catch (IllegalArgumentException e) {
       throw new UsageException("--only: " + e.getMessage());

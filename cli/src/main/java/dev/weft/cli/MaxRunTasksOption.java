@@ -5,7 +5,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code --max-run-tasks} ({@code WEFT_MAX_RUN_TASKS}): how many tasks one run may grow to with mapped and spawned
- * tasks. Shared by {@code weft coordinator} and {@code replay}, which must decide as the coordinator it replaces did.
+ * tasks. Shared by {@code weft coordinator} and {@code replay}, which must decide as the coordinator it replaces did,
+ * and by {@code weft dev} and {@code weft run}, whose stacks run a coordinator of their own.
  */
 final class MaxRunTasksOption {
   @Option(names = "--max-run-tasks", paramLabel = "N",

@@ -5,6 +5,7 @@ import dev.weft.client.SubmittedRun;
 import dev.weft.client.WeftClient;
 import dev.weft.devstack.DevStack;
 import dev.weft.spec.PipelineSpec;
+import dev.weft.spec.SpecLimits;
 import dev.weft.spec.TaskSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -50,6 +51,9 @@ final class RunCommand implements Callable<Integer> {
   @Mixin
   RetainFinishedOption retainFinished;
 
+  @Mixin
+  MaxRunTasksOption maxRunTasks;
+
   @Option(names = "--history", paramLabel = "URI",
       description = "where the completion sink writes history: s3://bucket/prefix or a directory (env WEFT_HISTORY; "
           + "default: in the data directory)")
@@ -68,6 +72,7 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     var paramValues = params.values();
+    SpecLimits limits = maxRunTasks.limits();
     PipelineSpec spec = SubmitCommand.load(file);
     Path dir = dataDir != null ? dataDir : Files.createTempDirectory("weft-run-");
     long t0 = System.nanoTime();
@@ -75,6 +80,7 @@ final class RunCommand implements Callable<Integer> {
     // outputs a pipeline keeps under .weft/, unless --data-dir keeps a directory of its own.
     Path lineageFile = dataDir != null ? null : LINEAGE_FILE;
     DevStack.Options options = DevStack.Options.ephemeral(dir).withRetainFinished(retainFinished.value())
+        .withLimits(limits)
         .withHistory(Environment.or(history, "WEFT_HISTORY", null))
         .withLineage(Environment.or(lineage, "WEFT_LINEAGE", null), lineageFile);
     // A throwaway stack whose every client is this process needs no registry process (its schema ids go with it),

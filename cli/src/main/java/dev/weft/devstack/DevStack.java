@@ -4,6 +4,7 @@ import dev.weft.coordinator.Coordinator;
 import dev.weft.coordinator.CoordinatorConfig;
 import dev.weft.coordinator.telemetry.Telemetry;
 import dev.weft.coordinator.topology.CoordinatorOptions;
+import dev.weft.spec.SpecLimits;
 import dev.weft.embedded.EmbeddedKafka;
 import dev.weft.embedded.EmbeddedRegistry;
 import dev.weft.executor.ExecutorConfig;
@@ -53,6 +54,8 @@ public final class DevStack implements AutoCloseable {
    * @param apiPort 0 for a free port, -1 for no query API
    * @param workDir where process tasks' relative paths resolve
    * @param retainFinished how long the coordinator keeps a finished run ({@code CoordinatorOptions.retainFinished})
+   * @param limits the coordinator's limits on a run ({@code --max-run-tasks}: how many tasks mapOver and spawned tasks
+   *     may grow one to)
    * @param history where the completion sink writes history ({@code s3://bucket/prefix} or a directory); null for
    *     {@code <dataDir>/history}
    * @param lineage where lineage goes ({@code --lineage}: a URL, a config file, a path or {@code off}); null for the
@@ -67,8 +70,8 @@ public final class DevStack implements AutoCloseable {
    *     the others start right after, in the background. Empty: all of them first
    */
   public record Options(Path dataDir, int kafkaPort, int registryPort, int apiPort, int partitions, Path workDir,
-      Set<Component> components, Duration retainFinished, String history, String lineage, Path lineageFile,
-      boolean inProcessRegistry, boolean inProcessBroker, Set<String> executorsFirst) {
+      Set<Component> components, Duration retainFinished, SpecLimits limits, String history, String lineage,
+      Path lineageFile, boolean inProcessRegistry, boolean inProcessBroker, Set<String> executorsFirst) {
     public Options {
       components = Set.copyOf(components);
       executorsFirst = Set.copyOf(executorsFirst);
@@ -80,57 +83,63 @@ public final class DevStack implements AutoCloseable {
 
     public static Options dev(Path dataDir) {
       return new Options(dataDir, 9092, 8081, 7070, 4, Path.of("").toAbsolutePath(), Component.ALL,
-          CoordinatorOptions.DEFAULT_RETAIN_FINISHED, null, null, null, false, false, Set.of());
+          CoordinatorOptions.DEFAULT_RETAIN_FINISHED, SpecLimits.DEFAULT, null, null, null, false, false, Set.of());
     }
 
     public static Options ephemeral(Path dataDir) {
       return new Options(dataDir, 0, 0, 0, 4, Path.of("").toAbsolutePath(), Component.ALL,
-          CoordinatorOptions.DEFAULT_RETAIN_FINISHED, null, null, null, false, false, Set.of());
+          CoordinatorOptions.DEFAULT_RETAIN_FINISHED, SpecLimits.DEFAULT, null, null, null, false, false, Set.of());
     }
 
     /** This, with {@code n} partitions per topic. */
     public Options withPartitions(int n) {
-      return new Options(dataDir, kafkaPort, registryPort, apiPort, n, workDir, components, retainFinished, history,
-          lineage, lineageFile, inProcessRegistry, inProcessBroker, executorsFirst);
+      return new Options(dataDir, kafkaPort, registryPort, apiPort, n, workDir, components, retainFinished, limits,
+          history, lineage, lineageFile, inProcessRegistry, inProcessBroker, executorsFirst);
     }
 
     /** This, with schemas kept in this JVM instead of a registry process (see {@code inProcessRegistry}). */
     public Options withInProcessRegistry() {
       return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
-          history, lineage, lineageFile, true, inProcessBroker, executorsFirst);
+          limits, history, lineage, lineageFile, true, inProcessBroker, executorsFirst);
     }
 
     /** This, with the broker in this JVM instead of a child JVM (see {@code inProcessBroker}). */
     public Options withInProcessBroker() {
       return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
-          history, lineage, lineageFile, inProcessRegistry, true, executorsFirst);
+          limits, history, lineage, lineageFile, inProcessRegistry, true, executorsFirst);
     }
 
     /** This, with {@code names} started before the stack is ready and the other executors after (see above). */
     public Options withExecutorsFirst(Set<String> names) {
       return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
-          history, lineage, lineageFile, inProcessRegistry, inProcessBroker, names);
+          limits, history, lineage, lineageFile, inProcessRegistry, inProcessBroker, names);
     }
 
     public Options withComponents(Set<Component> only) {
-      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, only, retainFinished, history,
-          lineage, lineageFile, inProcessRegistry, inProcessBroker, executorsFirst);
+      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, only, retainFinished, limits,
+          history, lineage, lineageFile, inProcessRegistry, inProcessBroker, executorsFirst);
     }
 
     public Options withRetainFinished(Duration retain) {
-      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retain, history,
-          lineage, lineageFile, inProcessRegistry, inProcessBroker, executorsFirst);
+      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retain, limits,
+          history, lineage, lineageFile, inProcessRegistry, inProcessBroker, executorsFirst);
+    }
+
+    /** This, with the coordinator's limits on a run ({@code --max-run-tasks}). */
+    public Options withLimits(SpecLimits runLimits) {
+      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
+          runLimits, history, lineage, lineageFile, inProcessRegistry, inProcessBroker, executorsFirst);
     }
 
     public Options withHistory(String location) {
       return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
-          location, lineage, lineageFile, inProcessRegistry, inProcessBroker, executorsFirst);
+          limits, location, lineage, lineageFile, inProcessRegistry, inProcessBroker, executorsFirst);
     }
 
     /** Lineage to {@code given} ({@code --lineage}, or null), else to {@code defaultFile} (or null for the default). */
     public Options withLineage(String given, Path defaultFile) {
       return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
-          history, given, defaultFile, inProcessRegistry, inProcessBroker, executorsFirst);
+          limits, history, given, defaultFile, inProcessRegistry, inProcessBroker, executorsFirst);
     }
 
     /** The lineage file when nothing else is configured. */
@@ -312,7 +321,8 @@ public final class DevStack implements AutoCloseable {
   private CoordinatorConfig coordinatorConfig() {
     CoordinatorConfig c = CoordinatorConfig.defaults(kafka.bootstrapServers(), options.dataDir().resolve("coordinator"))
         .withApiPort(options.apiPort())
-        .withOptions(CoordinatorOptions.DEFAULT.withRetainFinished(options.retainFinished()));
+        .withOptions(CoordinatorOptions.DEFAULT.withRetainFinished(options.retainFinished())
+            .withLimits(options.limits()));
     // A throwaway stack (schemas kept in this JVM) stops right after its run, and a consumer's close waits for the
     // fetch parked at the broker, which answers a connection's requests in order: 500 ms by default, most of the
     // coordinator's close (2026-12-02). An idle fetch then returns five times as often, for one run's life.

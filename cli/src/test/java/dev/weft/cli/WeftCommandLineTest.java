@@ -107,6 +107,8 @@ class WeftCommandLineTest {
         Arguments.of(List.of("replay", "--timeout", "5 minutes"), "replay", "--timeout"),
         Arguments.of(List.of("replay", "--api-port", "x"), "replay", "--api-port"),
         Arguments.of(List.of("dev", "--port", "ninety"), "dev", "--port"),
+        Arguments.of(List.of("dev", "--max-run-tasks", "lots"), "dev", "--max-run-tasks"),
+        Arguments.of(List.of("run", "p.yaml", "--max-run-tasks", "1000"), "run", "--max-run-tasks must be at least"),
         Arguments.of(List.of("coordinator", "--threads", "two"), "coordinator", "--threads"),
         Arguments.of(List.of("coordinator", "--retain-finished", "-1d"), "coordinator", "--retain-finished"),
         Arguments.of(List.of("coordinator", "--api-host", "0.0.0.0"), "coordinator", "--advertised-host"),

@@ -120,8 +120,8 @@ final class MappedTaskBehavior {
     int room = settings.limits().maxRunTasks() - state.run(runId).getTaskCount();
     if (n > room) {
       outcomes.failWithoutAttempt(mapped, FailureKind.INVALID_SPEC, "mapOver.count " + n + " would take the run over "
-          + "its task limit (" + Math.max(0, room) + " more tasks allowed; a coordinator started with --max-run-tasks "
-          + "allows more)", atMs, d);
+          + "its task limit (" + Math.max(0, room) + " more tasks allowed; --max-run-tasks on "
+          + "weft coordinator, weft dev or weft run allows more)", atMs, d);
       return;
     }
     List<MappedTasks.Instance> first;

@@ -152,7 +152,7 @@ class CountMapTest {
       TaskState shard = h.task("big", "shard");
       assertThat(shard.getStatus()).isEqualTo("FAILED");
       assertThat(shard.getLastReason()).isEqualTo("mapOver.count 25 would take the run over its task limit (17 more "
-          + "tasks allowed; a coordinator started with --max-run-tasks allows more)");
+          + "tasks allowed; --max-run-tasks on weft coordinator, weft dev or weft run allows more)");
       assertThat(h.task("big", "report").getStatus()).isEqualTo("UPSTREAM_FAILED");
       assertThat(h.run("big").getStatus()).isEqualTo("FAILED");
 
