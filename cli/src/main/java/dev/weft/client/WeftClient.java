@@ -255,6 +255,9 @@ public final class WeftClient implements AutoCloseable {
                 e.getLogTail(), e.getTrackingUrl(), e.getStartedAtMs() == 0 ? null : e.getStartedAtMs(),
                 e.getFinishedAtMs() == 0 ? null : e.getFinishedAtMs());
             finished.put(t.id(), t);
+            // A run grows with mapped and spawned tasks; TASK_FINISHED carries its count so far (0 from a
+            // coordinator older than 2026-12-03, which leaves the count at submission).
+            total = Math.max(total, e.getTaskCount());
             listener.taskFinished(t, finished.size(), total);
           }
           case RUN_FINISHED -> {

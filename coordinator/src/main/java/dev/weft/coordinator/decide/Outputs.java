@@ -83,6 +83,8 @@ final class Outputs {
         .setOutputs(TaskDatasets.outputs(task))
         .setInputs(TaskDatasets.inputs(state, task))
         .setRunAcceptedAtMs(run.getAcceptedAtMs())
+        // The run's tasks so far, mapped and spawned ones included: what a follower's "finished of total" counts to.
+        .setTaskCount(run.getTaskCount())
         .build();
   }
 

@@ -71,7 +71,11 @@ class CountMapTest {
       List<TaskCommand> all = new ArrayList<>(first);
       all.addAll(second);
       all.addAll(third);
+      h.drainRunEvents();
       for (TaskCommand c : all.subList(0, 24)) h.succeed(c);
+      // Each task's end tells a follower the run's size so far, instances included: "[24/28]", not "[24/3]".
+      assertThat(h.drainRunEvents()).filteredOn(e -> e.getKind() == dev.weft.avro.RunEventKind.TASK_FINISHED)
+          .hasSize(24).allSatisfy(e -> assertThat(e.getTaskCount()).isEqualTo(28));
       assertThat(h.drainRuns()).as("report waits for the last instance").isEmpty();
       h.succeed(all.get(24));
       assertThat(h.task("c1", "shard").getStatus()).isEqualTo("SUCCEEDED");
