@@ -319,9 +319,7 @@ public final class EventApplier {
    * task leaves PENDING ({@link #setStatus}).
    */
   private void dependencyMet(DependencyMet e) {
-    if (state.task(e.runId(), e.taskId()) == null) {
-      throw new IllegalStateException("no task " + e.runId() + "/" + e.taskId() + ": a decider applied an event for it");
-    }
+    required(state.task(e.runId(), e.taskId()), e.runId(), e.taskId());
     state.putDependenciesMet(e.runId(), e.taskId(), state.dependenciesMet(e.runId(), e.taskId()) + 1);
   }
 
@@ -488,7 +486,10 @@ public final class EventApplier {
   }
 
   private TaskState task(String runId, String taskId) {
-    TaskState t = state.taskForUpdate(runId, taskId);
+    return required(state.taskForUpdate(runId, taskId), runId, taskId);
+  }
+
+  private static TaskState required(TaskState t, String runId, String taskId) {
     if (t == null) throw new IllegalStateException("no task " + runId + "/" + taskId + ": a decider applied an event for it");
     return t;
   }
