@@ -94,7 +94,12 @@ final class RunReport {
       default -> "FAIL";
     };
     String width = Integer.toString(Math.max(total, finished)).length() + "";
-    String detail = t.lastFailure() == null ? "" : " - " + t.lastFailure();
+    // A task that succeeded on a retry keeps its last failure: say that it is behind it, not why the task ended.
+    int failedBefore = t.attempts() - 1;
+    String detail = t.lastFailure() == null ? ""
+        : !"SUCCEEDED".equals(t.status()) && !"SKIPPED".equals(t.status()) ? " - " + t.lastFailure()
+        : " - after " + failedBefore + (failedBefore == 1 ? " failed attempt" : " failed attempts") + "; the last: "
+            + t.lastFailure();
     return String.format("[%" + width + "d/%d] %s %s %s (attempt %d)%s", finished, total, mark, t.id(), t.status(),
         t.attempts(), detail);
   }

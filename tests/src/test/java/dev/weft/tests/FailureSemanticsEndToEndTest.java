@@ -90,6 +90,37 @@ class FailureSemanticsEndToEndTest {
     }
   }
 
+  /**
+   * A timed-out attempt that cleans up after SIGTERM is still running: its retry starts only once it has stopped, and
+   * the run ends only once its last attempt has. Each attempt appends to one file as it starts and as it ends, so two
+   * attempts at once would interleave their lines.
+   */
+  @Test
+  void shouldStartATimedOutTasksRetryOnlyOnceItsAttemptStopped() throws Exception {
+    DevStack stack = SharedStack.get();
+    Path log = tmp.resolve("attempts");
+    String yaml = """
+        pipeline: slow-cleanup
+        tasks:
+          - id: stubborn
+            executor: process
+            timeout: 1s
+            retry: {maxAttempts: 2, backoff: 100ms, jitter: 0}
+            process:
+              argv: ["sh", "-c", "echo start $WEFT_ATTEMPT >> %s; trap 'sleep 2; echo end $WEFT_ATTEMPT >> %s; exit 1' TERM; while true; do sleep 0.1; done"]
+        """.formatted(log, log);
+    try (WeftClient client = new WeftClient(stack.bootstrapServers(), stack.serdes(), stack.topics())) {
+      RunResult r = client.run(PipelineSpecs.parse(yaml), Map.of(), RUN_TIMEOUT);
+      assertThat(Files.readAllLines(log)).as("attempts one after the other, the run over after the last")
+          .containsExactly("start 1", "end 1", "start 2", "end 2");
+      assertThat(r.status()).isEqualTo("FAILED");
+      TaskResult t = r.tasks().get(0);
+      assertThat(t.status()).isEqualTo("TIMED_OUT");
+      assertThat(t.attempts()).isEqualTo(2);
+      assertThat(t.lastFailure()).contains("timed out after");
+    }
+  }
+
   @Test
   void shouldAnswerARequestPublishedTwiceWithOneRun() throws Exception {
     DevStack stack = SharedStack.get();

@@ -26,9 +26,15 @@ public final class RunViews {
             f.getExitCode(), f.getReason())).toList(),
         t.getTrackingUrl(), t.getHandle(), t.getStartedAtMs() == 0 ? null : t.getStartedAtMs(),
         t.getFinishedAtMs() == 0 ? null : t.getFinishedAtMs(), t.getLogTail(),
-        "RUNNING".equals(t.getStatus()) ? t.getPhase() : null, t.getMapOver(), t.getInstances(), t.getMapParent(),
+        phase(t), t.getMapOver(), t.getInstances(), t.getMapParent(),
         t.getSpawnedBy(), t.getDependsOn() == null ? List.of() : List.copyOf(t.getDependsOn()),
         t.getNotBeforeMs() == 0 ? null : java.time.Instant.ofEpochMilli(t.getNotBeforeMs()).toString(),
         t.getNotBeforeMs() == 0 || !"PENDING".equals(t.getStatus()) ? null : t.getHeldUntilMs() > 0);
+  }
+
+  /** A RUNNING task's phase: its executor's word, or STOPPING once it ran past its timeout and was told to stop. */
+  private static String phase(TaskState t) {
+    if (!"RUNNING".equals(t.getStatus())) return null;
+    return t.getTimedOutAtMs() > 0 ? "STOPPING" : t.getPhase();
   }
 }

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * One task as the query API and {@code weft status --json} show it. {@code phase} is where a RUNNING task's work
- * is, when its executor says: QUEUED (accepted by its backend, waiting for capacity) or RUNNING. A mapped task has
+ * is, when its executor says: QUEUED (accepted by its backend, waiting for capacity) or RUNNING; or STOPPING, when it
+ * ran past its timeout and its executor was told to stop it (it ends TIMED_OUT once stopped). A mapped task has
  * {@code mapOver} (the task it maps over) and, once expanded, {@code instances}; each instance has {@code mapParent};
  * a spawned task has {@code spawnedBy}. {@code dependsOn} are the edges of the run's graph, which the run page draws.
  * {@code notBefore} (ISO-8601) is the time before which the task does not start; {@code waitingForTime} is true while

@@ -5,6 +5,7 @@ import dev.weft.avro.TaskStatus;
 import dev.weft.coordinator.event.CoordinatorEvent;
 import dev.weft.coordinator.event.CoordinatorEvent.AttemptFailed;
 import dev.weft.coordinator.event.CoordinatorEvent.AttemptSeen;
+import dev.weft.coordinator.event.CoordinatorEvent.AttemptTimedOut;
 import dev.weft.coordinator.event.CoordinatorEvent.AttemptStarted;
 import dev.weft.coordinator.event.CoordinatorEvent.DependantAdded;
 import dev.weft.coordinator.event.CoordinatorEvent.DependencyAdded;
@@ -85,6 +86,7 @@ public final class EventApplier {
     else if (event instanceof TaskHeldUntil e) taskHeldUntil(e);
     else if (event instanceof AttemptStarted e) attemptStarted(e);
     else if (event instanceof AttemptSeen e) attemptSeen(e);
+    else if (event instanceof AttemptTimedOut e) attemptTimedOut(e);
     else if (event instanceof TaskCompleted e) taskCompleted(e);
     else if (event instanceof DependencyMet e) dependencyMet(e);
     else if (event instanceof AttemptFailed e) attemptFailed(e);
@@ -304,6 +306,16 @@ public final class EventApplier {
     state.putTask(t);
   }
 
+  private void attemptTimedOut(AttemptTimedOut e) {
+    TaskState t = task(e.runId(), e.taskId());
+    // The timer that fired is deleted here as well as when it fired: a replay folds its event without firing it.
+    state.deleteTimer(timer(t, "ATTEMPT_TIMED_OUT", t.getTimeoutAtMs()));
+    t.setTimedOutAtMs(e.atMs());
+    t.setTimeoutAtMs(e.stopDeadlineMs());
+    state.putTimer(timer(t, "ATTEMPT_TIMED_OUT", t.getTimeoutAtMs()));
+    state.putTask(t);
+  }
+
   private void taskCompleted(TaskCompleted e) {
     TaskState t = task(e.runId(), e.taskId());
     clearTimers(t);
@@ -473,6 +485,7 @@ public final class EventApplier {
     t.setHeldUntilMs(0L);
     t.setRetryDueAtMs(0L);
     t.setTimeoutAtMs(0L);
+    t.setTimedOutAtMs(0L);
     t.setLostAtMs(0L);
   }
 

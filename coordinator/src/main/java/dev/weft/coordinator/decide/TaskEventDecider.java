@@ -6,6 +6,7 @@ import dev.weft.avro.TaskEvent;
 import dev.weft.avro.TaskStatus;
 import dev.weft.coordinator.event.CoordinatorEvent.AttemptSeen;
 import dev.weft.coordinator.event.CoordinatorEvent.AttemptStarted;
+import dev.weft.coordinator.event.CoordinatorEvent.AttemptTimedOut;
 import dev.weft.coordinator.state.CoordinatorState;
 import dev.weft.coordinator.state.RunState;
 import dev.weft.coordinator.state.TaskState;
@@ -100,7 +101,9 @@ public final class TaskEventDecider {
         else d.ignored("SPAWNED for a task that is " + s + " in a run that is " + run.getStatus(), e);
       }
       case FAILED -> {
-        if (TaskStatuses.isLive(s)) {
+        if (TaskStatuses.isLive(s) && t.getTimedOutAtMs() > 0) {
+          stoppedAfterTimeout(t, e, at, d);
+        } else if (TaskStatuses.isLive(s)) {
           FailureKind kind = e.getFailureKind() == null ? FailureKind.OTHER : e.getFailureKind();
           outcomes.fail(t, kind, e.getExitCode(), e.getReason(), e.getLogTail(), at, d);
         } else {
@@ -108,7 +111,10 @@ public final class TaskEventDecider {
         }
       }
       case CANCELLED -> {
-        if (TaskStatuses.isLive(s)) {
+        if (TaskStatuses.isLive(s) && t.getTimedOutAtMs() > 0) {
+          // Cancelled because it timed out (the coordinator's CANCEL), not by a user: a failure, retried if it may be.
+          stoppedAfterTimeout(t, e, at, d);
+        } else if (TaskStatuses.isLive(s)) {
           outcomes.abandon(t, TaskStatus.CANCELLED, e.getReason() == null ? "cancelled" : e.getReason(), at, d);
           outcomes.abandonDownstream(t, TaskStatus.CANCELLED, "upstream task '" + t.getTaskId() + "' was cancelled", at, d);
           outcomes.finishRunIfDone(e.getRunId(), at, d);
@@ -121,12 +127,20 @@ public final class TaskEventDecider {
         else d.ignored("RETRY_DUE for a task that is " + s, e);
       }
       case ATTEMPT_TIMED_OUT -> {
-        if (TaskStatuses.isLive(s) && t.getTimeoutAtMs() > 0 && at >= t.getTimeoutAtMs()) {
-          d.command(Outputs.cancelCommand(run, t, at, "timed out after " + t.getTimeoutMs() + " ms"));
-          outcomes.fail(t, FailureKind.TIMED_OUT, null, "attempt " + t.getAttempt() + " timed out after "
-              + t.getTimeoutMs() + " ms; raise the task's timeout if it needs longer", t.getLogTail(), at, d);
-        } else {
+        if (!TaskStatuses.isLive(s) || t.getTimeoutAtMs() <= 0 || at < t.getTimeoutAtMs()) {
           d.ignored("ATTEMPT_TIMED_OUT no longer applies", e);
+        } else if (t.getTimedOutAtMs() == 0) {
+          // Not a failure yet: a retry started now would run beside the attempt while it stops (a task may trap
+          // SIGTERM and clean up for its executor's whole cancel grace). The executor reports when it has stopped.
+          d.command(Outputs.cancelCommand(run, t, at, "timed out after " + t.getTimeoutMs() + " ms"));
+          d.record(new AttemptTimedOut(t.getRunId(), t.getTaskId(), t.getAttempt(), at,
+              at + t.getHeartbeatTimeoutMs()));
+        } else {
+          // Its executor heartbeats but never said the attempt stopped: end it here, as before the stop was awaited.
+          outcomes.fail(t, FailureKind.TIMED_OUT, null, "attempt " + t.getAttempt() + " timed out after "
+              + t.getTimeoutMs() + " ms, and its executor did not report it stopped within "
+              + (at - t.getTimedOutAtMs()) + " ms of the cancel; raise the task's timeout if it needs longer",
+              t.getLogTail(), at, d);
         }
       }
       case QUEUE_TIMED_OUT -> {
@@ -150,5 +164,18 @@ public final class TaskEventDecider {
       }
       default -> d.ignored("task event kind " + e.getKind() + " is not handled by this coordinator version", e);
     }
+  }
+
+  /**
+   * The executor's report that an attempt the coordinator had found over its timeout ended: a TIMED_OUT failure,
+   * whatever the executor saw (a CANCELLED for the coordinator's CANCEL, an exit code from SIGTERM), with its exit
+   * code and log tail. The executor's own reason is kept when it timed the attempt out itself.
+   */
+  private void stoppedAfterTimeout(TaskState t, TaskEvent e, long at, Decisions d) {
+    String reason = e.getFailureKind() == FailureKind.TIMED_OUT && e.getReason() != null ? e.getReason()
+        : "attempt " + t.getAttempt() + " timed out after " + t.getTimeoutMs() + " ms and was stopped"
+            + (e.getReason() == null ? "" : " (" + e.getReason() + ")")
+            + "; raise the task's timeout if it needs longer";
+    outcomes.fail(t, FailureKind.TIMED_OUT, e.getExitCode(), reason, e.getLogTail(), at, d);
   }
 }

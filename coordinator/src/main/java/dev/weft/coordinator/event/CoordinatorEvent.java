@@ -42,6 +42,14 @@ public sealed interface CoordinatorEvent {
   record AttemptSeen(String runId, String taskId, int attempt, long atMs, String handle, String trackingUrl,
       String phase) implements CoordinatorEvent {}
 
+  /**
+   * The current attempt ran past its timeout at {@code atMs}, and its executor was sent a CANCEL. The attempt is not
+   * over: no retry may start while it is still stopping, so it ends when its executor reports it stopped, or at
+   * {@code stopDeadlineMs} if none does (an ATTEMPT_TIMED_OUT timer again).
+   */
+  record AttemptTimedOut(String runId, String taskId, int attempt, long atMs, long stopDeadlineMs)
+      implements CoordinatorEvent {}
+
   /** SUCCEEDED, or SKIPPED because the task's output already existed. */
   record TaskCompleted(String runId, String taskId, TaskStatus status, long atMs, Integer exitCode, String logTail)
       implements CoordinatorEvent {}

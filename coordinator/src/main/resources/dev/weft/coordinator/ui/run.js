@@ -74,7 +74,7 @@ function newRow(t) {
 function renderRow(row, t) {
   const c = row.cells;
   row.tr.setAttribute('data-state', t.status);
-  c.state.textContent = t.status + (t.phase === 'QUEUED' ? ' (queued)' : '');
+  c.state.textContent = t.status + (t.phase === 'QUEUED' ? ' (queued)' : t.phase === 'STOPPING' ? ' (stopping)' : '');
   c.state.className = 'state ' + t.status;
   c.executor.textContent = t.executor;
   c.attempts.textContent = t.attempts;

@@ -131,8 +131,12 @@ class AttemptRunEventsTest {
           - {id: slow, executor: noop, timeout: 5s}
           - {id: silent, executor: noop, heartbeatTimeout: 10s, timeout: 1h}
         """);
-    for (TaskCommand c : h.drainRuns()) h.pipe(h.event(dev.weft.avro.TaskEventKind.STARTED, c));
+    List<TaskCommand> runs = h.drainRuns();
+    for (TaskCommand c : runs) h.pipe(h.event(dev.weft.avro.TaskEventKind.STARTED, c));
     h.advance(Duration.ofSeconds(11));
+    // The timed-out attempt ends when its executor reports it stopped (the coordinator sent it a CANCEL).
+    TaskCommand slow = runs.stream().filter(c -> c.getTaskId().equals("slow")).findFirst().orElseThrow();
+    h.pipe(h.event(dev.weft.avro.TaskEventKind.CANCELLED, slow));
     h.advance(Duration.ofSeconds(1));
 
     List<RunEvent> ended = h.drainRunEvents().stream().filter(e -> e.getKind() == RunEventKind.ATTEMPT_ENDED).toList();

@@ -8,8 +8,11 @@ import dev.weft.avro.RunEvent;
 import dev.weft.avro.RunEventKind;
 import dev.weft.avro.RunStatus;
 import dev.weft.avro.TaskCommand;
+import dev.weft.avro.TaskEvent;
 import dev.weft.avro.TaskEventKind;
 import dev.weft.avro.TaskStatus;
+import dev.weft.coordinator.api.RunViews;
+import dev.weft.coordinator.state.TaskState;
 import dev.weft.topics.DeadLetterHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -248,10 +251,97 @@ class CoordinatorTopologyTest {
     h.advance(Duration.ofSeconds(2));
     List<TaskCommand> cmds = h.drainCommands();
     assertThat(cmds).extracting(TaskCommand::getKind).containsExactly(CommandKind.CANCEL);
-    assertThat(h.task("r5", "slow").getStatus()).isEqualTo("TIMED_OUT");
+    assertThat(h.task("r5", "slow").getStatus()).as("stopping, not over").isEqualTo("RUNNING");
+    assertThat(h.run("r5").getStatus()).isEqualTo("RUNNING");
+
+    h.pipe(TaskEvent.newBuilder(h.event(TaskEventKind.CANCELLED, c)).setFailureKind(FailureKind.CANCELLED)
+        .setExitCode(143)
+        .setReason("cancelled: timed out after 5000 ms").build());
+    TaskState slow = h.task("r5", "slow");
+    assertThat(slow.getStatus()).as("the executor's CANCELLED for a timeout is a timeout").isEqualTo("TIMED_OUT");
+    assertThat(slow.getLastFailureKind()).isEqualTo("TIMED_OUT");
+    assertThat(slow.getLastExitCode()).isEqualTo(143);
+    assertThat(slow.getLastReason()).contains("timed out after 5000 ms and was stopped");
     assertThat(h.run("r5").getStatus()).isEqualTo("FAILED");
     h.pipe(h.event(TaskEventKind.SUCCEEDED, c));
     assertThat(h.task("r5", "slow").getStatus()).as("a late success does not resurrect it").isEqualTo("TIMED_OUT");
+  }
+
+  @Test
+  void shouldStartNoRetryOfATimedOutAttemptUntilItsExecutorSaysItStopped() throws Exception {
+    h.submit("r5b", """
+        pipeline: p
+        tasks:
+          - {id: stubborn, executor: noop, timeout: 1s, retry: {maxAttempts: 2, backoff: 100ms, jitter: 0}}
+        """);
+    TaskCommand a1 = h.drainRuns().get(0);
+    h.pipe(h.event(TaskEventKind.STARTED, a1));
+    h.advance(Duration.ofSeconds(2));
+    assertThat(h.drainCommands()).extracting(TaskCommand::getKind).containsExactly(CommandKind.CANCEL);
+    // The attempt traps SIGTERM and cleans up: its executor heartbeats while it stops.
+    for (int i = 0; i < 4; i++) {
+      h.pipe(h.event(TaskEventKind.HEARTBEAT, a1));
+      h.advance(Duration.ofSeconds(1));
+    }
+    assertThat(h.drainCommands()).as("no second attempt while the first one stops").isEmpty();
+    assertThat(h.task("r5b", "stubborn").getStatus()).isEqualTo("RUNNING");
+    assertThat(RunViews.task(h.task("r5b", "stubborn")).phase()).isEqualTo("STOPPING");
+
+    h.pipe(TaskEvent.newBuilder(h.event(TaskEventKind.FAILED, a1)).setFailureKind(FailureKind.TIMED_OUT).setExitCode(1)
+        .setReason("timed out after 1s and was cancelled (cancelled: timed out after 1s)").setLogTail("cleaned up\n")
+        .build());
+    TaskState t = h.task("r5b", "stubborn");
+    assertThat(t.getStatus()).isEqualTo("RETRY_WAIT");
+    assertThat(t.getLastReason()).as("the executor's own reason").startsWith("timed out after 1s and was cancelled");
+    assertThat(t.getTimedOutAtMs()).isZero();
+    h.advance(Duration.ofMillis(200));
+    TaskCommand a2 = h.drainRuns().get(0);
+    assertThat(a2.getAttempt()).isEqualTo(2);
+    h.succeed(a2);
+    assertThat(h.run("r5b").getStatus()).isEqualTo("SUCCEEDED");
+    CoordinatorHarness.assertReplaysToTheSameStores(h, CoordinatorOptions.DEFAULT);
+  }
+
+  @Test
+  void shouldEndATimedOutAttemptWhoseExecutorNeverReportsItStopped() throws Exception {
+    h.submit("r5c", """
+        pipeline: p
+        tasks:
+          - {id: stuck, executor: noop, timeout: 1s, heartbeatTimeout: 10s}
+        """);
+    TaskCommand a1 = h.drainRuns().get(0);
+    h.pipe(h.event(TaskEventKind.STARTED, a1));
+    h.advance(Duration.ofMillis(1500));
+    assertThat(h.drainCommands()).extracting(TaskCommand::getKind).containsExactly(CommandKind.CANCEL);
+    // Heartbeats go on, so it is not lost; but nothing says it stopped within a heartbeat timeout of the cancel.
+    for (int i = 0; i < 9; i++) {
+      h.pipe(h.event(TaskEventKind.HEARTBEAT, a1));
+      h.advance(Duration.ofSeconds(1));
+    }
+    assertThat(h.task("r5c", "stuck").getStatus()).isEqualTo("RUNNING");
+    h.pipe(h.event(TaskEventKind.HEARTBEAT, a1));
+    h.advance(Duration.ofSeconds(1));
+    TaskState t = h.task("r5c", "stuck");
+    assertThat(t.getStatus()).isEqualTo("TIMED_OUT");
+    assertThat(t.getLastReason()).contains("did not report it stopped");
+    assertThat(h.run("r5c").getStatus()).isEqualTo("FAILED");
+  }
+
+  @Test
+  void shouldKeepASuccessThatCameWhileATimedOutAttemptWasStopping() throws Exception {
+    h.submit("r5d", """
+        pipeline: p
+        tasks:
+          - {id: close-call, executor: noop, timeout: 1s}
+        """);
+    TaskCommand a1 = h.drainRuns().get(0);
+    h.pipe(h.event(TaskEventKind.STARTED, a1));
+    h.advance(Duration.ofMillis(1500));
+    h.drainCommands();
+    h.succeed(a1);
+    assertThat(h.task("r5d", "close-call").getStatus()).as("it finished before the cancel reached it")
+        .isEqualTo("SUCCEEDED");
+    assertThat(h.run("r5d").getStatus()).isEqualTo("SUCCEEDED");
   }
 
   @Test
