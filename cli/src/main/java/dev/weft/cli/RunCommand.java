@@ -5,6 +5,7 @@ import dev.weft.client.SubmittedRun;
 import dev.weft.client.WeftClient;
 import dev.weft.devstack.DevStack;
 import dev.weft.spec.PipelineSpec;
+import dev.weft.spec.PipelineSpecs;
 import dev.weft.spec.SpecLimits;
 import dev.weft.spec.TaskSpec;
 import java.io.IOException;
@@ -74,6 +75,8 @@ final class RunCommand implements Callable<Integer> {
     var paramValues = params.values();
     SpecLimits limits = maxRunTasks.limits();
     PipelineSpec spec = SubmitCommand.load(file);
+    // Every problem of the spec before the stack starts, not seconds later when the run is submitted.
+    PipelineSpecs.resolve(spec, paramValues, limits);
     Path dir = dataDir != null ? dataDir : Files.createTempDirectory("weft-run-");
     long t0 = System.nanoTime();
     // Lineage outlives the throwaway stack: by default it is appended to .weft/lineage/lineage.jsonl, beside the

@@ -540,12 +540,13 @@ public final class DevStack implements AutoCloseable {
   public void closeDiscardingData() {
     if (kafka != null) {
       EmbeddedKafka broker = kafka;
-      kafka = null;
       try {
         // All at once: their last words (events, a commit, leaving their groups) go to data nobody will read, so
-        // none needs another to be up.
+        // none needs another to be up. The broker stays known until then: an executor still starting in the
+        // background (closeServices waits for it) reads its address.
         closeServices(false);
       } finally {
+        kafka = null;
         broker.kill();
         close();
       }

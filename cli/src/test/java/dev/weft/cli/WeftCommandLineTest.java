@@ -166,6 +166,26 @@ class WeftCommandLineTest {
         .contains("the pipeline has no schedule: block");
   }
 
+  /** Every problem of the spec, before a broker or anything else of the throwaway stack starts. */
+  @Test
+  void shouldRefuseToRunAnInvalidPipelineBeforeStartingTheStack(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path file = dir.resolve("p.yaml");
+    java.nio.file.Files.writeString(file, """
+        pipeline: broken
+        tasks:
+          - {id: b, dependsOn: [c], executor: process, process: {argv: ["echo", "${missing}"]}}
+          - {id: c, dependsOn: [b], executor: dockr}
+        """);
+    Result r = weft("run", file.toString(), "--data-dir", dir.resolve("stack").toString());
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("tasks[1](c).executor: unknown executor 'dockr'")
+        .contains("tasks: dependency cycle: c -> b -> c")
+        .contains("tasks[0](b).process.argv[1]: missing parameter 'missing'")
+        .doesNotContain("weft: starting").doesNotContain("Exception");
+    assertThat(dir.resolve("stack")).as("no stack started").doesNotExist();
+  }
+
   @Test
   void shouldPrintTheMavenProjectVersion() {
     for (List<String> argv : List.of(List.of("--version"), List.of("-V"), List.of("version"))) {

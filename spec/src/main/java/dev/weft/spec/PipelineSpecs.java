@@ -62,12 +62,24 @@ public final class PipelineSpecs {
       if (spec == null) throw new SpecException("", "the pipeline spec is empty");
       return spec;
     } catch (UnrecognizedPropertyException e) {
-      throw new SpecException(path(e) + lineOfKey(text, e.getPropertyName()).map(l -> " (line " + l + ")")
-          .orElseGet(() -> location(e)), "unknown field '" + e.getPropertyName() + "'; known fields: "
-          + e.getKnownPropertyIds());
+      throw new SpecException(unknownFields(text, json, e));
     } catch (JsonProcessingException e) {
       throw new SpecException(where(e), e.getOriginalMessage());
     }
+  }
+
+  /** Every unknown field of the document, where Jackson reported only the first. */
+  private static List<SpecProblem> unknownFields(String text, boolean json, UnrecognizedPropertyException first) {
+    try {
+      JsonNode tree = (json ? SpecJson.MAPPER : SpecJson.YAML).readTree(text);
+      List<SpecProblem> all = UnknownFields.find(tree, PipelineSpec.class, key -> lineOfKey(text, key));
+      if (!all.isEmpty()) return all;
+    } catch (JsonProcessingException e) {
+      // It parsed as far as the first unknown field: report that one.
+    }
+    return List.of(new SpecProblem(path(first) + lineOfKey(text, first.getPropertyName()).map(l -> " (line " + l + ")")
+        .orElseGet(() -> location(first)), "unknown field '" + first.getPropertyName() + "'; known fields: "
+        + first.getKnownPropertyIds()));
   }
 
   /**
@@ -145,20 +157,28 @@ public final class PipelineSpecs {
       checkMapOver(tasks.get(i), "tasks[" + i + "]" + label(tasks.get(i)), tasks, indexById, problems);
     }
     tasks = withMapOverDependencies(tasks, indexById);
+    boolean[] checked = new boolean[tasks.size()];
     for (int i = 0; i < tasks.size(); i++) {
+      int before = problems.size();
       checkTask(tasks.get(i), "tasks[" + i + "]" + label(tasks.get(i)), indexById::containsKey, problems);
+      checked[i] = problems.size() == before;
     }
-    if (problems.isEmpty()) findCycle(tasks, indexById).ifPresentOrElse(
-        cycle -> problems.add(new SpecProblem("tasks", "dependency cycle: " + String.join(" -> ", cycle))), () -> {});
+    // Every problem at once: a cycle (the search skips an unknown dependency) and the resolution's own problems
+    // (a missing parameter) are reported beside the others, not after they are fixed.
+    findCycle(tasks, indexById).ifPresent(
+        cycle -> problems.add(new SpecProblem("tasks", "dependency cycle: " + String.join(" -> ", cycle))));
 
     List<ResolvedTask> resolved = new ArrayList<>(tasks.size());
-    if (problems.isEmpty()) {
-      for (int i = 0; i < tasks.size(); i++) {
-        resolved.add(resolveTask(tasks.get(i), spec.defaults(), params, "tasks[" + i + "]" + label(tasks.get(i)),
-            problems));
+    for (int i = 0; i < tasks.size(); i++) {
+      String at = "tasks[" + i + "]" + label(tasks.get(i));
+      try {
+        resolved.add(resolveTask(tasks.get(i), spec.defaults(), params, at, problems));
+      } catch (RuntimeException e) {
+        // Only a task already found wrong gets here; what is wrong with it has been said.
+        if (checked[i]) throw e;
       }
     }
-    if (!problems.isEmpty()) throw new SpecException(problems);
+    if (!problems.isEmpty()) throw new SpecException(new ArrayList<>(new java.util.LinkedHashSet<>(problems)));
     return new ResolvedPipeline(spec.pipeline(), params, resolved);
   }
 
@@ -221,8 +241,9 @@ public final class PipelineSpecs {
   /** A fragment as a pipeline without a name: a bare list is its tasks. */
   private static PipelineSpec parseFragment(String text) throws SpecException {
     if (text == null || text.isBlank()) throw new SpecException("spawned", "the fragment is empty");
+    JsonNode root = null;
     try {
-      JsonNode root = SpecJson.MAPPER.readTree(text);
+      root = SpecJson.MAPPER.readTree(text);
       if (root != null && root.isArray()) {
         ObjectNode wrapped = SpecJson.MAPPER.createObjectNode();
         wrapped.set("tasks", root);
@@ -237,6 +258,9 @@ public final class PipelineSpecs {
       }
       return SpecJson.MAPPER.treeToValue(root, PipelineSpec.class);
     } catch (UnrecognizedPropertyException e) {
+      List<SpecProblem> all = UnknownFields.find(root, PipelineSpec.class, key -> java.util.Optional.empty()).stream()
+          .map(p -> new SpecProblem("spawned." + p.where(), p.message())).toList();
+      if (!all.isEmpty()) throw new SpecException(all);
       throw new SpecException("spawned." + path(e), "unknown field '" + e.getPropertyName() + "'; known fields: "
           + e.getKnownPropertyIds());
     } catch (JsonProcessingException e) {
@@ -619,7 +643,9 @@ public final class PipelineSpecs {
    * which is often the line after the offending key.
    */
   private static java.util.Optional<Integer> lineOfKey(String text, String key) {
-    Pattern p = Pattern.compile("^[\\s-]*[\"']?" + Pattern.quote(key) + "[\"']?\\s*:", Pattern.MULTILINE);
+    // A key at the start of its line (block style), or after '{' or ',' (flow style: retry: {maxAttempts: 3}).
+    Pattern p = Pattern.compile("(^[\\s-]*|[{,]\\s*)[\"']?" + Pattern.quote(key) + "[\"']?\\s*:",
+        Pattern.MULTILINE);
     Matcher m = p.matcher(text);
     if (!m.find()) return java.util.Optional.empty();
     int line = 1 + (int) text.substring(0, m.start()).chars().filter(c -> c == '\n').count();

@@ -163,6 +163,51 @@ class PipelineSpecsTest {
   }
 
   @Test
+  void shouldReportEveryUnknownFieldAtOnceWithItsLineAndTheFieldItWasMeantToBe() {
+    assertThatThrownBy(() -> PipelineSpecs.parse("""
+        pipeline: p
+        defaults:
+          retry: {maxAtempts: 3}
+        tasks:
+          - id: a
+            executor: process
+            proces: {argv: ["true"]}
+          - id: b
+            executor: process
+            process: {argv: ["true"], enviroment: {A: "1"}}
+            container: {anything: goes}
+            colour: blue
+        """))
+        .isInstanceOfSatisfying(SpecException.class, e -> assertThat(e.problems()).extracting(SpecProblem::toString)
+            .containsExactly(
+                "defaults.retry.maxAtempts (line 3): unknown field 'maxAtempts'; did you mean 'maxAttempts'? (the "
+                    + "fields here: backoff, jitter, maxAttempts, maxBackoff, multiplier, nonRetryableExitCodes)",
+                "tasks[0].proces (line 7): unknown field 'proces'; did you mean 'process'? (the fields here: batch, "
+                    + "container, dependsOn, executor, heartbeatTimeout, id, inputs, mapOver, noop, notBefore, "
+                    + "output, process, queueTimeout, resources, retry, spark, timeout)",
+                "tasks[1].process.enviroment (line 10): unknown field 'enviroment'; did you mean 'env'? (the fields "
+                    + "here: argv, env, workdir)",
+                "tasks[1].colour (line 12): unknown field 'colour' (the fields here: batch, container, dependsOn, "
+                    + "executor, heartbeatTimeout, id, inputs, mapOver, noop, notBefore, output, process, "
+                    + "queueTimeout, resources, retry, spark, timeout)"));
+  }
+
+  @Test
+  void shouldReportACycleAndAMissingParameterBesideTheOtherProblems() throws Exception {
+    String yaml = """
+        pipeline: bad-one
+        tasks:
+          - {id: a, executor: process}
+          - {id: b, dependsOn: [c], executor: process, process: {argv: ["echo", "${missing}"]}, timeout: 5 minutes}
+          - {id: c, dependsOn: [b], executor: dockr}
+        """;
+    assertThatThrownBy(() -> PipelineSpecs.resolve(PipelineSpecs.parse(yaml), Map.of()))
+        .isInstanceOfSatisfying(SpecException.class, e -> assertThat(e.problems()).extracting(SpecProblem::where)
+            .containsExactly("tasks[0](a).process", "tasks[1](b).timeout", "tasks[2](c).executor", "tasks",
+                "tasks[1](b).process.argv[1]"));
+  }
+
+  @Test
   void shouldRejectOversizedSpecs() {
     String big = "pipeline: p\n# " + "x".repeat(2_000) + "\n";
     assertThatThrownBy(() -> PipelineSpecs.parse(big, new SpecLimits(1_000, 10)))
@@ -217,8 +262,10 @@ class PipelineSpecsTest {
         """;
     assertThatThrownBy(() -> PipelineSpecs.resolve(PipelineSpecs.parse(yaml), Map.of()))
         .isInstanceOfSatisfying(SpecException.class, e -> assertThat(e.problems()).extracting(SpecProblem::where)
-            .containsExactly("tasks[0](a).output", "tasks[1](b).inputs[1]", "tasks[2](c).inputs[0]"));
-    // Those fixed, the targets with a parameter are checked once it is substituted.
+            .containsExactly("tasks[0](a).output", "tasks[1](b).inputs[1]", "tasks[2](c).inputs[0]",
+                // and at once, the targets with a parameter, checked once it is substituted
+                "tasks[1](b).output", "tasks[1](b).inputs[2]"));
+    // Those as written fixed, the substituted ones are still wrong.
     String second = yaml.replace("\"s3://bucket\"", "\"s3://bucket/x\"").replace("\"gs://x/y\", ", "")
         .replace("file://host/x", "file:///x");
     assertThatThrownBy(() -> PipelineSpecs.resolve(PipelineSpecs.parse(second), Map.of()))
