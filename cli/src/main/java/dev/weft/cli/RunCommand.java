@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -104,6 +105,26 @@ final class RunCommand implements Callable<Integer> {
       if (dataDir == null) deleteQuietly(dir);
       throw e;
     }
+    // Ctrl-C (or SIGTERM) ends the JVM while this thread waits for the run: stop the stack then, as at the end, so that
+    // the executors stop what they run (a container outlives its JVM) and say so.
+    AtomicBoolean stopped = new AtomicBoolean();
+    Runnable stop = () -> {
+      if (!stopped.compareAndSet(false, true)) return;
+      if (dataDir == null) {
+        stack.closeDiscardingData();
+        deleteQuietly(dir);
+      } else {
+        stack.close();
+      }
+    };
+    Thread onInterrupt = new Thread(() -> {
+      long t1 = System.nanoTime();
+      err.println("weft: interrupted; stopping the run's tasks and the stack");
+      stop.run();
+      err.printf("weft: stopped in %.1f s%s%n", (System.nanoTime() - t1) / 1e9,
+          dataDir == null ? "" : "; the run's state is kept in " + dataDir);
+    }, "weft-run-interrupted");
+    Runtime.getRuntime().addShutdownHook(onInterrupt);
     try {
       err.printf("weft: embedded stack ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
       try (WeftClient client = new WeftClient(stack.bootstrapServers(), stack.serdes(), stack.topics())) {
@@ -124,13 +145,13 @@ final class RunCommand implements Callable<Integer> {
         return SubmitCommand.report(result, json, output.out());
       }
     } finally {
-      // A throwaway data dir goes, and its history with it, unless --history or --data-dir says where to keep it.
-      if (dataDir == null) {
-        stack.closeDiscardingData();
-        deleteQuietly(dir);
-      } else {
-        stack.close();
+      try {
+        Runtime.getRuntime().removeShutdownHook(onInterrupt);
+      } catch (IllegalStateException e) {
+        // The JVM is already stopping: the hook stops the stack.
       }
+      // A throwaway data dir goes, and its history with it, unless --history or --data-dir says where to keep it.
+      stop.run();
     }
   }
 

@@ -288,6 +288,38 @@ class ContainerEndToEndTest {
         .isEmpty();
   }
 
+  /**
+   * {@code weft run} stopped by a signal (Ctrl-C, or here SIGTERM, which runs the same shutdown hook) while a container
+   * task runs: the command stops its stack as it does at the end, so the container executor stops the container. A
+   * container is not a child of the JVM: without that, it ran on after the command had gone.
+   */
+  @Test
+  void shouldStopTheContainerOfAWeftRunThatIsInterrupted(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    String pipeline = "interrupted-" + System.nanoTime();
+    Path file = dir.resolve("p.yaml");
+    Files.writeString(file, """
+        pipeline: %s
+        tasks:
+          - id: sleepy
+            executor: container
+            container: {image: %s, command: ["sleep", "300"]}
+        """.formatted(pipeline, IMAGE));
+    Process weftRun = WeftCli.start(dir, List.of("run", file.toString(), "--lineage", "off"));
+    try {
+      waitUntil("the container of " + pipeline + " runs", RUN_TIMEOUT,
+          () -> containersLabelled(ContainerBackend.LABEL_PIPELINE, pipeline).stream()
+              .anyMatch(ContainerEngine::isRunning));
+      weftRun.destroy();
+      assertThat(weftRun.waitFor(1, java.util.concurrent.TimeUnit.MINUTES)).as("weft run ended").isTrue();
+      String err = Files.readString(WeftCli.stderrOf(dir, weftRun));
+      assertThat(err).contains("weft: interrupted; stopping the run's tasks and the stack").contains("weft: stopped in");
+      assertThat(containersLabelled(ContainerBackend.LABEL_PIPELINE, pipeline)).as("containers left behind").isEmpty();
+    } finally {
+      weftRun.destroyForcibly();
+      containersLabelled(ContainerBackend.LABEL_PIPELINE, pipeline).forEach(ContainerEngine::removeContainer);
+    }
+  }
+
   @Test
   void shouldAdoptARunningContainerAfterItsExecutorWasKilled() throws Exception {
     try (IsolatedWeft w = new IsolatedWeft("container-adopt", 1)) {
