@@ -78,6 +78,7 @@ final class RunCommand implements Callable<Integer> {
     PipelineSpec spec = SubmitCommand.load(file);
     // Every problem of the spec before the stack starts, not seconds later when the run is submitted.
     PipelineSpecs.resolve(spec, paramValues, limits);
+    UnenforcedResources.warning(spec).ifPresent(w -> output.err().println("weft: warning: " + w));
     Path dir = dataDir != null ? dataDir : Files.createTempDirectory("weft-run-");
     long t0 = System.nanoTime();
     // Lineage outlives the throwaway stack: by default it is appended to .weft/lineage/lineage.jsonl, beside the

@@ -69,6 +69,7 @@ final class SubmitCommand implements Callable<Integer> {
     Map<String, Object> kafka = connection.kafkaProperties();
     Topics topics = topicPrefix.topics();
     warnOfEmptyGroups(connection.bootstrap(), kafka, topics, spec, err);
+    UnenforcedResources.warning(spec).ifPresent(w -> err.println("weft: warning: " + w));
     try (WeftClient client = new WeftClient(connection.bootstrap(), connection.serdes(), topics, kafka)) {
       SubmittedRun run = client.submit(spec, paramValues, runId, idempotencyKey);
       if (!await) {

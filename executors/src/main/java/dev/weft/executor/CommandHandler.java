@@ -159,8 +159,10 @@ final class CommandHandler {
         plan.seen.add(id);
         // Luigi fails a task whose complete() raises: an output that cannot be seen is neither known present (SKIPPED
         // could leave it missing) nor absent (running could overwrite it). OTHER is retried while attempts are left.
-        plan.event(events.failed(id, now, FailureKind.OTHER, null, "cannot check output " + output + ": " + e.getMessage(),
-            null).build());
+        // A checker's message may name the target itself (the S3 checker's does): once is enough.
+        String why = e.getMessage() != null && e.getMessage().startsWith(output + ": ") ? e.getMessage()
+            : output + ": " + e.getMessage();
+        plan.event(events.failed(id, now, FailureKind.OTHER, null, "cannot check output " + why, null).build());
         return true;
       }
     }

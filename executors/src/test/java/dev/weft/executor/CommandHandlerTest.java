@@ -45,7 +45,8 @@ class CommandHandlerTest {
   private boolean registryDown;
   private final Map<String, Boolean> outputs = new HashMap<>();
   private RuntimeException outputsThrow;
-  private boolean outputsIoError;
+  /** What the output checker throws, as its message; null: it answers. */
+  private String outputsIoError;
   private final RunningAttempts attempts = new RunningAttempts();
   private final Signals signals = new Signals("test-executor", "process");
   private final List<ConsumerRecord<byte[], byte[]>> poll = new ArrayList<>();
@@ -262,15 +263,24 @@ class CommandHandlerTest {
 
   @Test
   void shouldFailARunWhoseOutputCannotBeCheckedWithAKindThatIsRetried() {
-    outputsIoError = true;
+    outputsIoError = "403 Forbidden";
     run(P0, attempt("r1", "s3", 1), Specs.processWithOutput("s3", List.of("true"), "s3://bucket/out.csv"));
 
     CommandPlan plan = handle();
 
     assertThat(kinds(plan)).containsExactly(FAILED);
     assertThat(events(plan).get(0).getFailureKind()).isEqualTo(FailureKind.OTHER);
-    assertThat(events(plan).get(0).getReason()).startsWith("cannot check output s3://bucket/out.csv");
+    assertThat(events(plan).get(0).getReason()).isEqualTo("cannot check output s3://bucket/out.csv: 403 Forbidden");
     assertThat(plan.launches()).isEmpty();
+  }
+
+  @Test
+  void shouldNameTheOutputOnceWhenTheCheckersMessageNamesItToo() {
+    outputsIoError = "s3://bucket/out.csv: S3 could not be asked (HeadObject): no AWS region is configured";
+    run(P0, attempt("r1", "s3", 1), Specs.processWithOutput("s3", List.of("true"), "s3://bucket/out.csv"));
+
+    assertThat(events(handle()).get(0).getReason()).isEqualTo(
+        "cannot check output s3://bucket/out.csv: S3 could not be asked (HeadObject): no AWS region is configured");
   }
 
   @Test
@@ -334,7 +344,7 @@ class CommandHandlerTest {
     };
     OutputChecker checker = target -> {
       if (outputsThrow != null) throw outputsThrow;
-      if (outputsIoError) throw new IOException("403 Forbidden");
+      if (outputsIoError != null) throw new IOException(outputsIoError);
       if (!target.startsWith("/") && !target.startsWith("s3://")) {
         throw new OutputChecker.UnsupportedOutputException("output " + target + ": no checker for its scheme");
       }

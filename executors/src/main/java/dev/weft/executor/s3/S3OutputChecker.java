@@ -60,8 +60,25 @@ public final class S3OutputChecker implements OutputChecker {
               ? " " + e.awsErrorDetails().errorCode() : "")
           + hint(e.statusCode(), location), e);
     } catch (SdkException e) {
-      throw new IOException(location.uri() + ": S3 could not be asked (" + call + "): " + e.getMessage(), e);
+      throw new IOException(location.uri() + ": S3 could not be asked (" + call + "): " + explain(e), e);
     }
+  }
+
+  /**
+   * What the SDK's message means for the operator of this executor. A missing region or missing credentials come as
+   * the whole provider chain's story, each provider's class and instance named: say what to set instead.
+   */
+  static String explain(SdkException e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    if (message.startsWith("Unable to load region")) {
+      return "no AWS region is configured where this executor runs: set AWS_REGION (or a profile's region), and "
+          + "AWS_ENDPOINT_URL for an S3-compatible store such as MinIO";
+    }
+    if (message.startsWith("Unable to load credentials")) {
+      return "no AWS credentials are configured where this executor runs: set AWS_ACCESS_KEY_ID and "
+          + "AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or give the host a role";
+    }
+    return message;
   }
 
   private static String hint(int status, Target.S3Location location) {
