@@ -156,8 +156,15 @@ public final class TaskEventDecider {
         if (s == TaskStatus.RUNNING && t.getLastSeenAtMs() + t.getHeartbeatTimeoutMs() <= at) {
           // Stop it in case it is alive but cut off; its later events name an old attempt and are ignored.
           d.command(Outputs.cancelCommand(run, t, at, "presumed lost: no heartbeat"));
-          outcomes.fail(t, FailureKind.LOST, null, "no heartbeat from attempt " + t.getAttempt() + " for "
-              + (at - t.getLastSeenAtMs()) + " ms; its executor is presumed lost", t.getLogTail(), at, d);
+          String lost = "no heartbeat from attempt " + t.getAttempt() + " for " + (at - t.getLastSeenAtMs())
+              + " ms; its executor is presumed lost";
+          // Lost while it was being stopped for its timeout: it timed out, whatever became of its executor since.
+          if (t.getTimedOutAtMs() > 0) {
+            outcomes.fail(t, FailureKind.TIMED_OUT, null, "attempt " + t.getAttempt() + " timed out after "
+                + t.getTimeoutMs() + " ms, and then " + lost, t.getLogTail(), at, d);
+          } else {
+            outcomes.fail(t, FailureKind.LOST, null, lost, t.getLogTail(), at, d);
+          }
         } else {
           d.ignored("ATTEMPT_LOST no longer applies", e);
         }

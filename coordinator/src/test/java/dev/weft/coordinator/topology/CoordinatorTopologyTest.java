@@ -328,6 +328,23 @@ class CoordinatorTopologyTest {
   }
 
   @Test
+  void shouldCountATimedOutAttemptWhoseExecutorWentSilentWhileStoppingItAsTimedOut() throws Exception {
+    h.submit("r5e", """
+        pipeline: p
+        tasks:
+          - {id: orphan, executor: noop, timeout: 1s, heartbeatTimeout: 10s}
+        """);
+    TaskCommand a1 = h.drainRuns().get(0);
+    h.pipe(h.event(TaskEventKind.STARTED, a1));
+    h.advance(Duration.ofMillis(1500));
+    assertThat(h.drainCommands()).extracting(TaskCommand::getKind).containsExactly(CommandKind.CANCEL);
+    h.advance(Duration.ofSeconds(9));
+    TaskState t = h.task("r5e", "orphan");
+    assertThat(t.getStatus()).isEqualTo("TIMED_OUT");
+    assertThat(t.getLastReason()).contains("timed out after 1000 ms, and then no heartbeat");
+  }
+
+  @Test
   void shouldKeepASuccessThatCameWhileATimedOutAttemptWasStopping() throws Exception {
     h.submit("r5d", """
         pipeline: p
