@@ -45,6 +45,9 @@ final class DevCommand implements Callable<Integer> {
   @Mixin
   MaxRunTasksOption maxRunTasks;
 
+  @Mixin
+  MaxConcurrentOption maxConcurrent;
+
   @Option(names = "--history", paramLabel = "URI",
       description = "where the completion sink writes history: s3://bucket/prefix or a directory (env WEFT_HISTORY; "
           + "default .weft/dev/history)")
@@ -65,11 +68,13 @@ final class DevCommand implements Callable<Integer> {
     DevStack.Options d = DevStack.Options.dev(dataDir.toAbsolutePath());
     DevStack.Options o;
     try {
-      o = new DevStack.Options(d.dataDir(), or(port, d.kafkaPort()), or(registryPort, d.registryPort()),
-          or(apiPort, d.apiPort()), or(partitions, d.partitions()), d.workDir(),
-          only != null ? DevStack.Component.parse(only) : DevStack.Component.ALL,
-          retainFinished.value(), maxRunTasks.limits(), Environment.or(history, "WEFT_HISTORY", null),
-          Environment.or(lineage, "WEFT_LINEAGE", null), null, false, false, java.util.Set.of());
+      o = d.withPorts(or(port, d.kafkaPort()), or(registryPort, d.registryPort()), or(apiPort, d.apiPort()))
+          .withPartitions(or(partitions, d.partitions()))
+          .withComponents(only != null ? DevStack.Component.parse(only) : DevStack.Component.ALL)
+          .withRetainFinished(retainFinished.value()).withLimits(maxRunTasks.limits())
+          .withMaxConcurrent(maxConcurrent.value())
+          .withHistory(Environment.or(history, "WEFT_HISTORY", null))
+          .withLineage(Environment.or(lineage, "WEFT_LINEAGE", null), null);
     } catch (IllegalArgumentException e) {
       throw new UsageException("--only: " + e.getMessage());
     }

@@ -48,9 +48,8 @@ final class ExecutorCommand implements Callable<Integer> {
       description = "its instance id and the process backend's pid files (default .weft/NAME-executor)")
   Path stateDir;
 
-  @Option(names = "--max-concurrent", paramLabel = "N", description = "attempts running at once (default "
-      + ExecutorConfig.DEFAULT_MAX_CONCURRENT + ")")
-  Integer maxConcurrent;
+  @Mixin
+  MaxConcurrentOption maxConcurrent;
 
   @Option(names = "--workdir", paramLabel = "DIR", defaultValue = ".",
       description = "where processes and Spark jobs run (default the working directory)")
@@ -140,7 +139,7 @@ final class ExecutorCommand implements Callable<Integer> {
     WeftSerdes serdes = connection.serdes();
     Topics topics = topicPrefix.topics();
     return ExecutorConfig.builder(connection.bootstrap(), serdes.taskCommand(), serdes.taskEvent())
-        .topics(topics).maxConcurrent(maxConcurrent != null ? maxConcurrent : ExecutorConfig.DEFAULT_MAX_CONCURRENT)
+        .topics(topics).maxConcurrent(maxConcurrent.value())
         .cancelGrace(cancelGrace != null ? cancelGrace : ExecutorInstance.SERVICE_CANCEL_GRACE)
         .clientProperties(connection.kafkaProperties())
         .groupId(topics.executorGroupOf(name));

@@ -56,6 +56,9 @@ final class RunCommand implements Callable<Integer> {
   @Mixin
   MaxRunTasksOption maxRunTasks;
 
+  @Mixin
+  MaxConcurrentOption maxConcurrent;
+
   @Option(names = "--history", paramLabel = "URI",
       description = "where the completion sink writes history: s3://bucket/prefix or a directory (env WEFT_HISTORY; "
           + "default: in the data directory)")
@@ -75,6 +78,7 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     var paramValues = params.values();
     SpecLimits limits = maxRunTasks.limits();
+    int concurrency = maxConcurrent.value();
     PipelineSpec spec = SubmitCommand.load(file);
     // Every problem of the spec before the stack starts, not seconds later when the run is submitted.
     PipelineSpecs.resolve(spec, paramValues, limits);
@@ -85,7 +89,7 @@ final class RunCommand implements Callable<Integer> {
     // outputs a pipeline keeps under .weft/, unless --data-dir keeps a directory of its own.
     Path lineageFile = dataDir != null ? null : LINEAGE_FILE;
     DevStack.Options options = DevStack.Options.ephemeral(dir).withRetainFinished(retainFinished.value())
-        .withLimits(limits)
+        .withLimits(limits).withMaxConcurrent(concurrency)
         .withHistory(Environment.or(history, "WEFT_HISTORY", null))
         .withLineage(Environment.or(lineage, "WEFT_LINEAGE", null), lineageFile);
     // A throwaway stack whose every client is this process needs no registry process (its schema ids go with it),

@@ -68,10 +68,13 @@ public final class DevStack implements AutoCloseable {
    *     stack that lives only as long as one command ({@code weft run}), which then starts no second JVM
    * @param executorsFirst the executors started before the stack is ready ({@code weft run}: those its pipeline names);
    *     the others start right after, in the background. Empty: all of them first
+   * @param maxConcurrent the attempts each executor runs at once ({@code --max-concurrent}); 0 for the executors'
+   *     default
    */
   public record Options(Path dataDir, int kafkaPort, int registryPort, int apiPort, int partitions, Path workDir,
       Set<Component> components, Duration retainFinished, SpecLimits limits, String history, String lineage,
-      Path lineageFile, boolean inProcessRegistry, boolean inProcessBroker, Set<String> executorsFirst) {
+      Path lineageFile, boolean inProcessRegistry, boolean inProcessBroker, Set<String> executorsFirst,
+      int maxConcurrent) {
     public Options {
       components = Set.copyOf(components);
       executorsFirst = Set.copyOf(executorsFirst);
@@ -79,67 +82,137 @@ public final class DevStack implements AutoCloseable {
         throw new IllegalArgumentException("the broker and the registry are needed by everything else; asked for only "
             + components);
       }
+      if (maxConcurrent < 0) throw new IllegalArgumentException("maxConcurrent must not be negative: " + maxConcurrent);
     }
 
     public static Options dev(Path dataDir) {
       return new Options(dataDir, 9092, 8081, 7070, 4, Path.of("").toAbsolutePath(), Component.ALL,
-          CoordinatorOptions.DEFAULT_RETAIN_FINISHED, SpecLimits.DEFAULT, null, null, null, false, false, Set.of());
+          CoordinatorOptions.DEFAULT_RETAIN_FINISHED, SpecLimits.DEFAULT, null, null, null, false, false, Set.of(), 0);
     }
 
     public static Options ephemeral(Path dataDir) {
-      return new Options(dataDir, 0, 0, 0, 4, Path.of("").toAbsolutePath(), Component.ALL,
-          CoordinatorOptions.DEFAULT_RETAIN_FINISHED, SpecLimits.DEFAULT, null, null, null, false, false, Set.of());
+      return dev(dataDir).withPorts(0, 0, 0);
+    }
+
+    /** This, with these ports (0 for a free one; {@code apiPort} -1 for no query API). */
+    public Options withPorts(int kafka, int registry, int api) {
+      Copy c = new Copy(this);
+      c.kafkaPort = kafka;
+      c.registryPort = registry;
+      c.apiPort = api;
+      return c.build();
     }
 
     /** This, with {@code n} partitions per topic. */
     public Options withPartitions(int n) {
-      return new Options(dataDir, kafkaPort, registryPort, apiPort, n, workDir, components, retainFinished, limits,
-          history, lineage, lineageFile, inProcessRegistry, inProcessBroker, executorsFirst);
+      Copy c = new Copy(this);
+      c.partitions = n;
+      return c.build();
     }
 
     /** This, with schemas kept in this JVM instead of a registry process (see {@code inProcessRegistry}). */
     public Options withInProcessRegistry() {
-      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
-          limits, history, lineage, lineageFile, true, inProcessBroker, executorsFirst);
+      Copy c = new Copy(this);
+      c.inProcessRegistry = true;
+      return c.build();
     }
 
     /** This, with the broker in this JVM instead of a child JVM (see {@code inProcessBroker}). */
     public Options withInProcessBroker() {
-      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
-          limits, history, lineage, lineageFile, inProcessRegistry, true, executorsFirst);
+      Copy c = new Copy(this);
+      c.inProcessBroker = true;
+      return c.build();
     }
 
     /** This, with {@code names} started before the stack is ready and the other executors after (see above). */
     public Options withExecutorsFirst(Set<String> names) {
-      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
-          limits, history, lineage, lineageFile, inProcessRegistry, inProcessBroker, names);
+      Copy c = new Copy(this);
+      c.executorsFirst = names;
+      return c.build();
     }
 
     public Options withComponents(Set<Component> only) {
-      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, only, retainFinished, limits,
-          history, lineage, lineageFile, inProcessRegistry, inProcessBroker, executorsFirst);
+      Copy c = new Copy(this);
+      c.components = only;
+      return c.build();
     }
 
     public Options withRetainFinished(Duration retain) {
-      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retain, limits,
-          history, lineage, lineageFile, inProcessRegistry, inProcessBroker, executorsFirst);
+      Copy c = new Copy(this);
+      c.retainFinished = retain;
+      return c.build();
     }
 
     /** This, with the coordinator's limits on a run ({@code --max-run-tasks}). */
     public Options withLimits(SpecLimits runLimits) {
-      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
-          runLimits, history, lineage, lineageFile, inProcessRegistry, inProcessBroker, executorsFirst);
+      Copy c = new Copy(this);
+      c.limits = runLimits;
+      return c.build();
+    }
+
+    /** This, with each executor running at most {@code n} attempts at once ({@code --max-concurrent}; 0: default). */
+    public Options withMaxConcurrent(int n) {
+      Copy c = new Copy(this);
+      c.maxConcurrent = n;
+      return c.build();
     }
 
     public Options withHistory(String location) {
-      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
-          limits, location, lineage, lineageFile, inProcessRegistry, inProcessBroker, executorsFirst);
+      Copy c = new Copy(this);
+      c.history = location;
+      return c.build();
     }
 
     /** Lineage to {@code given} ({@code --lineage}, or null), else to {@code defaultFile} (or null for the default). */
     public Options withLineage(String given, Path defaultFile) {
-      return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
-          limits, history, given, defaultFile, inProcessRegistry, inProcessBroker, executorsFirst);
+      Copy c = new Copy(this);
+      c.lineage = given;
+      c.lineageFile = defaultFile;
+      return c.build();
+    }
+
+    /** The options as fields to change, so that each wither names only what it changes. */
+    private static final class Copy {
+      private final Path dataDir;
+      private final Path workDir;
+      private int kafkaPort;
+      private int registryPort;
+      private int apiPort;
+      private int partitions;
+      private Set<Component> components;
+      private Duration retainFinished;
+      private SpecLimits limits;
+      private String history;
+      private String lineage;
+      private Path lineageFile;
+      private boolean inProcessRegistry;
+      private boolean inProcessBroker;
+      private Set<String> executorsFirst;
+      private int maxConcurrent;
+
+      Copy(Options o) {
+        dataDir = o.dataDir;
+        workDir = o.workDir;
+        kafkaPort = o.kafkaPort;
+        registryPort = o.registryPort;
+        apiPort = o.apiPort;
+        partitions = o.partitions;
+        components = o.components;
+        retainFinished = o.retainFinished;
+        limits = o.limits;
+        history = o.history;
+        lineage = o.lineage;
+        lineageFile = o.lineageFile;
+        inProcessRegistry = o.inProcessRegistry;
+        inProcessBroker = o.inProcessBroker;
+        executorsFirst = o.executorsFirst;
+        maxConcurrent = o.maxConcurrent;
+      }
+
+      Options build() {
+        return new Options(dataDir, kafkaPort, registryPort, apiPort, partitions, workDir, components, retainFinished,
+            limits, history, lineage, lineageFile, inProcessRegistry, inProcessBroker, executorsFirst, maxConcurrent);
+      }
     }
 
     /** The lineage file when nothing else is configured. */
@@ -421,6 +494,8 @@ public final class DevStack implements AutoCloseable {
       boolean cancelRunningOnClose) {
     ExecutorConfig.Builder config = ExecutorConfig.builder(kafka.bootstrapServers(), serdes.taskCommand(),
         serdes.taskEvent()).topics(topics).cancelGrace(ExecutorInstance.SERVICE_CANCEL_GRACE)
+        .maxConcurrent(options.maxConcurrent() > 0 ? options.maxConcurrent()
+            : ExecutorConfig.DEFAULT_MAX_CONCURRENT)
         .cancelRunningOnClose(cancelRunningOnClose);
     ExecutorInstance instance = ExecutorInstance.start(config, name, backendFor,
         options.dataDir().resolve(name + "-executor"), null, telemetry.registry());

@@ -71,4 +71,30 @@ class RunCommandEndToEndTest {
     assertThat(left).as("threads the run left running").isEmpty();
     assertThat(inNative).as("threads the run left in native code").isEmpty();
   }
+
+  /** {@code --max-concurrent 2}: four independent one-second tasks run two at a time, never more, not 16. */
+  @Test
+  void shouldRunAtMostTheGivenNumberOfAttemptsAtOnce(@TempDir Path dir) throws Exception {
+    Path log = dir.resolve("log");
+    StringBuilder yaml = new StringBuilder("pipeline: two-at-a-time\ntasks:\n");
+    for (int i = 0; i < 4; i++) {
+      yaml.append("  - {id: t").append(i).append(", executor: process, process: {argv: [\"sh\", \"-c\", ")
+          .append("\"echo start >> ").append(log).append("; sleep 1; echo end >> ").append(log).append("\"]}}\n");
+    }
+    Path file = dir.resolve("p.yaml");
+    Files.writeString(file, yaml);
+    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    int exit = Weft.run(List.of("run", file.toString(), "--lineage", "off", "--max-concurrent", "2"),
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+        new PrintStream(stderr, true, StandardCharsets.UTF_8));
+
+    assertThat(exit).as("exit code; stderr:\n%s", stderr.toString(StandardCharsets.UTF_8)).isZero();
+    int running = 0;
+    int most = 0;
+    for (String line : Files.readAllLines(log)) {
+      running += line.equals("start") ? 1 : -1;
+      most = Math.max(most, running);
+    }
+    assertThat(most).as("attempts running at once").isEqualTo(2);
+  }
 }
