@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,12 +20,14 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
  * Nothing lost, nothing run twice, under crashes: two coordinators, two process executors and a noop executor run as
- * separate OS processes on one broker, while ten runs of 200 tasks each are in flight and the JVM of a random one of
- * them is killed with SIGKILL (the JVM alone, as the OOM killer does) and restarted, 20 times.
+ * separate OS processes on one broker, while ten runs of 201 tasks each (ten chains and a fan-in over them) are in
+ * flight and the JVM of a random one of them is killed with SIGKILL (the JVM alone, as the OOM killer does) and
+ * restarted, 20 times.
  *
  * <p>Every process task appends a {@code start} line (time, attempt id, and the pids of its ancestors, which name the
  * executor JVM that launched it) and an {@code end} line to one file. From that file and the commands on the log:
@@ -39,6 +42,7 @@ class ChaosEndToEndTest {
   private static final int CHAINS = 10;
   private static final int STEPS = 20;
   private static final int KILLS = 20;
+  private static final String SINK = "all-chains";
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
 
   /**
@@ -143,13 +147,24 @@ class ChaosEndToEndTest {
               earlier.attemptId()).isGreaterThan(over);
         }
       }
-      long processTasks = (long) RUNS * CHAINS * (STEPS / 2);
+      long processTasks = (long) RUNS * (CHAINS * (STEPS / 2) + 1);
       assertThat(attemptsByTask).as("every process task ran").hasSize((int) processTasks);
+
+      // Each run's fan-in started only after the last process task of every chain had ended.
+      for (RunResult r : results) {
+        Line sink = attemptsByTask.get(r.runId() + "/" + SINK).stream().min(Comparator.comparingLong(Line::atNanos))
+            .orElseThrow();
+        long lastChainEnd = ends.values().stream()
+            .filter(l -> l.task().startsWith(r.runId() + "/c") && l.task().endsWith("-" + (STEPS - 2)))
+            .mapToLong(Line::atNanos).max().orElseThrow();
+        assertThat(sink.atNanos()).as("%s started after every chain's last process task ended", sink.attemptId())
+            .isGreaterThan(lastChainEnd);
+      }
 
       System.out.printf("chaos: %d runs SUCCEEDED, %d tasks (%d process), %d process attempts started, %d retried "
               + "because their executor died (%d while running, %d after ending but before reporting), %d RUN commands "
           + "each published once; kills: %s in %d ms%n",
-          results.size(), RUNS * CHAINS * STEPS, processTasks, starts.size(), retried, diedRunning, diedUnreported,
+          results.size(), RUNS * (CHAINS * STEPS + 1), processTasks, starts.size(), retried, diedRunning, diedUnreported,
           runCommands.size(), killsByService, killing);
     }
   }
@@ -182,6 +197,11 @@ class ChaosEndToEndTest {
         }
       }
     }
+    // A fan-in over every chain: its count of dependencies met (the dependencies-met store) is built while services
+    // are killed, and must neither lose a dependency (the run would hang) nor count one twice (it would start early).
+    y.append("  - {id: ").append(SINK).append(", executor: process, process: {argv: [sh, -c, ").append(json(script))
+        .append("]}, dependsOn: [").append(IntStream.range(0, CHAINS).mapToObj(c -> "c" + c + "-" + (STEPS - 1))
+            .collect(Collectors.joining(", "))).append("]}\n");
     return y.toString();
   }
 
