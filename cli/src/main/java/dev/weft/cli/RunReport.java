@@ -4,6 +4,7 @@ import dev.weft.client.RunResult;
 import dev.weft.client.TaskResult;
 import dev.weft.coordinator.api.RunView;
 import dev.weft.coordinator.api.TaskView;
+import dev.weft.coordinator.event.CoordinatorEvent.TaskCarriedOver;
 import dev.weft.coordinator.state.TaskStatuses;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -34,7 +35,12 @@ final class RunReport {
     Map<String, List<TaskResult>> by = new LinkedHashMap<>();
     for (TaskResult t : r.tasks()) by.computeIfAbsent(t.status(), k -> new ArrayList<>()).add(t);
     out.println("Scheduled " + r.taskCount() + " tasks of which:");
-    section(out, by.get("SKIPPED"), "complete ones were encountered (output already existed)", false);
+    List<TaskResult> skipped = by.getOrDefault("SKIPPED", List.of());
+    section(out, skipped.stream().filter(t -> !carriedOver(t)).toList(),
+        "complete ones were encountered (output already existed)", false);
+    List<TaskResult> carried = skipped.stream().filter(RunReport::carriedOver).toList();
+    // A rerun's tasks all come from the run it reruns: "were carried over from run R (not run again)".
+    if (!carried.isEmpty()) section(out, carried, "were " + carried.get(0).lastFailure() + " (not run again)", false);
     section(out, by.get("SUCCEEDED"), "ran successfully", false);
     section(out, by.get("FAILED"), "failed", true);
     section(out, by.get("TIMED_OUT"), "timed out", true);
@@ -54,6 +60,11 @@ final class RunReport {
             + " tasks");
     out.println();
     out.println("===== End of Weft Execution Summary =====");
+  }
+
+  /** A task of a rerun that did not run again: SKIPPED with the reason the coordinator gives it. */
+  private static boolean carriedOver(TaskResult t) {
+    return t.lastFailure() != null && t.lastFailure().startsWith(TaskCarriedOver.REASON_PREFIX);
   }
 
   private static void section(PrintStream out, List<TaskResult> tasks, String what, boolean details) {

@@ -401,7 +401,7 @@ public final class EventApplier {
   private void taskCarriedOver(TaskCarriedOver e) {
     TaskState t = task(e.runId(), e.taskId());
     t.setFinishedAtMs(e.atMs());
-    t.setLastReason("carried over from run " + e.fromRunId());
+    t.setLastReason(TaskCarriedOver.REASON_PREFIX + e.fromRunId());
     setStatus(t, TaskStatus.SKIPPED);
   }
 

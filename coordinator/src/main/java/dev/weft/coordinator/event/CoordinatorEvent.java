@@ -151,7 +151,10 @@ public sealed interface CoordinatorEvent {
   record RunOriginKept(String runId, String rerunOf, String startedBy) implements CoordinatorEvent {}
 
   /** A task of a rerun that does not run again: SKIPPED, carried over from {@code fromRunId}. */
-  record TaskCarriedOver(String runId, String taskId, String fromRunId, long atMs) implements CoordinatorEvent {}
+  record TaskCarriedOver(String runId, String taskId, String fromRunId, long atMs) implements CoordinatorEvent {
+    /** How the carried-over task's reason begins, then the run it came from: what the run summary groups it by. */
+    public static final String REASON_PREFIX = "carried over from run ";
+  }
 
   /** {@code watcherId} (a backfill) is told when this run ends, although another request started it. */
   record RunFinishWatched(String runId, String watcherId) implements CoordinatorEvent {}
