@@ -20,12 +20,17 @@ final class HistoryReport {
 
   static void list(HistoryReader.Page page, String location, PrintStream out) {
     if (page.runs().isEmpty()) {
-      out.println("No finished runs in the history at " + location + ".");
+      out.println("No finished runs in the history at " + location + ". A stack started with `weft dev --data-dir D` "
+          + "keeps its history in D/history: give it with --history.");
       return;
     }
-    out.printf("%-28s %-20s %-10s %-19s %9s %s%n", "RUN", "PIPELINE", "STATUS", "ACCEPTED (UTC)", "DURATION", "TASKS");
+    // Columns as wide as their longest value: a run id is its pipeline's name, a time and a suffix.
+    int runWidth = Math.max(3, page.runs().stream().mapToInt(r -> r.runId().length()).max().orElse(0));
+    int pipelineWidth = Math.max(8, page.runs().stream().mapToInt(r -> String.valueOf(r.pipeline()).length()).max().orElse(0));
+    String row = "%-" + runWidth + "s %-" + pipelineWidth + "s %-10s %-19s %9s %s%n";
+    out.printf(row, "RUN", "PIPELINE", "STATUS", "ACCEPTED (UTC)", "DURATION", "TASKS");
     for (RunRecord r : page.runs()) {
-      out.printf("%-28s %-20s %-10s %-19s %9s %s%n", r.runId(), r.pipeline(), r.status(), time(r.acceptedAtMs()),
+      out.printf(row, r.runId(), r.pipeline(), r.status(), time(r.acceptedAtMs()),
           "REJECTED".equals(r.status()) ? "" : duration(r.finishedAtMs() - r.acceptedAtMs()), counts(r));
     }
     if (page.more()) {
