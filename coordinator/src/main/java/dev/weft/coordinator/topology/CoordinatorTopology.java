@@ -69,12 +69,11 @@ public final class CoordinatorTopology {
   public static final String DEPENDENCIES_MET_STORE = "dependencies-met";
 
   /**
-   * Decoded values kept after their commit: the tasks in flight of many runs, or of one run that dispatches 100,000
-   * at once (a static fan-out), whose every transition would otherwise read and decode its task from RocksDB. A task
-   * is 0.3 to a few KB of heap, so a full cache is a few hundred MB (docs/performance.md, "The decoded-task cache
-   * again", 2026-12-03: 20,000 before).
+   * Decoded values kept after their commit: the tasks in flight of many runs (a task is 0.3 to a few KB). 120,000
+   * made the 100,000-task fan-out a third faster but a replay a quarter to a third slower, and the fan-out's 2026-12-02
+   * trial slowed the layered run: docs/performance.md, "The decoded-task cache again" (2026-12-03).
    */
-  static final int MAX_CLEAN_TASKS = 120_000;
+  static final int MAX_CLEAN_TASKS = 20_000;
   static final int MAX_CLEAN_RUNS = 2_000;
 
   private CoordinatorTopology() {}
