@@ -16,14 +16,8 @@ final class MaxConcurrentOption {
 
   /** @return the number given, or the executors' default */
   int value() {
-    String v = Environment.or(maxConcurrent == null ? null : maxConcurrent.toString(), "WEFT_MAX_CONCURRENT", null);
-    if (v == null) return ExecutorConfig.DEFAULT_MAX_CONCURRENT;
-    int n;
-    try {
-      n = Integer.parseInt(v.replace("_", ""));
-    } catch (NumberFormatException e) {
-      throw new UsageException("--max-concurrent takes a number of attempts, not '" + v + "'");
-    }
+    int n = Environment.integerOr(maxConcurrent, "WEFT_MAX_CONCURRENT", "--max-concurrent", "attempts",
+        ExecutorConfig.DEFAULT_MAX_CONCURRENT);
     if (n < 1) throw new UsageException("--max-concurrent must be at least 1, not " + n);
     return n;
   }

@@ -15,14 +15,8 @@ final class MaxRunTasksOption {
   Integer maxRunTasks;
 
   SpecLimits limits() {
-    String v = Environment.or(maxRunTasks == null ? null : maxRunTasks.toString(), "WEFT_MAX_RUN_TASKS", null);
-    if (v == null) return SpecLimits.DEFAULT;
-    int n;
-    try {
-      n = Integer.parseInt(v.replace("_", ""));
-    } catch (NumberFormatException e) {
-      throw new UsageException("--max-run-tasks takes a number of tasks, not '" + v + "'");
-    }
+    int n = Environment.integerOr(maxRunTasks, "WEFT_MAX_RUN_TASKS", "--max-run-tasks", "tasks",
+        SpecLimits.DEFAULT.maxRunTasks());
     if (n < SpecLimits.DEFAULT.maxTasks()) {
       throw new UsageException("--max-run-tasks must be at least " + SpecLimits.DEFAULT.maxTasks() + " (the tasks a "
           + "run may be submitted with), not " + n);
