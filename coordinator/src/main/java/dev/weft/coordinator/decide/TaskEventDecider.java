@@ -137,10 +137,9 @@ public final class TaskEventDecider {
               at + t.getHeartbeatTimeoutMs()));
         } else {
           // Its executor heartbeats but never said the attempt stopped: end it here, as before the stop was awaited.
-          outcomes.fail(t, FailureKind.TIMED_OUT, null, "attempt " + t.getAttempt() + " timed out after "
-              + t.getTimeoutMs() + " ms, and its executor did not report it stopped within "
-              + (at - t.getTimedOutAtMs()) + " ms of the cancel; raise the task's timeout if it needs longer",
-              t.getLogTail(), at, d);
+          outcomes.fail(t, FailureKind.TIMED_OUT, null, timedOut(t) + ", and its executor did not report it stopped "
+              + "within " + (at - t.getTimedOutAtMs()) + " ms of the cancel; raise the task's timeout if it needs "
+              + "longer", t.getLogTail(), at, d);
         }
       }
       case QUEUE_TIMED_OUT -> {
@@ -160,8 +159,7 @@ public final class TaskEventDecider {
               + " ms; its executor is presumed lost";
           // Lost while it was being stopped for its timeout: it timed out, whatever became of its executor since.
           if (t.getTimedOutAtMs() > 0) {
-            outcomes.fail(t, FailureKind.TIMED_OUT, null, "attempt " + t.getAttempt() + " timed out after "
-                + t.getTimeoutMs() + " ms, and then " + lost, t.getLogTail(), at, d);
+            outcomes.fail(t, FailureKind.TIMED_OUT, null, timedOut(t) + ", and then " + lost, t.getLogTail(), at, d);
           } else {
             outcomes.fail(t, FailureKind.LOST, null, lost, t.getLogTail(), at, d);
           }
@@ -180,9 +178,14 @@ public final class TaskEventDecider {
    */
   private void stoppedAfterTimeout(TaskState t, TaskEvent e, long at, Decisions d) {
     String reason = e.getFailureKind() == FailureKind.TIMED_OUT && e.getReason() != null ? e.getReason()
-        : "attempt " + t.getAttempt() + " timed out after " + t.getTimeoutMs() + " ms and was stopped"
+        : timedOut(t) + " and was stopped"
             + (e.getReason() == null ? "" : " (" + e.getReason() + ")")
             + "; raise the task's timeout if it needs longer";
     outcomes.fail(t, FailureKind.TIMED_OUT, e.getExitCode(), reason, e.getLogTail(), at, d);
+  }
+
+  /** How each reason for a timed-out attempt begins. */
+  private static String timedOut(TaskState t) {
+    return "attempt " + t.getAttempt() + " timed out after " + t.getTimeoutMs() + " ms";
   }
 }
