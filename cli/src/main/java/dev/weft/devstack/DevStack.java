@@ -68,8 +68,7 @@ public final class DevStack implements AutoCloseable {
    *     stack that lives only as long as one command ({@code weft run}), which then starts no second JVM
    * @param executorsFirst the executors started before the stack is ready ({@code weft run}: those its pipeline names);
    *     the others start right after, in the background. Empty: all of them first
-   * @param maxConcurrent the attempts each executor runs at once ({@code --max-concurrent}); 0 for the executors'
-   *     default
+   * @param maxConcurrent the attempts each executor runs at once ({@code --max-concurrent})
    */
   public record Options(Path dataDir, int kafkaPort, int registryPort, int apiPort, int partitions, Path workDir,
       Set<Component> components, Duration retainFinished, SpecLimits limits, String history, String lineage,
@@ -82,12 +81,13 @@ public final class DevStack implements AutoCloseable {
         throw new IllegalArgumentException("the broker and the registry are needed by everything else; asked for only "
             + components);
       }
-      if (maxConcurrent < 0) throw new IllegalArgumentException("maxConcurrent must not be negative: " + maxConcurrent);
+      if (maxConcurrent < 1) throw new IllegalArgumentException("maxConcurrent must be at least 1: " + maxConcurrent);
     }
 
     public static Options dev(Path dataDir) {
       return new Options(dataDir, 9092, 8081, 7070, 4, Path.of("").toAbsolutePath(), Component.ALL,
-          CoordinatorOptions.DEFAULT_RETAIN_FINISHED, SpecLimits.DEFAULT, null, null, null, false, false, Set.of(), 0);
+          CoordinatorOptions.DEFAULT_RETAIN_FINISHED, SpecLimits.DEFAULT, null, null, null, false, false, Set.of(),
+          ExecutorConfig.DEFAULT_MAX_CONCURRENT);
     }
 
     public static Options ephemeral(Path dataDir) {
@@ -150,7 +150,7 @@ public final class DevStack implements AutoCloseable {
       return c.build();
     }
 
-    /** This, with each executor running at most {@code n} attempts at once ({@code --max-concurrent}; 0: default). */
+    /** This, with each executor running at most {@code n} attempts at once ({@code --max-concurrent}). */
     public Options withMaxConcurrent(int n) {
       Copy c = new Copy(this);
       c.maxConcurrent = n;
@@ -494,8 +494,7 @@ public final class DevStack implements AutoCloseable {
       boolean cancelRunningOnClose) {
     ExecutorConfig.Builder config = ExecutorConfig.builder(kafka.bootstrapServers(), serdes.taskCommand(),
         serdes.taskEvent()).topics(topics).cancelGrace(ExecutorInstance.SERVICE_CANCEL_GRACE)
-        .maxConcurrent(options.maxConcurrent() > 0 ? options.maxConcurrent()
-            : ExecutorConfig.DEFAULT_MAX_CONCURRENT)
+        .maxConcurrent(options.maxConcurrent())
         .cancelRunningOnClose(cancelRunningOnClose);
     ExecutorInstance instance = ExecutorInstance.start(config, name, backendFor,
         options.dataDir().resolve(name + "-executor"), null, telemetry.registry());
