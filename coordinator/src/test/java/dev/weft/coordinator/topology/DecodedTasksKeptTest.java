@@ -1,0 +1,20 @@
+package dev.weft.coordinator.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The tasks store keeps fewer decoded tasks while a replay catches up than when live (CoordinatorTopology). */
+class DecodedTasksKeptTest {
+  @Test
+  void shouldKeepFewerWhileCatchingUpAndMoreOnceCaughtUp() {
+    CatchUp catchUp = CatchUp.until(Map.of("weft.task-events:0", 10L));
+    assertThat(CoordinatorTopology.decodedTasksKept(catchUp)).isEqualTo(CoordinatorTopology.MAX_CLEAN_TASKS_CATCHING_UP);
+
+    catchUp.finish();
+    assertThat(CoordinatorTopology.decodedTasksKept(catchUp)).isEqualTo(CoordinatorTopology.MAX_CLEAN_TASKS);
+    assertThat(CoordinatorTopology.decodedTasksKept(CatchUp.NONE)).isEqualTo(CoordinatorTopology.MAX_CLEAN_TASKS);
+    assertThat(CoordinatorTopology.MAX_CLEAN_TASKS).isGreaterThan(CoordinatorTopology.MAX_CLEAN_TASKS_CATCHING_UP);
+  }
+}
