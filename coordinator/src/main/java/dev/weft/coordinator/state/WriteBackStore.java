@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.IntSupplier;
+import java.util.function.Predicate;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.StateStore;
@@ -43,6 +44,8 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
   private static final Object DELETED = new Object();
   /** How many clean values to keep; asked at each insert, since the coordinator's phase can change it. */
   private final IntSupplier maxClean;
+  /** Which values are worth keeping decoded once written back or read: a finished task is seldom read again. */
+  private final Predicate<V> keptDecoded;
   private Map<String, Object> dirty = new LinkedHashMap<>();
   private final Map<String, V> clean;
   /**
@@ -55,12 +58,13 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
   private volatile Thread writer;
 
   WriteBackStore(KeyValueStore<String, V> inner, int maxClean) {
-    this(inner, () -> maxClean);
+    this(inner, () -> maxClean, v -> true);
   }
 
-  WriteBackStore(KeyValueStore<String, V> inner, IntSupplier maxClean) {
+  WriteBackStore(KeyValueStore<String, V> inner, IntSupplier maxClean, Predicate<V> keptDecoded) {
     super(inner);
     this.maxClean = maxClean;
+    this.keptDecoded = keptDecoded;
     this.clean = new LinkedHashMap<>(1024, 0.75f, true) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
@@ -72,13 +76,16 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
   /** Wraps what {@code inner} builds; Kafka's own caching is turned off below, since this layer replaces it. */
   public static <V> StoreBuilder<KeyValueStore<String, V>> builder(StoreBuilder<KeyValueStore<String, V>> inner,
       int maxClean) {
-    return builder(inner, () -> maxClean);
+    return builder(inner, () -> maxClean, v -> true);
   }
 
-  /** As {@link #builder(StoreBuilder, int)}, with a bound that may change while the store is open. */
+  /**
+   * As {@link #builder(StoreBuilder, int)}, with a bound that may change while the store is open, and only the values
+   * that {@code keptDecoded} accepts kept decoded after their commit.
+   */
   public static <V> StoreBuilder<KeyValueStore<String, V>> builder(StoreBuilder<KeyValueStore<String, V>> inner,
-      IntSupplier maxClean) {
-    return new Builder<>(inner.withCachingDisabled(), maxClean);
+      IntSupplier maxClean, Predicate<V> keptDecoded) {
+    return new Builder<>(inner.withCachingDisabled(), maxClean, keptDecoded);
   }
 
   @Override
@@ -95,7 +102,7 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
     V v = clean.get(key);
     if (v == null) {
       v = wrapped().get(key);
-      if (v != null) clean.put(key, v);
+      if (v != null && keptDecoded.test(v)) clean.put(key, v);
     }
     return v;
   }
@@ -228,7 +235,7 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
       } else {
         V v = (V) e.getValue();
         below.put(e.getKey(), v);
-        clean.put(e.getKey(), v);
+        if (keptDecoded.test(v)) clean.put(e.getKey(), v);
       }
     }
     // Replaced rather than cleared when large, or every later commit would pay for the table (HashTables).
@@ -239,10 +246,12 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
   private static final class Builder<V> implements StoreBuilder<KeyValueStore<String, V>> {
     private final StoreBuilder<KeyValueStore<String, V>> inner;
     private final IntSupplier maxClean;
+    private final Predicate<V> keptDecoded;
 
-    Builder(StoreBuilder<KeyValueStore<String, V>> inner, IntSupplier maxClean) {
+    Builder(StoreBuilder<KeyValueStore<String, V>> inner, IntSupplier maxClean, Predicate<V> keptDecoded) {
       this.inner = inner;
       this.maxClean = maxClean;
+      this.keptDecoded = keptDecoded;
     }
 
     @Override
@@ -269,7 +278,7 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
 
     @Override
     public KeyValueStore<String, V> build() {
-      return new WriteBackStore<>(inner.build(), maxClean);
+      return new WriteBackStore<>(inner.build(), maxClean, keptDecoded);
     }
 
     @Override
