@@ -6,6 +6,7 @@ import dev.weft.client.WeftClient;
 import dev.weft.devstack.DevStack;
 import dev.weft.spec.PipelineSpec;
 import dev.weft.spec.PipelineSpecs;
+import dev.weft.spec.ResolvedPipeline;
 import dev.weft.spec.SpecLimits;
 import dev.weft.spec.TaskSpec;
 import java.io.IOException;
@@ -81,7 +82,7 @@ final class RunCommand implements Callable<Integer> {
     int concurrency = maxConcurrent.value();
     PipelineSpec spec = SubmitCommand.load(file);
     // Every problem of the spec before the stack starts, not seconds later when the run is submitted.
-    PipelineSpecs.resolve(spec, paramValues, limits);
+    ResolvedPipeline resolved = PipelineSpecs.resolve(spec, paramValues, limits);
     UnenforcedResources.warning(spec).ifPresent(w -> output.err().println("weft: warning: " + w));
     Path dir = dataDir != null ? dataDir : Files.createTempDirectory("weft-run-");
     long t0 = System.nanoTime();
@@ -133,7 +134,7 @@ final class RunCommand implements Callable<Integer> {
     try {
       err.printf("weft: embedded stack ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
       try (WeftClient client = new WeftClient(stack.bootstrapServers(), stack.serdes(), stack.topics())) {
-        SubmittedRun run = client.submit(spec, paramValues, null, null);
+        SubmittedRun run = client.submit(spec, paramValues, resolved, null, null);
         err.println("weft: submitted run " + run.runId() + " (watch it at " + stack.apiUrl() + "/runs/" + run.runId()
             + ")");
         RunResult result;

@@ -36,6 +36,14 @@ public final class MappedTasks {
     return taskId + "[" + index + "]";
   }
 
+  /** The mapped task that {@code id} is an instance of ({@code load} for {@code load[3]}), or null for any other id. */
+  public static String mappedTaskOf(String id) {
+    int open = id.lastIndexOf('[');
+    if (open <= 0 || !id.endsWith("]") || open + 2 > id.length() - 1) return null;
+    for (int i = open + 1; i < id.length() - 1; i++) if (!Character.isDigit(id.charAt(i))) return null;
+    return id.substring(0, open);
+  }
+
   /**
    * @param templateJson the mapped task's resolved spec ({@code ResolvedTask.specJson}), items still as
    *     {@code ${item}}
