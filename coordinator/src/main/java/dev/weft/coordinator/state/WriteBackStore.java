@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.IntSupplier;
-import java.util.function.Predicate;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.StateStore;
@@ -44,8 +43,6 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
   private static final Object DELETED = new Object();
   /** How many clean values to keep; asked at each insert, since the coordinator's phase can change it. */
   private final IntSupplier maxClean;
-  /** Which values are worth keeping decoded once written back or read: a finished task is seldom read again. */
-  private final Predicate<V> keptDecoded;
   private Map<String, Object> dirty = new LinkedHashMap<>();
   private final Map<String, V> clean;
   /**
@@ -58,13 +55,12 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
   private volatile Thread writer;
 
   WriteBackStore(KeyValueStore<String, V> inner, int maxClean) {
-    this(inner, () -> maxClean, v -> true);
+    this(inner, () -> maxClean);
   }
 
-  WriteBackStore(KeyValueStore<String, V> inner, IntSupplier maxClean, Predicate<V> keptDecoded) {
+  WriteBackStore(KeyValueStore<String, V> inner, IntSupplier maxClean) {
     super(inner);
     this.maxClean = maxClean;
-    this.keptDecoded = keptDecoded;
     this.clean = new LinkedHashMap<>(1024, 0.75f, true) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
@@ -76,16 +72,13 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
   /** Wraps what {@code inner} builds; Kafka's own caching is turned off below, since this layer replaces it. */
   public static <V> StoreBuilder<KeyValueStore<String, V>> builder(StoreBuilder<KeyValueStore<String, V>> inner,
       int maxClean) {
-    return builder(inner, () -> maxClean, v -> true);
+    return builder(inner, () -> maxClean);
   }
 
-  /**
-   * As {@link #builder(StoreBuilder, int)}, with a bound that may change while the store is open, and only the values
-   * that {@code keptDecoded} accepts kept decoded after their commit.
-   */
+  /** As {@link #builder(StoreBuilder, int)}, with a bound that may change while the store is open. */
   public static <V> StoreBuilder<KeyValueStore<String, V>> builder(StoreBuilder<KeyValueStore<String, V>> inner,
-      IntSupplier maxClean, Predicate<V> keptDecoded) {
-    return new Builder<>(inner.withCachingDisabled(), maxClean, keptDecoded);
+      IntSupplier maxClean) {
+    return new Builder<>(inner.withCachingDisabled(), maxClean);
   }
 
   @Override
@@ -102,7 +95,7 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
     V v = clean.get(key);
     if (v == null) {
       v = wrapped().get(key);
-      if (v != null && keptDecoded.test(v)) clean.put(key, v);
+      if (v != null) clean.put(key, v);
     }
     return v;
   }
@@ -235,7 +228,7 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
       } else {
         V v = (V) e.getValue();
         below.put(e.getKey(), v);
-        if (keptDecoded.test(v)) clean.put(e.getKey(), v);
+        clean.put(e.getKey(), v);
       }
     }
     // Replaced rather than cleared when large, or every later commit would pay for the table (HashTables).
@@ -246,12 +239,10 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
   private static final class Builder<V> implements StoreBuilder<KeyValueStore<String, V>> {
     private final StoreBuilder<KeyValueStore<String, V>> inner;
     private final IntSupplier maxClean;
-    private final Predicate<V> keptDecoded;
 
-    Builder(StoreBuilder<KeyValueStore<String, V>> inner, IntSupplier maxClean, Predicate<V> keptDecoded) {
+    Builder(StoreBuilder<KeyValueStore<String, V>> inner, IntSupplier maxClean) {
       this.inner = inner;
       this.maxClean = maxClean;
-      this.keptDecoded = keptDecoded;
     }
 
     @Override
@@ -278,7 +269,7 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
 
     @Override
     public KeyValueStore<String, V> build() {
-      return new WriteBackStore<>(inner.build(), maxClean, keptDecoded);
+      return new WriteBackStore<>(inner.build(), maxClean);
     }
 
     @Override

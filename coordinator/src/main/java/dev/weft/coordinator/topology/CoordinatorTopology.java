@@ -11,7 +11,6 @@ import dev.weft.coordinator.state.RunIndexEntry;
 import dev.weft.coordinator.state.RunState;
 import dev.weft.coordinator.state.ScheduleState;
 import dev.weft.coordinator.state.TaskState;
-import dev.weft.coordinator.state.TaskStatuses;
 import dev.weft.coordinator.state.TimerEntry;
 import dev.weft.coordinator.state.WriteBackStore;
 import dev.weft.serde.WeftSerdes;
@@ -70,8 +69,7 @@ public final class CoordinatorTopology {
   public static final String DEPENDENCIES_MET_STORE = "dependencies-met";
 
   /**
-   * Decoded tasks kept after their commit while live: the tasks in flight of many runs (a task is 0.3 to a few KB);
-   * a finished task is not kept, since only a rerun, the query API and expiry read it again.
+   * Decoded tasks kept after their commit while live: the tasks in flight of many runs (a task is 0.3 to a few KB).
    * A run's events come in about the order its tasks were dispatched, so a cache smaller than a run's tasks in flight
    * keeps none of them (least recently used, each read of an evicted task evicts the next one needed): with 20,000, four
    * in five of a 100,000-task fan-out's tasks were read and decoded again, and its cost per task was 1.6 to 2.5 times
@@ -125,8 +123,7 @@ public final class CoordinatorTopology {
     t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(RUNS_STORE, persistentStores),
         Serdes.String(), new AvroStateSerde<>(RunState.class)), MAX_CLEAN_RUNS), FOLD);
     t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(TASKS_STORE, persistentStores),
-        Serdes.String(), new AvroStateSerde<>(TaskState.class)), () -> decodedTasksKept(options.catchUp()),
-        task -> !TaskStatuses.isTerminal(task.getStatus())), FOLD);
+        Serdes.String(), new AvroStateSerde<>(TaskState.class)), () -> decodedTasksKept(options.catchUp())), FOLD);
     // A count per waiting task with a dependency ended; mostly put and deleted within one commit (a task's last
     // dependency and its dispatch), which writes nothing.
     t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(DEPENDENCIES_MET_STORE,

@@ -167,25 +167,6 @@ class WriteBackStoreTest {
     assertThat(calls).containsExactlyInAnyOrder("put k/4", "put k/5", "put k/6", "put k/7"); // all four kept
   }
 
-  @Test
-  void shouldNotKeepDecodedAValueThePredicateRefuses() {
-    real = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("r"), Serdes.String(),
-        new AvroStateSerde<>(TimerEntry.class)).withLoggingDisabled().withCachingDisabled().build();
-    // As the tasks store keeps no finished task decoded: here, no entry due after 100.
-    WriteBackStore<TimerEntry> wb = new WriteBackStore<>(recording(real, calls), () -> 10, t -> t.getDueAtMs() <= 100);
-    wb.init(new MockProcessorContext<>().getStateStoreContext(), wb);
-    wb.put("k/early", entry("early", 50));
-    wb.put("k/late", entry("late", 500));
-    wb.flushCache();
-    calls.clear();
-
-    assertThat(wb.get("k/early").getDueAtMs()).isEqualTo(50);
-    assertThat(calls).isEmpty();
-    assertThat(wb.get("k/late").getDueAtMs()).isEqualTo(500);
-    assertThat(wb.get("k/late").getDueAtMs()).isEqualTo(500); // read from below each time: still not kept
-    assertThat(calls).containsExactly("get k/late", "get k/late");
-  }
-
   /** A write-back store over {@link #real}, with every get, put and delete that reaches it noted in {@link #calls}. */
   private WriteBackStore<TimerEntry> overRecordingStore(int maxClean) {
     return overRecordingStore(() -> maxClean);
@@ -194,7 +175,7 @@ class WriteBackStoreTest {
   private WriteBackStore<TimerEntry> overRecordingStore(IntSupplier maxClean) {
     real = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("r"), Serdes.String(),
         new AvroStateSerde<>(TimerEntry.class)).withLoggingDisabled().withCachingDisabled().build();
-    WriteBackStore<TimerEntry> wb = new WriteBackStore<>(recording(real, calls), maxClean, v -> true);
+    WriteBackStore<TimerEntry> wb = new WriteBackStore<>(recording(real, calls), maxClean);
     wb.init(new MockProcessorContext<>().getStateStoreContext(), wb);
     return wb;
   }
