@@ -22,12 +22,17 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts process tasks through a small long-lived helper process, {@code fork-server.pl} (Perl, which every Debian
- * and Ubuntu system has as {@code perl-base}), that forks each task and reports its output and its end.
+ * Starts process tasks through a small long-lived helper process that starts each task and reports its output and
+ * its end: {@code fork-server.py} where Python 3.8 or later is on the PATH, else {@code fork-server.pl} (Perl, which
+ * every Debian and Ubuntu system has as {@code perl-base}). The Python one starts tasks with {@code posix_spawn}, a
+ * vfork in glibc, which costs half the CPU of Perl's fork on a VM where every copied page table and every
+ * copy-on-write fault is paid for in TLB shootdowns (docs/performance.md, 2026-12-03).
  *
  * <p><b>Why.</b> A task that must die with its executor needed a guard around it when the JVM started it
  * ({@link ChildLauncher}: {@code setpriv}, a shell and {@code setsid}, three execs more than the task, on top of the
@@ -45,16 +50,31 @@ import org.slf4j.LoggerFactory;
  * runs in a session and process group of its own, so a cancel reaches everything it started.
  *
  * <p>{@code WEFT_PROCESS_LAUNCHER=guard} in the executor's environment starts tasks under the guard instead, as on a
- * host without perl (to compare the two, or should the helper misbehave somewhere).
+ * host without perl (to compare, or should the helper misbehave somewhere); {@code WEFT_PROCESS_LAUNCHER=perl}
+ * takes the Perl helper where Python would be taken.
  *
  * <p><b>The helper dying.</b> If the helper itself is killed, its tasks are killed here (their trees, by pid), their
  * attempts end with {@link TaskProcess#exit()} failed, and the next launch starts a new helper.
  *
- * <p>The protocol is described at the top of {@code fork-server.pl}.
+ * <p>The protocol is described at the top of {@code fork-server.pl}; both helpers speak it.
  */
 final class ForkServer implements TaskLauncher {
   private static final Logger log = LoggerFactory.getLogger(ForkServer.class);
-  private static final String SCRIPT = loadScript();
+  /** The two helpers, each an interpreter found on the PATH and the script it is given on its command line. */
+  enum Helpers {
+    PYTHON("python3", "-c", "fork-server.py"),
+    PERL("perl", "-e", "fork-server.pl");
+
+    final String interpreter;
+    final String scriptOption;
+    final String script;
+
+    Helpers(String interpreter, String scriptOption, String resource) {
+      this.interpreter = interpreter;
+      this.scriptOption = scriptOption;
+      this.script = loadScript(resource);
+    }
+  }
   /** A launch is a fork in the helper; this long without an answer means the helper is stuck, not busy. */
   private static final long START_TIMEOUT_SECONDS = 30;
 
@@ -66,24 +86,70 @@ final class ForkServer implements TaskLauncher {
   /** How long {@link #close()} waits for the helpers to exit; each exits as soon as its input ends. */
   private static final Duration HELPER_EXIT_WAIT = Duration.ofSeconds(2);
 
-  private final Path perl;
+  private final Helpers kind;
+  private final Path interpreter;
   private final AtomicInteger ids = new AtomicInteger();
   private final List<Helper> helpers = new ArrayList<>();
   private boolean closed;
 
-  /** A fork server whose helper is started by {@code perl}: {@link #onThisHost()}'s, or a test's wrapper of it. */
-  ForkServer(Path perl) {
-    this.perl = perl;
+  /** A fork server whose helper is {@code kind}'s script run by {@code interpreter} (a test may wrap it). */
+  ForkServer(Helpers kind, Path interpreter) {
+    this.kind = kind;
+    this.interpreter = interpreter;
   }
 
-  /** A fork server, when {@code perl} is on the executor's PATH; it starts its helper on the first launch. */
+  /**
+   * A fork server, when python3 (3.8 or later) or perl is on the executor's PATH, in that order unless
+   * {@code WEFT_PROCESS_LAUNCHER=perl}; it starts its helper on the first launch.
+   */
   static Optional<ForkServer> onThisHost() {
+    boolean perlOnly = "perl".equals(System.getenv("WEFT_PROCESS_LAUNCHER"));
+    if (!perlOnly) {
+      Optional<Path> python = onPath("python3").filter(ForkServer::canSpawn);
+      if (python.isPresent()) return Optional.of(new ForkServer(Helpers.PYTHON, python.get()));
+    }
+    return onThisHost(Helpers.PERL);
+  }
+
+  /** A fork server with the helper {@code kind}, when its interpreter is on the PATH. */
+  static Optional<ForkServer> onThisHost(Helpers kind) {
+    return onPath(kind.interpreter).filter(p -> kind != Helpers.PYTHON || canSpawn(p)).map(p -> new ForkServer(kind, p));
+  }
+
+  private static Optional<Path> onPath(String name) {
     for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
       if (dir.isEmpty()) continue;
-      Path p = Path.of(dir, "perl");
-      if (Files.isRegularFile(p) && Files.isExecutable(p)) return Optional.of(new ForkServer(p));
+      Path p = Path.of(dir, name);
+      if (Files.isRegularFile(p) && Files.isExecutable(p)) return Optional.of(p);
     }
     return Optional.empty();
+  }
+
+  /**
+   * Whether this python3 has {@code posix_spawn} with {@code setsid} (3.8 and later). Read from the name it links to
+   * ({@code python3.11}), which costs nothing; asked of the interpreter (about 20 ms) only when the name says nothing.
+   */
+  private static boolean canSpawn(Path python3) {
+    try {
+      Matcher m = VERSIONED.matcher(python3.toRealPath().getFileName().toString());
+      if (m.matches()) return Integer.parseInt(m.group(1)) >= 8;
+      Process p = new ProcessBuilder(python3.toString(), "-c",
+          "import sys; sys.exit(0 if sys.version_info >= (3, 8) else 1)").redirectErrorStream(true).start();
+      p.getInputStream().transferTo(OutputStream.nullOutputStream());
+      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static final Pattern VERSIONED = Pattern.compile("python3\\.(\\d+)");
+
+  /** Which helper this server starts. */
+  Helpers kind() {
+    return kind;
   }
 
   @Override
@@ -110,7 +176,7 @@ final class ForkServer implements TaskLauncher {
     if (closed) throw new IOException("the process executor is closing");
     helpers.removeIf(h -> !h.alive());
     for (Helper h : helpers) if (h.tasks.size() < TASKS_PER_HELPER) return h;
-    Helper h = new Helper(perl);
+    Helper h = new Helper(kind, interpreter);
     helpers.add(h);
     return h;
   }
@@ -172,9 +238,9 @@ final class ForkServer implements TaskLauncher {
     return framed;
   }
 
-  private static String loadScript() {
-    try (InputStream in = ForkServer.class.getResourceAsStream("fork-server.pl")) {
-      if (in == null) throw new IllegalStateException("fork-server.pl is missing from the executor's jar");
+  private static String loadScript(String resource) {
+    try (InputStream in = ForkServer.class.getResourceAsStream(resource)) {
+      if (in == null) throw new IllegalStateException(resource + " is missing from the executor's jar");
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -218,8 +284,9 @@ final class ForkServer implements TaskLauncher {
     final Thread reader;
     volatile boolean dead;
 
-    Helper(Path perl) throws IOException {
-      ProcessBuilder pb = new ProcessBuilder(perl.toString(), "-e", SCRIPT, Long.toString(ProcessHandle.current().pid()))
+    Helper(Helpers kind, Path interpreter) throws IOException {
+      ProcessBuilder pb = new ProcessBuilder(interpreter.toString(), kind.scriptOption, kind.script,
+          Long.toString(ProcessHandle.current().pid()))
           .redirectError(ProcessBuilder.Redirect.INHERIT);
       process = pb.start();
       requests = process.getOutputStream();

@@ -67,7 +67,7 @@ public final class ProcessBackend implements ExecutorBackend {
   private static final Duration START_TIME_TOLERANCE = Duration.ofSeconds(1);
 
   private static final AtomicInteger THREADS = new AtomicInteger();
-  private static final AtomicBoolean NO_PERL_WARNED = new AtomicBoolean();
+  private static final AtomicBoolean NO_FORK_SERVER_WARNED = new AtomicBoolean();
 
   private final Path baseDir;
   private final ProcessPolicy policy;
@@ -271,9 +271,10 @@ public final class ProcessBackend implements ExecutorBackend {
   private static TaskLauncher defaultLauncher() {
     Optional<ForkServer> forkServer = "guard".equals(System.getenv("WEFT_PROCESS_LAUNCHER")) ? Optional.empty() : ForkServer.onThisHost();
     if (forkServer.isPresent()) return forkServer.get();
-    if (!NO_PERL_WARNED.getAndSet(true)) {
-      log.warn("perl is not on the PATH: the process executor starts each task from the JVM under a guard instead of "
-          + "through its fork server, which costs about four execs more per task. Install perl (perl-base).");
+    if (!NO_FORK_SERVER_WARNED.getAndSet(true)) {
+      log.warn("neither python3 (3.8 or later) nor perl is on the PATH: the process executor starts each task from "
+          + "the JVM under a guard instead of through its fork server, which costs about four execs more per task. "
+          + "Install python3 or perl (perl-base).");
     }
     return new GuardedLauncher();
   }

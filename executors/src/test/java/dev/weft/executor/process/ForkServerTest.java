@@ -19,8 +19,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The fork server's promises: tasks die with the executor and with the server, and start as a plain process would. */
-class ForkServerTest {
+/**
+ * The fork server's promises: tasks die with the executor and with the server, and start as a plain process would.
+ * Each helper ({@link ForkServer.Helpers}) keeps them: {@link PythonForkServerTest} and {@link PerlForkServerTest}.
+ */
+abstract class ForkServerTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
 
   @TempDir Path work;
@@ -34,16 +37,25 @@ class ForkServerTest {
     toReap.forEach(ProcessHandle::destroyForcibly);
   }
 
+  /** The helper under test. */
+  abstract ForkServer.Helpers helper();
+
+  private ForkServer forkServer() {
+    // No silent skip: without the interpreter the process executor falls back to another launcher, and that must show
+    // as a failure here.
+    return ForkServer.onThisHost(helper()).orElseThrow(() -> new AssertionError(helper().interpreter
+        + " is not on the PATH (or is too old)"));
+  }
+
   private ProcessBackend backend() {
-    // No silent skip: without perl the process executor falls back to the guard, and that must show as a failure here.
-    forkServer = ForkServer.onThisHost().orElseThrow(() -> new AssertionError("perl is not on the PATH"));
+    forkServer = forkServer();
     backend = new ProcessBackend(work, null, ProcessPolicy.localDefault(), forkServer);
     return backend;
   }
 
   @Test
   void shouldKillTheTasksWholeTreeWhenTheExecutorJvmIsKilled() throws Exception {
-    KilledExecutorProbe.Running probe = KilledExecutorProbe.start(work);
+    KilledExecutorProbe.Running probe = KilledExecutorProbe.start(work, helper().name());
     Process executor = probe.jvm();
     toReap.add(executor.toHandle());
     long pid = probe.taskPid();
@@ -135,14 +147,14 @@ class ForkServerTest {
 
   @Test
   void shouldGiveTheTaskNoSignalThatWhoeverStartedTheExecutorIgnored() throws Exception {
-    // As nohup (HUP) and a shell's background job (INT, QUIT) leave them, and as they pass through exec: a perl that
-    // starts with these ignored, as the helper did when the executor's JVM had them ignored.
-    // No silent skip: the wrapper below needs perl on the PATH.
-    ForkServer.onThisHost().orElseThrow(() -> new AssertionError("perl is not on the PATH"));
-    Path ignoring = work.resolve("perl-with-signals-ignored");
-    Files.writeString(ignoring, "#!/bin/sh\ntrap '' HUP INT QUIT USR1 ALRM\nexec perl \"$@\"\n");
+    // As nohup (HUP) and a shell's background job (INT, QUIT) leave them, and as they pass through exec: an
+    // interpreter that starts with these ignored, as the helper did when the executor's JVM had them ignored.
+    forkServer(); // no silent skip: the wrapper below needs the interpreter on the PATH
+    Path ignoring = work.resolve(helper().interpreter + "-with-signals-ignored");
+    Files.writeString(ignoring, "#!/bin/sh\ntrap '' HUP INT QUIT USR1 ALRM\nexec " + helper().interpreter
+        + " \"$@\"\n");
     assertThat(ignoring.toFile().setExecutable(true)).isTrue();
-    forkServer = new ForkServer(ignoring);
+    forkServer = new ForkServer(helper(), ignoring);
     backend = new ProcessBackend(work, null, ProcessPolicy.localDefault(), forkServer);
     RecordingListener listener = new RecordingListener();
 

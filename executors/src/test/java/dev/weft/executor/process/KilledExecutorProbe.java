@@ -28,7 +28,8 @@ public final class KilledExecutorProbe {
   /**
    * Starts the probe in a JVM of its own and waits for it to print its task's pid.
    *
-   * @param extraArgs {@code "guarded"} to launch under the guard; none for the fork server
+   * @param extraArgs {@code "guarded"} to launch under the guard, or the name of a fork server's helper
+   *     ({@link ForkServer.Helpers}); none for the fork server this host would take
    */
   static Running start(Path work, String... extraArgs) throws IOException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
@@ -45,7 +46,8 @@ public final class KilledExecutorProbe {
 
   public static void main(String[] args) throws Exception {
     TaskLauncher launcher = args.length > 1 && args[1].equals("guarded") ? new GuardedLauncher()
-        : ForkServer.onThisHost().orElseThrow(() -> new IllegalStateException("perl is not on the PATH"));
+        : (args.length > 1 ? ForkServer.onThisHost(ForkServer.Helpers.valueOf(args[1])) : ForkServer.onThisHost())
+            .orElseThrow(() -> new IllegalStateException("no fork server's interpreter is on the PATH"));
     ProcessBackend backend = new ProcessBackend(Path.of(args[0]), null, ProcessPolicy.localDefault(), launcher);
     AtomicReference<RunningAttempt> attempt = new AtomicReference<>();
     AtomicReference<Exception> failure = new AtomicReference<>();

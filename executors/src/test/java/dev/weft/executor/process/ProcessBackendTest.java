@@ -37,7 +37,7 @@ class ProcessBackendTest {
 
   /** The launcher under test. No silent fallback: without perl this fails. */
   TaskLauncher launcher() {
-    return ForkServer.onThisHost().orElseThrow(() -> new AssertionError("perl is not on the PATH"));
+    return ForkServer.onThisHost().orElseThrow(() -> new AssertionError("neither python3 nor perl is on the PATH"));
   }
 
   private ProcessBackend backend(Path state) {
