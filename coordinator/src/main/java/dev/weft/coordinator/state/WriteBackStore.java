@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.IntSupplier;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.StateStore;
@@ -41,8 +40,7 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
     implements KeyValueStore<String, V> {
   /** Marks a key deleted in the dirty map (values are never null there otherwise). */
   private static final Object DELETED = new Object();
-  /** How many clean values to keep; asked at each insert, since the coordinator's phase can change it. */
-  private final IntSupplier maxClean;
+  private final int maxClean;
   private Map<String, Object> dirty = new LinkedHashMap<>();
   private final Map<String, V> clean;
   /**
@@ -55,16 +53,12 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
   private volatile Thread writer;
 
   WriteBackStore(KeyValueStore<String, V> inner, int maxClean) {
-    this(inner, () -> maxClean);
-  }
-
-  WriteBackStore(KeyValueStore<String, V> inner, IntSupplier maxClean) {
     super(inner);
     this.maxClean = maxClean;
     this.clean = new LinkedHashMap<>(1024, 0.75f, true) {
       @Override
       protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
-        return size() > WriteBackStore.this.maxClean.getAsInt();
+        return size() > WriteBackStore.this.maxClean;
       }
     };
   }
@@ -72,12 +66,6 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
   /** Wraps what {@code inner} builds; Kafka's own caching is turned off below, since this layer replaces it. */
   public static <V> StoreBuilder<KeyValueStore<String, V>> builder(StoreBuilder<KeyValueStore<String, V>> inner,
       int maxClean) {
-    return builder(inner, () -> maxClean);
-  }
-
-  /** As {@link #builder(StoreBuilder, int)}, with a bound that may change while the store is open. */
-  public static <V> StoreBuilder<KeyValueStore<String, V>> builder(StoreBuilder<KeyValueStore<String, V>> inner,
-      IntSupplier maxClean) {
     return new Builder<>(inner.withCachingDisabled(), maxClean);
   }
 
@@ -238,9 +226,9 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
 
   private static final class Builder<V> implements StoreBuilder<KeyValueStore<String, V>> {
     private final StoreBuilder<KeyValueStore<String, V>> inner;
-    private final IntSupplier maxClean;
+    private final int maxClean;
 
-    Builder(StoreBuilder<KeyValueStore<String, V>> inner, IntSupplier maxClean) {
+    Builder(StoreBuilder<KeyValueStore<String, V>> inner, int maxClean) {
       this.inner = inner;
       this.maxClean = maxClean;
     }

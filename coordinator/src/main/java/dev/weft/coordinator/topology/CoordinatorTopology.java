@@ -69,28 +69,14 @@ public final class CoordinatorTopology {
   public static final String DEPENDENCIES_MET_STORE = "dependencies-met";
 
   /**
-   * Decoded tasks kept after their commit while live: the tasks in flight of many runs (a task is 0.3 to a few KB).
-   * A run's events come in about the order its tasks were dispatched, so a cache smaller than a run's tasks in flight
-   * keeps none of them (least recently used, each read of an evicted task evicts the next one needed): with 20,000, four
-   * in five of a 100,000-task fan-out's tasks were read and decoded again, and its cost per task was 1.6 to 2.5 times
-   * a small run's. docs/performance.md, "The decoded-task cache again" and "... by phase" (2026-12-03).
+   * Decoded values kept after their commit: the tasks in flight of many runs (a task is 0.3 to a few KB). 120,000
+   * made the 100,000-task fan-out a third faster but a replay a quarter to a third slower, and the fan-out's 2026-12-02
+   * trial slowed the layered run: docs/performance.md, "The decoded-task cache again" (2026-12-03).
    */
-  static final int MAX_CLEAN_TASKS = 120_000;
-  /**
-   * The same while a replay catches up: it folds every task through its whole life in quick succession, so a task is
-   * rarely read again once evicted, and 120,000 kept made the replay a quarter to a third slower (garbage collection).
-   */
-  static final int MAX_CLEAN_TASKS_CATCHING_UP = 20_000;
-  /** Fan-in counts are mostly put and deleted within one commit; few outlive it. */
-  static final int MAX_CLEAN_DEPENDENCY_COUNTS = 20_000;
+  static final int MAX_CLEAN_TASKS = 20_000;
   static final int MAX_CLEAN_RUNS = 2_000;
 
   private CoordinatorTopology() {}
-
-  /** How many decoded tasks a store keeps in this phase of the coordinator: see the two bounds. */
-  static int decodedTasksKept(CatchUp catchUp) {
-    return catchUp.done() ? MAX_CLEAN_TASKS : MAX_CLEAN_TASKS_CATCHING_UP;
-  }
 
   /** Builds with persistent (RocksDB) stores, the fold pacing its commits as {@code pacing} says. */
   public static Topology build(Topics topics, WeftSerdes serdes, CoordinatorOptions options, FoldStats stats,
@@ -123,11 +109,11 @@ public final class CoordinatorTopology {
     t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(RUNS_STORE, persistentStores),
         Serdes.String(), new AvroStateSerde<>(RunState.class)), MAX_CLEAN_RUNS), FOLD);
     t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(TASKS_STORE, persistentStores),
-        Serdes.String(), new AvroStateSerde<>(TaskState.class)), () -> decodedTasksKept(options.catchUp())), FOLD);
+        Serdes.String(), new AvroStateSerde<>(TaskState.class)), MAX_CLEAN_TASKS), FOLD);
     // A count per waiting task with a dependency ended; mostly put and deleted within one commit (a task's last
     // dependency and its dispatch), which writes nothing.
     t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(DEPENDENCIES_MET_STORE,
-        persistentStores), Serdes.String(), Serdes.Integer()), MAX_CLEAN_DEPENDENCY_COUNTS), FOLD);
+        persistentStores), Serdes.String(), Serdes.Integer()), MAX_CLEAN_TASKS), FOLD);
     t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(TIMERS_STORE, persistentStores),
         Serdes.String(), new AvroStateSerde<>(TimerEntry.class)), 0), FOLD);
     // Written when a run is accepted, changes status and expires; read only by the query API, so nothing is kept

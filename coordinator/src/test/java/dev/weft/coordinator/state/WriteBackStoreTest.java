@@ -7,8 +7,6 @@ import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntSupplier;
 import java.util.Properties;
 import org.apache.kafka.streams.processor.TaskId;
 import org.junit.jupiter.api.io.TempDir;
@@ -149,30 +147,8 @@ class WriteBackStoreTest {
     assertThat(calls).containsExactly("get k/0");
   }
 
-  @Test
-  void shouldKeepAsManyCleanValuesAsTheBoundSaysAtTheTimeOfEachInsert() {
-    AtomicInteger bound = new AtomicInteger(2); // a coordinator catching up keeps fewer than a live one
-    WriteBackStore<TimerEntry> wb = overRecordingStore(bound::get);
-    for (int i = 0; i < 4; i++) wb.put("k/" + i, entry("t" + i, i));
-    wb.flushCache();
-    calls.clear();
-    assertThat(wb.get("k/1").getDueAtMs()).isEqualTo(1);
-    assertThat(calls).containsExactly("get k/1"); // evicted: only k/2 and k/3 were kept
-
-    bound.set(4); // caught up
-    calls.clear();
-    for (int i = 4; i < 8; i++) wb.put("k/" + i, entry("t" + i, i));
-    wb.flushCache();
-    for (int i : new int[] {4, 5, 6, 7}) assertThat(wb.get("k/" + i).getDueAtMs()).isEqualTo(i);
-    assertThat(calls).containsExactlyInAnyOrder("put k/4", "put k/5", "put k/6", "put k/7"); // all four kept
-  }
-
   /** A write-back store over {@link #real}, with every get, put and delete that reaches it noted in {@link #calls}. */
   private WriteBackStore<TimerEntry> overRecordingStore(int maxClean) {
-    return overRecordingStore(() -> maxClean);
-  }
-
-  private WriteBackStore<TimerEntry> overRecordingStore(IntSupplier maxClean) {
     real = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("r"), Serdes.String(),
         new AvroStateSerde<>(TimerEntry.class)).withLoggingDisabled().withCachingDisabled().build();
     WriteBackStore<TimerEntry> wb = new WriteBackStore<>(recording(real, calls), maxClean);
