@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -105,34 +106,60 @@ final class ForkServer implements TaskLauncher {
   static Optional<ForkServer> onThisHost() {
     boolean perlOnly = "perl".equals(System.getenv("WEFT_PROCESS_LAUNCHER"));
     if (!perlOnly) {
-      Optional<Path> python = onPath("python3").filter(ForkServer::canSpawn);
-      if (python.isPresent()) return Optional.of(new ForkServer(Helpers.PYTHON, python.get()));
+      Optional<ForkServer> python = onThisHost(Helpers.PYTHON);
+      if (python.isPresent()) return python;
     }
     return onThisHost(Helpers.PERL);
   }
 
-  /** A fork server with the helper {@code kind}, when its interpreter is on the PATH. */
+  /** A fork server with the helper {@code kind}, when its interpreter is on the PATH (for Python, one that can spawn). */
   static Optional<ForkServer> onThisHost(Helpers kind) {
-    return onPath(kind.interpreter).filter(p -> kind != Helpers.PYTHON || canSpawn(p)).map(p -> new ForkServer(kind, p));
+    return onPath(kind, System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
   }
 
-  private static Optional<Path> onPath(String name) {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+  /** As {@link #onThisHost(Helpers)}, searching {@code path} (a PATH's value). */
+  static Optional<ForkServer> onPath(Helpers kind, String path) {
+    List<Path> found = onPath(kind.interpreter, path);
+    Optional<Path> interpreter = kind == Helpers.PYTHON ? spawningPython(found) : found.stream().findFirst();
+    return interpreter.map(p -> new ForkServer(kind, p));
+  }
+
+  private static List<Path> onPath(String name, String path) {
+    List<Path> found = new ArrayList<>();
+    for (String dir : path.split(":")) {
       if (dir.isEmpty()) continue;
       Path p = Path.of(dir, name);
-      if (Files.isRegularFile(p) && Files.isExecutable(p)) return Optional.of(p);
+      if (Files.isRegularFile(p) && Files.isExecutable(p)) found.add(p);
     }
-    return Optional.empty();
+    return found;
   }
 
   /**
-   * Whether this python3 has {@code posix_spawn} with {@code setsid} (3.8 and later). Read from the name it links to
-   * ({@code python3.11}), which costs nothing; asked of the interpreter (about 20 ms) only when the name says nothing.
+   * The first of these python3s that has {@code posix_spawn} with {@code setsid} (3.8 and later). A binary says so by
+   * the name it links to ({@code python3.11}), which costs nothing to read; one whose name says nothing is a wrapper
+   * (pyenv's shim, a shell script that took 0.4 s a start here) and is asked, only when no binary will do.
    */
-  private static boolean canSpawn(Path python3) {
+  private static Optional<Path> spawningPython(List<Path> found) {
+    List<Path> unnamed = new ArrayList<>();
+    for (Path p : found) {
+      OptionalInt minor = minorVersionByName(p);
+      if (minor.isEmpty()) unnamed.add(p);
+      else if (minor.getAsInt() >= 8) return Optional.of(p);
+    }
+    return unnamed.stream().filter(ForkServer::answersAsSpawning).findFirst();
+  }
+
+  private static OptionalInt minorVersionByName(Path python3) {
     try {
       Matcher m = VERSIONED.matcher(python3.toRealPath().getFileName().toString());
-      if (m.matches()) return Integer.parseInt(m.group(1)) >= 8;
+      return m.matches() ? OptionalInt.of(Integer.parseInt(m.group(1))) : OptionalInt.empty();
+    } catch (IOException | RuntimeException e) {
+      return OptionalInt.empty();
+    }
+  }
+
+  private static boolean answersAsSpawning(Path python3) {
+    try {
       Process p = new ProcessBuilder(python3.toString(), "-c",
           "import sys; sys.exit(0 if sys.version_info >= (3, 8) else 1)").redirectErrorStream(true).start();
       p.getInputStream().transferTo(OutputStream.nullOutputStream());
@@ -147,9 +174,9 @@ final class ForkServer implements TaskLauncher {
 
   private static final Pattern VERSIONED = Pattern.compile("python3\\.(\\d+)");
 
-  /** Which helper this server starts. */
-  Helpers kind() {
-    return kind;
+  /** The interpreter that starts this server's helpers. */
+  Path interpreter() {
+    return interpreter;
   }
 
   @Override
