@@ -37,10 +37,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Why.</b> A task that must die with its executor needed a guard around it when the JVM started it
  * ({@link ChildLauncher}: {@code setpriv}, a shell and {@code setsid}, three execs more than the task, on top of the
- * JDK's spawn helper). From the helper a task costs a fork of a small process and its own exec: on a 2-core VM, 16
- * at a time, 75–80 tasks of {@code true} a second, as many as the JVM starts bare {@code true}s without any guard,
- * where the guard managed 41–51 (docs/performance.md). Every page the helper's child touches before its exec is
- * copied, so the environment and the working directory are set in the helper before the fork. The JVM needs no
+ * JDK's spawn helper). From the Perl helper a task costs a fork of a small process and its own exec: on a 2-core
+ * VM, 16 at a time, 75–80 tasks of {@code true} a second, as many as the JVM starts bare {@code true}s without any
+ * guard, where the guard managed 41–51; from the Python helper, a vfork and the exec, 250–430 (docs/performance.md).
+ * Every page Perl's child touches before its exec is copied, so the environment and the working directory are set in
+ * the helper before the fork. The JVM needs no
  * threads per task either: the helper multiplexes every task's stdout and stderr onto one pipe.
  *
  * <p><b>Dying with the executor.</b> The JVM holds the only write end of the helper's stdin; when the JVM dies, however
@@ -76,6 +77,8 @@ final class ForkServer implements TaskLauncher {
       this.script = loadScript(resource);
     }
   }
+  /** The name a Python binary links to says its version: {@code python3 -> python3.11}. */
+  private static final Pattern VERSIONED = Pattern.compile("python3\\.(\\d+)");
   /** A launch is a fork in the helper; this long without an answer means the helper is stuck, not busy. */
   private static final long START_TIMEOUT_SECONDS = 30;
 
@@ -171,8 +174,6 @@ final class ForkServer implements TaskLauncher {
       return false;
     }
   }
-
-  private static final Pattern VERSIONED = Pattern.compile("python3\\.(\\d+)");
 
   /** The interpreter that starts this server's helpers. */
   Path interpreter() {
