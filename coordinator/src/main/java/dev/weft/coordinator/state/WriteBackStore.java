@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.StateStore;
@@ -40,9 +42,11 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
     implements KeyValueStore<String, V> {
   /** Marks a key deleted in the dirty map (values are never null there otherwise). */
   private static final Object DELETED = new Object();
-  private final int maxClean;
+  /** The budget of decoded values this store keeps after their commit: its own, or one its stream thread shares. */
+  private final Supplier<DecodedBudget> budget;
   private Map<String, Object> dirty = new LinkedHashMap<>();
-  private final Map<String, V> clean;
+  /** Decoded values kept after their commit; made by the writer's first insert, within the writer's budget. */
+  private CleanValues<V> clean;
   /**
    * Dirty keys that the store below does not hold. Deleting one before it is written back leaves nothing to write:
    * a heartbeat timer put when a task starts and deleted when it finishes within one commit costs no RocksDB delete
@@ -53,20 +57,32 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
   private volatile Thread writer;
 
   WriteBackStore(KeyValueStore<String, V> inner, int maxClean) {
-    super(inner);
-    this.maxClean = maxClean;
-    this.clean = new LinkedHashMap<>(1024, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
-        return size() > WriteBackStore.this.maxClean;
-      }
-    };
+    this(inner, () -> DecodedBudget.of(maxClean));
   }
 
-  /** Wraps what {@code inner} builds; Kafka's own caching is turned off below, since this layer replaces it. */
+  /** @param budget asked once, by the thread that writes, on its first value kept decoded */
+  WriteBackStore(KeyValueStore<String, V> inner, Supplier<DecodedBudget> budget) {
+    super(inner);
+    this.budget = budget;
+  }
+
+  /**
+   * Wraps what {@code inner} builds, each store keeping at most {@code maxClean} decoded values after their commit;
+   * Kafka's own caching is turned off below, since this layer replaces it.
+   */
   public static <V> StoreBuilder<KeyValueStore<String, V>> builder(StoreBuilder<KeyValueStore<String, V>> inner,
       int maxClean) {
-    return new Builder<>(inner.withCachingDisabled(), maxClean);
+    return new Builder<>(inner.withCachingDisabled(), () -> DecodedBudget.of(maxClean));
+  }
+
+  /**
+   * As {@link #builder(StoreBuilder, int)}, but the stores built that one stream thread writes keep at most
+   * {@code maxCleanPerThread} decoded values between them ({@link DecodedBudget}: why).
+   */
+  public static <V> StoreBuilder<KeyValueStore<String, V>> builderSharingPerThread(
+      StoreBuilder<KeyValueStore<String, V>> inner, IntSupplier maxCleanPerThread) {
+    ThreadLocal<DecodedBudget> perThread = ThreadLocal.withInitial(() -> new DecodedBudget(maxCleanPerThread));
+    return new Builder<>(inner.withCachingDisabled(), perThread::get);
   }
 
   @Override
@@ -80,10 +96,11 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
   public synchronized V get(String key) {
     Object d = dirty.get(key);
     if (d != null) return d == DELETED ? null : (V) d;
-    V v = clean.get(key);
+    V v = clean == null ? null : clean.get(key);
     if (v == null) {
       v = wrapped().get(key);
-      if (v != null) clean.put(key, v);
+      // Only the writer keeps what it read: a query thread's read would evict from stores it does not own.
+      if (v != null && Thread.currentThread() == writer) clean().put(key, v);
     }
     return v;
   }
@@ -92,7 +109,7 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
   public synchronized void put(String key, V value) {
     Thread current = Thread.currentThread();
     if (writer != current) writer = current; // a volatile write on every put would cost a fence each time
-    clean.remove(key);
+    if (clean != null) clean.remove(key);
     if (dirty.isEmpty()) PendingWriteBacks.add(this);
     if (value == null && absentBelow.remove(key)) {
       dirty.remove(key);
@@ -186,20 +203,34 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
 
   @Override
   public synchronized void clearCache() {
-    clean.clear();
+    if (clean != null) clean.clear();
     super.clearCache();
   }
 
   @Override
   public void close() {
-    forgetAll();
+    synchronized (this) {
+      forgetAll();
+      if (clean != null) clean.close();
+      clean = null;
+    }
     super.close();
   }
 
   private synchronized void forgetAll() {
     dirty.clear();
     absentBelow.clear();
-    clean.clear();
+    if (clean != null) clean.clear();
+  }
+
+  private CleanValues<V> clean() {
+    if (clean == null) clean = new CleanValues<>(this, budget.get());
+    return clean;
+  }
+
+  /** Decoded values kept after their commit, for tests. */
+  synchronized int cleanSize() {
+    return clean == null ? 0 : clean.size();
   }
 
   private void writeBackIfWriter() {
@@ -216,7 +247,7 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
       } else {
         V v = (V) e.getValue();
         below.put(e.getKey(), v);
-        clean.put(e.getKey(), v);
+        clean().put(e.getKey(), v);
       }
     }
     // Replaced rather than cleared when large, or every later commit would pay for the table (HashTables).
@@ -226,11 +257,11 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
 
   private static final class Builder<V> implements StoreBuilder<KeyValueStore<String, V>> {
     private final StoreBuilder<KeyValueStore<String, V>> inner;
-    private final int maxClean;
+    private final Supplier<DecodedBudget> budget;
 
-    Builder(StoreBuilder<KeyValueStore<String, V>> inner, int maxClean) {
+    Builder(StoreBuilder<KeyValueStore<String, V>> inner, Supplier<DecodedBudget> budget) {
       this.inner = inner;
-      this.maxClean = maxClean;
+      this.budget = budget;
     }
 
     @Override
@@ -257,7 +288,7 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
 
     @Override
     public KeyValueStore<String, V> build() {
-      return new WriteBackStore<>(inner.build(), maxClean);
+      return new WriteBackStore<>(inner.build(), budget);
     }
 
     @Override
