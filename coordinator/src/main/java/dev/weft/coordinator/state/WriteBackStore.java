@@ -5,8 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.IntSupplier;
-import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.StateStore;
@@ -42,11 +40,9 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
     implements KeyValueStore<String, V> {
   /** Marks a key deleted in the dirty map (values are never null there otherwise). */
   private static final Object DELETED = new Object();
-  /** The budget of decoded values this store keeps after their commit: its own, or one its stream thread shares. */
-  private final Supplier<DecodedBudget> budget;
+  private final int maxClean;
   private Map<String, Object> dirty = new LinkedHashMap<>();
-  /** Decoded values kept after their commit; made by the writer's first insert, within the writer's budget. */
-  private CleanValues<V> clean;
+  private final Map<String, V> clean;
   /**
    * Dirty keys that the store below does not hold. Deleting one before it is written back leaves nothing to write:
    * a heartbeat timer put when a task starts and deleted when it finishes within one commit costs no RocksDB delete
@@ -57,32 +53,20 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
   private volatile Thread writer;
 
   WriteBackStore(KeyValueStore<String, V> inner, int maxClean) {
-    this(inner, () -> DecodedBudget.of(maxClean));
-  }
-
-  /** @param budget asked once, by the thread that writes, on its first value kept decoded */
-  WriteBackStore(KeyValueStore<String, V> inner, Supplier<DecodedBudget> budget) {
     super(inner);
-    this.budget = budget;
+    this.maxClean = maxClean;
+    this.clean = new LinkedHashMap<>(1024, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+        return size() > WriteBackStore.this.maxClean;
+      }
+    };
   }
 
-  /**
-   * Wraps what {@code inner} builds, each store keeping at most {@code maxClean} decoded values after their commit;
-   * Kafka's own caching is turned off below, since this layer replaces it.
-   */
+  /** Wraps what {@code inner} builds; Kafka's own caching is turned off below, since this layer replaces it. */
   public static <V> StoreBuilder<KeyValueStore<String, V>> builder(StoreBuilder<KeyValueStore<String, V>> inner,
       int maxClean) {
-    return new Builder<>(inner.withCachingDisabled(), () -> DecodedBudget.of(maxClean));
-  }
-
-  /**
-   * As {@link #builder(StoreBuilder, int)}, but the stores built that one stream thread writes keep at most
-   * {@code maxCleanPerThread} decoded values between them ({@link DecodedBudget}: why).
-   */
-  public static <V> StoreBuilder<KeyValueStore<String, V>> builderSharingPerThread(
-      StoreBuilder<KeyValueStore<String, V>> inner, IntSupplier maxCleanPerThread) {
-    ThreadLocal<DecodedBudget> perThread = ThreadLocal.withInitial(() -> new DecodedBudget(maxCleanPerThread));
-    return new Builder<>(inner.withCachingDisabled(), perThread::get);
+    return new Builder<>(inner.withCachingDisabled(), maxClean);
   }
 
   @Override
@@ -96,11 +80,10 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
   public synchronized V get(String key) {
     Object d = dirty.get(key);
     if (d != null) return d == DELETED ? null : (V) d;
-    V v = clean == null ? null : clean.get(key);
+    V v = clean.get(key);
     if (v == null) {
       v = wrapped().get(key);
-      // Only the writer keeps what it read: a query thread's read would evict from stores it does not own.
-      if (v != null && Thread.currentThread() == writer) clean().put(key, v);
+      if (v != null) clean.put(key, v);
     }
     return v;
   }
@@ -109,7 +92,7 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
   public synchronized void put(String key, V value) {
     Thread current = Thread.currentThread();
     if (writer != current) writer = current; // a volatile write on every put would cost a fence each time
-    if (clean != null) clean.remove(key);
+    clean.remove(key);
     if (dirty.isEmpty()) PendingWriteBacks.add(this);
     if (value == null && absentBelow.remove(key)) {
       dirty.remove(key);
@@ -203,34 +186,20 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
 
   @Override
   public synchronized void clearCache() {
-    if (clean != null) clean.clear();
+    clean.clear();
     super.clearCache();
   }
 
   @Override
   public void close() {
-    synchronized (this) {
-      forgetAll();
-      if (clean != null) clean.close();
-      clean = null;
-    }
+    forgetAll();
     super.close();
   }
 
   private synchronized void forgetAll() {
     dirty.clear();
     absentBelow.clear();
-    if (clean != null) clean.clear();
-  }
-
-  private CleanValues<V> clean() {
-    if (clean == null) clean = new CleanValues<>(this, budget.get());
-    return clean;
-  }
-
-  /** Decoded values kept after their commit, for tests. */
-  synchronized int cleanSize() {
-    return clean == null ? 0 : clean.size();
+    clean.clear();
   }
 
   private void writeBackIfWriter() {
@@ -247,7 +216,7 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
       } else {
         V v = (V) e.getValue();
         below.put(e.getKey(), v);
-        clean().put(e.getKey(), v);
+        clean.put(e.getKey(), v);
       }
     }
     // Replaced rather than cleared when large, or every later commit would pay for the table (HashTables).
@@ -257,11 +226,11 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
 
   private static final class Builder<V> implements StoreBuilder<KeyValueStore<String, V>> {
     private final StoreBuilder<KeyValueStore<String, V>> inner;
-    private final Supplier<DecodedBudget> budget;
+    private final int maxClean;
 
-    Builder(StoreBuilder<KeyValueStore<String, V>> inner, Supplier<DecodedBudget> budget) {
+    Builder(StoreBuilder<KeyValueStore<String, V>> inner, int maxClean) {
       this.inner = inner;
-      this.budget = budget;
+      this.maxClean = maxClean;
     }
 
     @Override
@@ -288,7 +257,7 @@ public final class WriteBackStore<V> extends WrappedStateStore<KeyValueStore<Str
 
     @Override
     public KeyValueStore<String, V> build() {
-      return new WriteBackStore<>(inner.build(), budget);
+      return new WriteBackStore<>(inner.build(), maxClean);
     }
 
     @Override

@@ -69,29 +69,14 @@ public final class CoordinatorTopology {
   public static final String DEPENDENCIES_MET_STORE = "dependencies-met";
 
   /**
-   * Decoded tasks kept after their commit by one stream thread's tasks stores together, while live: the tasks in
-   * flight of many runs (a task is 0.3 to a few KB). Shared by the thread's partitions (DecodedBudget), so that one
-   * run's tasks in flight fit: with 20,000 per partition, a 100,000-task fan-out read four in five of its tasks back
-   * from RocksDB. docs/performance.md, "The decoded-task cache again" and "A decoded-task budget per stream thread"
-   * (2026-12-03).
+   * Decoded values kept after their commit: the tasks in flight of many runs (a task is 0.3 to a few KB). 120,000
+   * made the 100,000-task fan-out a third faster but a replay a quarter to a third slower, and the fan-out's 2026-12-02
+   * trial slowed the layered run: docs/performance.md, "The decoded-task cache again" (2026-12-03).
    */
-  static final int MAX_CLEAN_TASKS_PER_THREAD = 120_000;
-  /**
-   * The same while a replay catches up: it folds every task through its whole life in quick succession, so a task is
-   * rarely read again once evicted, and 120,000 kept per partition made it a quarter to a third slower (garbage
-   * collection). 80,000 is what four partitions of 20,000 each kept before the budget was shared.
-   */
-  static final int MAX_CLEAN_TASKS_PER_THREAD_CATCHING_UP = 80_000;
-  /** Fan-in counts are mostly put and deleted within one commit; few outlive it. */
-  static final int MAX_CLEAN_DEPENDENCY_COUNTS = 20_000;
+  static final int MAX_CLEAN_TASKS = 20_000;
   static final int MAX_CLEAN_RUNS = 2_000;
 
   private CoordinatorTopology() {}
-
-  /** How many decoded tasks one stream thread keeps in this phase of the coordinator: see the two bounds. */
-  static int decodedTasksKept(CatchUp catchUp) {
-    return catchUp.done() ? MAX_CLEAN_TASKS_PER_THREAD : MAX_CLEAN_TASKS_PER_THREAD_CATCHING_UP;
-  }
 
   /** Builds with persistent (RocksDB) stores, the fold pacing its commits as {@code pacing} says. */
   public static Topology build(Topics topics, WeftSerdes serdes, CoordinatorOptions options, FoldStats stats,
@@ -123,13 +108,12 @@ public final class CoordinatorTopology {
     // encodes nor decodes on the way (WriteBackStore, docs/performance.md).
     t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(RUNS_STORE, persistentStores),
         Serdes.String(), new AvroStateSerde<>(RunState.class)), MAX_CLEAN_RUNS), FOLD);
-    t.addStateStore(WriteBackStore.builderSharingPerThread(Stores.keyValueStoreBuilder(supplier(TASKS_STORE,
-        persistentStores), Serdes.String(), new AvroStateSerde<>(TaskState.class)),
-        () -> decodedTasksKept(options.catchUp())), FOLD);
+    t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(TASKS_STORE, persistentStores),
+        Serdes.String(), new AvroStateSerde<>(TaskState.class)), MAX_CLEAN_TASKS), FOLD);
     // A count per waiting task with a dependency ended; mostly put and deleted within one commit (a task's last
     // dependency and its dispatch), which writes nothing.
     t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(DEPENDENCIES_MET_STORE,
-        persistentStores), Serdes.String(), Serdes.Integer()), MAX_CLEAN_DEPENDENCY_COUNTS), FOLD);
+        persistentStores), Serdes.String(), Serdes.Integer()), MAX_CLEAN_TASKS), FOLD);
     t.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(supplier(TIMERS_STORE, persistentStores),
         Serdes.String(), new AvroStateSerde<>(TimerEntry.class)), 0), FOLD);
     // Written when a run is accepted, changes status and expires; read only by the query API, so nothing is kept

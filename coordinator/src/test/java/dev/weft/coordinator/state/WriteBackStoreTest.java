@@ -147,58 +147,11 @@ class WriteBackStoreTest {
     assertThat(calls).containsExactly("get k/0");
   }
 
-  @Test
-  void shouldEvictTheLeastRecentlyUsedValueOfAllTheStoresThatShareABudget() throws Exception {
-    DecodedBudget shared = new DecodedBudget(() -> 3); // as one stream thread's partitions of the tasks store
-    WriteBackStore<TimerEntry> a = overRecordingStore(() -> shared);
-    WriteBackStore<TimerEntry> b = overRecordingStore(() -> shared);
-    a.put("a/1", entry("a1", 1));
-    a.put("a/2", entry("a2", 2));
-    a.flushCache();
-    b.put("b/1", entry("b1", 3));
-    b.flushCache(); // three kept: a/1, a/2, b/1
-    assertThat(a.get("a/1").getDueAtMs()).isEqualTo(1); // now a/2 is the least recently used of all
-    b.put("b/2", entry("b2", 4));
-    b.flushCache();
-    assertThat(shared.held()).isEqualTo(3);
-    assertThat(a.cleanSize() + b.cleanSize()).isEqualTo(3);
-    calls.clear();
-
-    for (String k : new String[] {"a/1", "b/1", "b/2"}) assertThat(k.startsWith("a") ? a.get(k) : b.get(k)).isNotNull();
-    assertThat(calls).as("kept decoded").isEmpty();
-    assertThat(a.get("a/2").getDueAtMs()).isEqualTo(2);
-    assertThat(calls).as("evicted from the other store, not from the one that grew").containsExactly("get a/2");
-
-    a.close();
-    assertThat(shared.held()).as("a closed store gives its values back").isEqualTo(b.cleanSize());
-  }
-
-  @Test
-  void shouldNotKeepWhatAQueryThreadReadSinceItWouldEvictFromStoresItDoesNotOwn() throws Exception {
-    WriteBackStore<TimerEntry> wb = overRecordingStore(10);
-    wb.put("k/written", entry("w", 1));
-    wb.flushCache();
-    wb.clearCache();
-    java.util.concurrent.atomic.AtomicReference<TimerEntry> read = new java.util.concurrent.atomic.AtomicReference<>();
-    Thread query = new Thread(() -> read.set(wb.get("k/written")));
-    query.start();
-    query.join();
-    assertThat(read.get().getDueAtMs()).isEqualTo(1);
-    assertThat(wb.cleanSize()).isZero();
-
-    assertThat(wb.get("k/written").getDueAtMs()).isEqualTo(1); // the writer's own read is kept
-    assertThat(wb.cleanSize()).isEqualTo(1);
-  }
-
   /** A write-back store over {@link #real}, with every get, put and delete that reaches it noted in {@link #calls}. */
   private WriteBackStore<TimerEntry> overRecordingStore(int maxClean) {
-    return overRecordingStore(() -> DecodedBudget.of(maxClean));
-  }
-
-  private WriteBackStore<TimerEntry> overRecordingStore(java.util.function.Supplier<DecodedBudget> budget) {
     real = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("r"), Serdes.String(),
         new AvroStateSerde<>(TimerEntry.class)).withLoggingDisabled().withCachingDisabled().build();
-    WriteBackStore<TimerEntry> wb = new WriteBackStore<>(recording(real, calls), budget);
+    WriteBackStore<TimerEntry> wb = new WriteBackStore<>(recording(real, calls), maxClean);
     wb.init(new MockProcessorContext<>().getStateStoreContext(), wb);
     return wb;
   }
