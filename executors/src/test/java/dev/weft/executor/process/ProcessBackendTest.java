@@ -35,7 +35,7 @@ class ProcessBackendTest {
   private ProcessBackend backend;
   private final List<Long> toReap = new java.util.ArrayList<>();
 
-  /** The launcher under test. No silent fallback: without perl this fails. */
+  /** The launcher under test. No silent fallback: without python3 or perl this fails. */
   TaskLauncher launcher() {
     return ForkServer.onThisHost().orElseThrow(() -> new AssertionError("neither python3 nor perl is on the PATH"));
   }
