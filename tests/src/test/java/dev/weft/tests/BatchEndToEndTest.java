@@ -309,7 +309,9 @@ class BatchEndToEndTest {
           Duration.ofMinutes(2), () -> !one.assignment().isEmpty() && !two.assignment().isEmpty()
               && one.assignment().size() + two.assignment().size() == w.partitions());
 
-      List<String> ids = IntStream.rangeClosed(1, 8).mapToObj(i -> "t" + i).toList();
+      // Each command's partition is a hash of its run and task: with 8 tasks, all of them landed on one instance's
+      // two partitions in about one run in 128 (a full suite run on 2026-12-03); with 16, one in 32,768.
+      List<String> ids = IntStream.rangeClosed(1, 16).mapToObj(i -> "t" + i).toList();
       StringBuilder yaml = new StringBuilder("pipeline: batch-fanout\ntasks:\n");
       for (String id : ids) {
         yaml.append("  - {id: %s, executor: batch, batch: {jobDefinition: weft-busybox, command: [\"echo\", \"%s\"]}}\n"
