@@ -1,5 +1,6 @@
 package dev.weft.cli;
 
+import dev.weft.coordinator.state.TaskStatuses;
 import dev.weft.sink.AttemptRecord;
 import dev.weft.sink.HistoryReader;
 import dev.weft.sink.RunRecord;
@@ -73,8 +74,7 @@ final class HistoryReport {
       if (t.reason() != null && attempts.getOrDefault(t.taskId(), List.of()).isEmpty()) out.println("    " + t.reason());
       if (!t.inputs().isEmpty()) out.println("    reads  " + String.join(", ", t.inputs()));
       if (!t.outputs().isEmpty()) out.println("    writes " + String.join(", ", t.outputs()));
-      if (t.logTail() != null && !t.logTail().isBlank() && !"SUCCEEDED".equals(t.status())
-          && !"SKIPPED".equals(t.status())) {
+      if (t.logTail() != null && !t.logTail().isBlank() && !TaskStatuses.satisfiesDependants(t.status())) {
         out.println("    log tail:");
         for (String line : t.logTail().strip().split("\n")) out.println("      | " + line);
       }

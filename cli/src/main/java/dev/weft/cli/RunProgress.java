@@ -2,6 +2,7 @@ package dev.weft.cli;
 
 import dev.weft.client.RunListener;
 import dev.weft.client.TaskResult;
+import dev.weft.coordinator.state.TaskStatuses;
 import dev.weft.spec.MappedTasks;
 import java.util.HashMap;
 import java.util.Map;
@@ -58,11 +59,10 @@ final class RunProgress implements RunListener, AutoCloseable {
     String mapped = MappedTasks.mappedTaskOf(task.id());
     if (mapped != null) {
       Map<String, Integer> byStatus = instancesEnded.computeIfAbsent(mapped, k -> new TreeMap<>());
-      boolean endedWell = "SUCCEEDED".equals(task.status()) || "SKIPPED".equals(task.status());
-      int endedBadly = byStatus.entrySet().stream().filter(e -> !e.getKey().equals("SUCCEEDED")
-          && !e.getKey().equals("SKIPPED")).mapToInt(Map.Entry::getValue).sum();
+      int endedBadly = byStatus.entrySet().stream().filter(e -> !TaskStatuses.satisfiesDependants(e.getKey()))
+          .mapToInt(Map.Entry::getValue).sum();
       byStatus.merge(task.status(), 1, Integer::sum);
-      if (endedWell || endedBadly >= RunReport.INSTANCES_SHOWN) return;
+      if (TaskStatuses.satisfiesDependants(task.status()) || endedBadly >= RunReport.INSTANCES_SHOWN) return;
     }
     Map<String, Integer> instances = instancesEnded.remove(task.id());
     line.log(RunReport.progressLine(task, finished, total) + (instances == null ? "" : " - its instances: "

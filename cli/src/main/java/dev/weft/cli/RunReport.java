@@ -108,7 +108,7 @@ final class RunReport {
     // A task that succeeded on a retry keeps its last failure: say that it is behind it, not why the task ended.
     int failedBefore = t.attempts() - 1;
     String detail = t.lastFailure() == null ? ""
-        : !"SUCCEEDED".equals(t.status()) && !"SKIPPED".equals(t.status()) ? " - " + t.lastFailure()
+        : !TaskStatuses.satisfiesDependants(t.status()) ? " - " + t.lastFailure()
         : " - after " + failedBefore + (failedBefore == 1 ? " failed attempt" : " failed attempts") + "; the last: "
             + t.lastFailure();
     return String.format("[%" + width + "d/%d] %s %s %s (attempt %d)%s", finished, total, mark, t.id(), t.status(),
@@ -150,8 +150,7 @@ final class RunReport {
       row(t, fmt, w, out, mapped ? instanceCounts(t, instances.getOrDefault(t.id(), List.of())) : null);
       List<TaskView> mine = instances.getOrDefault(t.id(), List.of());
       List<TaskView> shown = all ? mine : mine.stream()
-          .filter(i -> TaskStatuses.isTerminal(i.status()) && !"SUCCEEDED".equals(i.status())
-              && !"SKIPPED".equals(i.status()))
+          .filter(i -> TaskStatuses.isTerminal(i.status()) && !TaskStatuses.satisfiesDependants(i.status()))
           .toList();
       for (TaskView i : shown.subList(0, all ? shown.size() : Math.min(INSTANCES_SHOWN, shown.size()))) {
         row(i, fmt, w, out, null);

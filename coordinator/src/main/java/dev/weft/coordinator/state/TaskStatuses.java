@@ -24,6 +24,11 @@ public final class TaskStatuses {
     return s == TaskStatus.SUCCEEDED || s == TaskStatus.SKIPPED;
   }
 
+  /** As {@link #satisfiesDependants(TaskStatus)}, for a status as the API, history and run events spell it. */
+  public static boolean satisfiesDependants(String s) {
+    return TaskStatus.SUCCEEDED.name().equals(s) || TaskStatus.SKIPPED.name().equals(s);
+  }
+
   /** The attempt is out at an executor (dispatched or running). */
   public static boolean isLive(TaskStatus s) {
     return s == TaskStatus.DISPATCHED || s == TaskStatus.RUNNING;
