@@ -55,11 +55,19 @@ public final class ChildLauncher {
    * task never starts), and between the fork and {@code child=$!} it is marked and passed on once the child is known.
    * Before, it was dropped there and the task ran until the cancel's grace ran out (a ProcessBackendTest run on the
    * guard caught it).
+   *
+   * <p>One more window: a SIGTERM sent before the task's group exists goes to the child's pid, and until the child
+   * execs, the child is a fork of this shell whose copy of the TERM trap takes the signal and then drops it (the fork
+   * clears its traps before it runs one). The same holds for the executor's own SIGTERM to every process of the tree.
+   * So a SIGTERM that could only be sent to the pid ({@code unsure}) is sent again to the group once the group exists
+   * (the task has then been exec'd, and gets it once: no SIGTERM sent before its group existed reached it), or after
+   * a second if it never does (the child died before {@code setsid}). Seen under load, where the task then ran until
+   * the cancel's grace ran out (2026-12-03).
    */
   static final String GUARD = String.join("\n",
       "executor=$1; shift",
-      "child=; dead=; termed=",
-      "stop() { kill -s \"$1\" -- -\"$child\" 2>/dev/null || kill -s \"$1\" \"$child\" 2>/dev/null; }",
+      "child=; dead=; termed=; unsure=",
+      "stop() { kill -s \"$1\" -- -\"$child\" 2>/dev/null || { unsure=1; kill -s \"$1\" \"$child\" 2>/dev/null; }; }",
       "trap 'dead=1; [ -z \"$child\" ] || { stop KILL; exit 137; }' " + DEATH_SIGNAL,
       "trap 'termed=1; [ -z \"$child\" ] || stop TERM' TERM",
       "[ \"$PPID\" = \"$executor\" ] || exit 137",
@@ -70,6 +78,12 @@ public final class ChildLauncher {
       "if [ -n \"$dead\" ]; then stop KILL; exit 137; fi",
       "if [ -n \"$termed\" ]; then stop TERM; fi",
       "while :; do",
+      "  if [ -n \"$termed\" ] && [ -n \"$unsure\" ]; then",
+      "    n=0",
+      "    while [ $n -lt 100 ] && ! kill -0 -- -\"$child\" 2>/dev/null; do %SLEEP% 0.01; n=$((n + 1)); done",
+      "    unsure=",
+      "    kill -s TERM -- -\"$child\" 2>/dev/null",
+      "  fi",
       "  wait \"$child\"",
       "  code=$?",
       "  kill -0 \"$child\" 2>/dev/null || exit \"$code\"",
@@ -153,23 +167,26 @@ public final class ChildLauncher {
   }
 
   /** Absolute paths of the tools, so a task's own PATH can never hide them. */
-  private record Tools(Path setpriv, Path setsid, Path sh) {
+  private record Tools(Path setpriv, Path setsid, Path sh, Path sleep) {
     static Optional<Tools> find() {
       Optional<Path> setpriv = onPath("setpriv");
       Optional<Path> setsid = onPath("setsid");
       Optional<Path> sh = Files.isExecutable(Path.of("/bin/sh")) ? Optional.of(Path.of("/bin/sh")) : onPath("sh");
-      if (setpriv.isEmpty() || setsid.isEmpty() || sh.isEmpty()) {
-        log.warn("setpriv or setsid (util-linux) not found on PATH: child processes will NOT die with the executor "
-            + "if it is killed; only the leftover kill at the next start stops them. Install util-linux.");
+      Optional<Path> sleep = onPath("sleep");
+      if (setpriv.isEmpty() || setsid.isEmpty() || sh.isEmpty() || sleep.isEmpty()) {
+        log.warn("setpriv or setsid (util-linux), or sleep (coreutils) not found on PATH: child processes will NOT "
+            + "die with the executor if it is killed; only the leftover kill at the next start stops them. Install "
+            + "util-linux and coreutils.");
         return Optional.empty();
       }
-      return Optional.of(new Tools(setpriv.get(), setsid.get(), sh.get()));
+      return Optional.of(new Tools(setpriv.get(), setsid.get(), sh.get(), sleep.get()));
     }
 
     List<String> prefix(Optional<ProcessPolicy.UnixUser> user) {
       List<String> prefix = new ArrayList<>(List.of(setpriv.toString(), "--pdeathsig", DEATH_SIGNAL));
       user.ifPresent(u -> prefix.addAll(List.of("--reuid=" + u.uid(), "--regid=" + u.gid(), "--clear-groups")));
-      prefix.addAll(List.of("--", sh.toString(), "-c", GUARD.replace("%SETSID%", setsid.toString()), "weft-guard"));
+      String guard = GUARD.replace("%SETSID%", setsid.toString()).replace("%SLEEP%", sleep.toString());
+      prefix.addAll(List.of("--", sh.toString(), "-c", guard, "weft-guard"));
       return prefix;
     }
 

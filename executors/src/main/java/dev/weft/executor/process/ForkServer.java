@@ -52,8 +52,8 @@ import org.slf4j.LoggerFactory;
  * runs in a session and process group of its own, so a cancel reaches everything it started.
  *
  * <p>{@code WEFT_PROCESS_LAUNCHER=guard} in the executor's environment starts tasks under the guard instead, as on a
- * host without perl (to compare, or should the helper misbehave somewhere); {@code WEFT_PROCESS_LAUNCHER=perl}
- * takes the Perl helper where Python would be taken.
+ * host with neither interpreter (to compare, or should a helper misbehave somewhere); {@code WEFT_PROCESS_LAUNCHER=perl}
+ * takes the Perl helper where Python would be taken. {@code ProcessBackend} reads the setting.
  *
  * <p><b>The helper dying.</b> If the helper itself is killed, its tasks are killed here (their trees, by pid), their
  * attempts end with {@link TaskProcess#exit()} failed, and the next launch starts a new helper.
@@ -103,16 +103,12 @@ final class ForkServer implements TaskLauncher {
   }
 
   /**
-   * A fork server, when python3 (3.8 or later) or perl is on the executor's PATH, in that order unless
-   * {@code WEFT_PROCESS_LAUNCHER=perl}; it starts its helper on the first launch.
+   * A fork server, when python3 (3.8 or later) or perl is on the executor's PATH, in that order; it starts its helper
+   * on the first launch.
    */
   static Optional<ForkServer> onThisHost() {
-    boolean perlOnly = "perl".equals(System.getenv("WEFT_PROCESS_LAUNCHER"));
-    if (!perlOnly) {
-      Optional<ForkServer> python = onThisHost(Helpers.PYTHON);
-      if (python.isPresent()) return python;
-    }
-    return onThisHost(Helpers.PERL);
+    Optional<ForkServer> python = onThisHost(Helpers.PYTHON);
+    return python.isPresent() ? python : onThisHost(Helpers.PERL);
   }
 
   /** A fork server with the helper {@code kind}, when its interpreter is on the PATH (for Python, one that can spawn). */

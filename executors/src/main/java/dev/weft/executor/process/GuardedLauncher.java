@@ -15,9 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Starts each process task from the JVM under {@link ChildLauncher}'s guard, with two threads reading its output:
- * what the process executor does on a host without {@code perl}, where {@link ForkServer} cannot run. It costs about
- * four execs a task more than the fork server, and its tasks die with the executor only where util-linux is
- * installed.
+ * what the process executor does on a host with neither {@code python3} nor {@code perl}, where {@link ForkServer}
+ * cannot run. It costs about four execs a task more than the fork server, and its tasks die with the executor only
+ * where util-linux is installed.
  */
 final class GuardedLauncher implements TaskLauncher {
   /** After the process exits, how long to wait for its pipes to drain; a background child may hold them open. */

@@ -40,9 +40,9 @@ import org.slf4j.LoggerFactory;
  * {@code process.workdir} as working directory (relative to this backend's base directory).
  *
  * <p>The task's environment is the executor's, then {@code process.env}, then {@link TaskEnvironment}'s variables,
- * which win. The process is started by the executor's {@link ForkServer} (or, on a host without perl, under
- * {@link ChildLauncher}'s guard: {@link GuardedLauncher}), so it and everything it starts die with the executor even
- * when the executor is killed with SIGKILL. The handle is the task's pid (the guard's, under a guard).
+ * which win. The process is started by the executor's {@link ForkServer} (or, on a host with neither python3 nor
+ * perl, under {@link ChildLauncher}'s guard: {@link GuardedLauncher}), so it and everything it starts die with the
+ * executor even when the executor is killed with SIGKILL. The handle is the task's pid (the guard's, under a guard).
  *
  * <p>Output: stdout and stderr go into one bounded tail, interleaved line by line; the last stderr line goes into the
  * failure reason.
@@ -68,6 +68,9 @@ public final class ProcessBackend implements ExecutorBackend {
 
   private static final AtomicInteger THREADS = new AtomicInteger();
   private static final AtomicBoolean NO_FORK_SERVER_WARNED = new AtomicBoolean();
+  private static final AtomicBoolean UNKNOWN_LAUNCHER_WARNED = new AtomicBoolean();
+  /** The environment variable that overrides the choice of launcher (see {@link #defaultLauncher()}). */
+  static final String LAUNCHER_SETTING = "WEFT_PROCESS_LAUNCHER";
 
   private final Path baseDir;
   private final ProcessPolicy policy;
@@ -218,7 +221,7 @@ public final class ProcessBackend implements ExecutorBackend {
     return killed;
   }
 
-  /** How this backend starts its tasks: {@code fork server}, or {@code guard} where there is no perl. */
+  /** How this backend starts its tasks: {@code fork server}, or {@code guard} where neither python3 nor perl is. */
   public String launcher() {
     return launcher instanceof ForkServer ? "fork server" : "guard";
   }
@@ -268,13 +271,25 @@ public final class ProcessBackend implements ExecutorBackend {
     return tree;
   }
 
+  /**
+   * The fork server with the first helper whose interpreter is on the PATH, else the guard; {@code
+   * WEFT_PROCESS_LAUNCHER} ({@code guard} or {@code perl}) chooses instead, to compare or should a helper misbehave.
+   */
   private static TaskLauncher defaultLauncher() {
-    Optional<ForkServer> forkServer = "guard".equals(System.getenv("WEFT_PROCESS_LAUNCHER")) ? Optional.empty() : ForkServer.onThisHost();
+    String chosen = System.getenv().getOrDefault(LAUNCHER_SETTING, "");
+    if (!chosen.isEmpty() && !chosen.equals("guard") && !chosen.equals("perl")
+        && !UNKNOWN_LAUNCHER_WARNED.getAndSet(true)) {
+      log.warn("{}={} is not a launcher this executor knows (guard, perl); it is ignored", LAUNCHER_SETTING, chosen);
+    }
+    if (chosen.equals("guard")) return new GuardedLauncher();
+    boolean perl = chosen.equals("perl");
+    Optional<ForkServer> forkServer = perl ? ForkServer.onThisHost(ForkServer.Helpers.PERL) : ForkServer.onThisHost();
     if (forkServer.isPresent()) return forkServer.get();
     if (!NO_FORK_SERVER_WARNED.getAndSet(true)) {
-      log.warn("neither python3 (3.8 or later) nor perl is on the PATH: the process executor starts each task from "
-          + "the JVM under a guard instead of through its fork server, which costs about four execs more per task. "
-          + "Install python3 or perl (perl-base).");
+      log.warn("{} is on the PATH: the process executor starts each task from the JVM under a guard instead of "
+          + "through its fork server, which costs about four execs more per task. Install {}.",
+          perl ? "perl is asked for (" + LAUNCHER_SETTING + "=perl) and is not" : "neither python3 (3.8 or later) nor perl",
+          perl ? "perl (perl-base)" : "python3 or perl (perl-base)");
     }
     return new GuardedLauncher();
   }

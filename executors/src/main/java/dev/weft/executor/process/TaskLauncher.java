@@ -4,7 +4,8 @@ import java.io.IOException;
 
 /**
  * Starts process tasks so that they die with the executor, and reads their output into a tail.
- * {@link ForkServer} is the one used; {@link GuardedLauncher} stands in where no {@code perl} is installed.
+ * {@link ForkServer} is the one used; {@link GuardedLauncher} stands in where neither {@code python3} nor {@code perl}
+ * is installed.
  */
 interface TaskLauncher extends AutoCloseable {
   /**

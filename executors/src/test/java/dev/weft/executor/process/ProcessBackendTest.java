@@ -210,6 +210,28 @@ class ProcessBackendTest {
     assertThat(outcome.exitCode()).as("128 + SIGTERM, long before the grace ran out").isEqualTo(143);
   }
 
+  /**
+   * A cancel that comes as the task starts reaches it wherever its start is: in the launcher, in the guard's fork, in
+   * {@code setsid}, in the task. Many at once, so that some land in each window; none may run until its grace ends.
+   */
+  @Test
+  void shouldEndEveryProcessCancelledAsItStartsWithSigterm() throws Exception {
+    backend = backend(null);
+    List<RecordingListener> listeners = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      RecordingListener listener = new RecordingListener();
+      listeners.add(listener);
+      RunningAttempt attempt = backend.launch(request(process("cancelled-" + i, List.of("sleep", "100"), Map.of(), null)),
+          listener);
+      toReap.add(Long.parseLong(attempt.handle()));
+      attempt.cancel(Duration.ofSeconds(60), "stop");
+    }
+    for (int i = 0; i < 40; i++) {
+      AttemptOutcome outcome = listeners.get(i).await(WAIT);
+      assertThat(outcome.exitCode()).as("task %d: 128 + SIGTERM, long before the grace ran out", i).isEqualTo(143);
+    }
+  }
+
   @Test
   void shouldRunManyTasksAtOnceEachWithItsOwnOutputAndExitCode() throws Exception {
     backend = backend(null);
