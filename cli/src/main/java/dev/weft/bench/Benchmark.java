@@ -329,6 +329,7 @@ public final class Benchmark {
   private Map<String, Object> latency(DispatchBench.Result d) {
     say(String.format("  p50 %.0f ms, p99 %.0f ms, max %.0f ms over %d samples, %d missing (achieved %.0f tasks/s)",
         d.p50(), d.p99(), d.max(), d.samples(), d.missing(), d.achievedRate()));
+    say("    " + d.transactions().describe());
     return figures(d);
   }
 
@@ -341,6 +342,7 @@ public final class Benchmark {
     m.put("p50_ms", d.p50());
     m.put("p99_ms", d.p99());
     m.put("max_ms", d.max());
+    m.put("transactions", d.transactions().figures());
     return m;
   }
 

@@ -4,6 +4,7 @@ import dev.weft.avro.CommandKind;
 import dev.weft.avro.TaskCommand;
 import dev.weft.avro.TaskEvent;
 import dev.weft.avro.TaskEventKind;
+import dev.weft.coordinator.Coordinator;
 import dev.weft.coordinator.topology.CoordinatorOptions;
 import dev.weft.spec.PipelineSpecs;
 import dev.weft.topics.Topics;
@@ -65,8 +66,10 @@ final class DispatchBench {
    * The figures at one offered load.
    *
    * @param missing completions measured whose next command no reader saw within the window: counted, never dropped
+   * @param transactions what the dispatcher's transactions cost while the load was offered
    */
-  record Result(int offeredRate, double achievedRate, int samples, int missing, double p50, double p99, double max) {}
+  record Result(int offeredRate, double achievedRate, int samples, int missing, double p50, double p99, double max,
+      TransactionCost transactions) {}
 
   private record Ready(String runId, String taskId, int attempt) {}
 
@@ -151,6 +154,7 @@ final class DispatchBench {
       }
 
       long periodNanos = TimeUnit.SECONDS.toNanos(1) / rate;
+      TransactionCost.Snapshot before = transactionsOf(hop, topics);
       long t0 = System.nanoTime();
       long startMs = System.currentTimeMillis();
       long end = t0 + TimeUnit.SECONDS.toNanos(seconds);
@@ -179,6 +183,7 @@ final class DispatchBench {
         sent++;
       }
       double elapsed = (System.nanoTime() - t0) / 1e9;
+      TransactionCost transactions = new TransactionCost(before, transactionsOf(hop, topics), elapsed, sent);
       producer.flush();
       // Let the commands that follow the last completions arrive.
       Thread.sleep(Math.max(500, 10 * cluster.options.commitIntervalMs()));
@@ -207,7 +212,7 @@ final class DispatchBench {
       if (lat.isEmpty()) throw new IllegalStateException("no dispatch latency sample at " + rate + " tasks/s");
       long[] a = lat.stream().mapToLong(Long::longValue).sorted().toArray();
       return new Result(rate, sent / elapsed, a.length, missing, percentile(a, 0.50), percentile(a, 0.99),
-          a[a.length - 1]);
+          a[a.length - 1], transactions);
     }
   }
 
@@ -218,6 +223,25 @@ final class DispatchBench {
       case RELAY -> new ExactlyOnceRelay(cluster, topics, 0);
       case BATCHING_RELAY -> new ExactlyOnceRelay(cluster, topics, cluster.options.commitIntervalMs());
     };
+  }
+
+  /**
+   * The dispatcher's transaction counters now. The coordinator's count is its stream threads' commits (Kafka Streams'
+   * {@code commit-total}: one transaction each under exactly_once_v2), the relay counts its own.
+   */
+  private static TransactionCost.Snapshot transactionsOf(AutoCloseable hop, Topics topics) {
+    if (hop instanceof ExactlyOnceRelay relay) {
+      return TransactionCost.Snapshot.of(relay.transactions(), relay.metrics(), topics.prefix());
+    }
+    Coordinator coordinator = (Coordinator) hop;
+    double commits = 0;
+    for (var e : coordinator.streams().metrics().entrySet()) {
+      if (e.getKey().group().equals("stream-thread-metrics") && e.getKey().name().equals("commit-total")
+          && e.getValue().metricValue() instanceof Double v) {
+        commits += v;
+      }
+    }
+    return TransactionCost.Snapshot.of(commits, coordinator.streams().metrics(), topics.prefix());
   }
 
   static double percentile(long[] sorted, double q) {

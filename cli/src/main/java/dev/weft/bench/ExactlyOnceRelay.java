@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -20,6 +21,8 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -49,6 +52,7 @@ final class ExactlyOnceRelay implements AutoCloseable {
   private final Thread thread;
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private final long commitIntervalMs;
+  private final AtomicLong transactions = new AtomicLong();
 
   /** @param commitIntervalMs 0 for the eager relay, else the batching one's commit interval */
   ExactlyOnceRelay(BenchCluster cluster, Topics topics, long commitIntervalMs) {
@@ -82,6 +86,17 @@ final class ExactlyOnceRelay implements AutoCloseable {
     producer.beginTransaction();
     for (String runId : runIds) send(runId, Shapes.chainTask(0));
     producer.commitTransaction();
+    transactions.incrementAndGet();
+  }
+
+  /** Transactions committed so far, the seed's included. */
+  long transactions() {
+    return transactions.get();
+  }
+
+  /** Its producer's metrics (transaction times, records sent by topic). */
+  Map<MetricName, ? extends Metric> metrics() {
+    return producer.metrics();
   }
 
   Throwable failure() {
@@ -112,6 +127,7 @@ final class ExactlyOnceRelay implements AutoCloseable {
         if (open && now - lastCommitMs >= commitIntervalMs) {
           producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
           producer.commitTransaction();
+          transactions.incrementAndGet();
           offsets.clear();
           open = false;
           lastCommitMs = now;
