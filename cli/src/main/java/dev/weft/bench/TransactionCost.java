@@ -15,7 +15,8 @@ import org.apache.kafka.common.MetricName;
  */
 final class TransactionCost {
   /** Cumulative counters at one moment. */
-  record Snapshot(double transactions, double flushNs, double offsetsNs, double commitNs, Map<String, Double> recordsByTopic) {
+  record Snapshot(double transactions, double flushNs, double offsetsNs, double commitNs,
+      Map<String, Double> recordsByTopic) {
     /**
      * @param transactions how many transactions the dispatcher has committed (its own count: the producer has none)
      * @param topicPrefix stripped from topic names, so that every dispatcher's topics read alike

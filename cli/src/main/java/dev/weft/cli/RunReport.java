@@ -111,8 +111,16 @@ final class RunReport {
         : !TaskStatuses.satisfiesDependants(t.status()) ? " - " + t.lastFailure()
         : " - after " + failedBefore + (failedBefore == 1 ? " failed attempt" : " failed attempts") + "; the last: "
             + t.lastFailure();
-    return String.format("[%" + width + "d/%d] %s %s %s (attempt %d)%s", finished, total, mark, t.id(), t.status(),
-        t.attempts(), detail);
+    return String.format("[%" + width + "d/%d] %s %s %s%s%s", finished, total, mark, t.id(), t.status(),
+        attemptNote(t.attempts()), detail);
+  }
+
+  /**
+   * " (attempt N)", or nothing for a task that had no attempt of its own: skipped, cancelled before it was dispatched,
+   * or mapped (its instances had the attempts).
+   */
+  static String attemptNote(int attempts) {
+    return attempts > 0 ? " (attempt " + attempts + ")" : "";
   }
 
   /** How many of a mapped task's instances {@code weft status} lists without {@code --all}: failed ones only. */

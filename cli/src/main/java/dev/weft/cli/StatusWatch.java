@@ -83,7 +83,7 @@ final class StatusWatch {
       String state = t.phase() == null || t.phase().equals(t.status()) ? t.status()
           : t.status() + " (" + t.phase().toLowerCase() + ")";
       if (state.equals(taskStates.put(t.id(), state))) continue;
-      output.out().println(now + " task " + t.id() + " " + state + " (attempt " + t.attempts() + ")"
+      output.out().println(now + " task " + t.id() + " " + state + RunReport.attemptNote(t.attempts())
           + (t.lastFailure() == null ? "" : ": " + t.lastFailure()));
     }
     if (!run.status().equals(runState)) {

@@ -32,4 +32,12 @@ class ProgressLineTest {
     TaskResult t = new TaskResult("prepare", "SUCCEEDED", 1, 0, null, null, null, null, 1L, 2L);
     assertThat(RunReport.progressLine(t, 1, 6)).isEqualTo("[1/6] ok   prepare SUCCEEDED (attempt 1)");
   }
+
+  @Test
+  void shouldNameNoAttemptForATaskThatHadNone() {
+    TaskResult mapped = new TaskResult("load", "SUCCEEDED", 0, null, null, null, null, null, 1L, 2L);
+    assertThat(RunReport.progressLine(mapped, 5, 6)).isEqualTo("[5/6] ok   load SUCCEEDED");
+    TaskResult skipped = new TaskResult("report", "SKIPPED", 0, null, null, null, null, null, 1L, 2L);
+    assertThat(RunReport.progressLine(skipped, 6, 6)).isEqualTo("[6/6] skip report SKIPPED");
+  }
 }

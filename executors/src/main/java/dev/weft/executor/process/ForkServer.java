@@ -52,8 +52,9 @@ import org.slf4j.LoggerFactory;
  * runs in a session and process group of its own, so a cancel reaches everything it started.
  *
  * <p>{@code WEFT_PROCESS_LAUNCHER=guard} in the executor's environment starts tasks under the guard instead, as on a
- * host with neither interpreter (to compare, or should a helper misbehave somewhere); {@code WEFT_PROCESS_LAUNCHER=perl}
- * takes the Perl helper where Python would be taken. {@code ProcessBackend} reads the setting.
+ * host with neither interpreter (to compare, or should a helper misbehave somewhere);
+ * {@code WEFT_PROCESS_LAUNCHER=perl} takes the Perl helper where Python would be taken. {@code ProcessBackend} reads
+ * the setting.
  *
  * <p><b>The helper dying.</b> If the helper itself is killed, its tasks are killed here (their trees, by pid), their
  * attempts end with {@link TaskProcess#exit()} failed, and the next launch starts a new helper.

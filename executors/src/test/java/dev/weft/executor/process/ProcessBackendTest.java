@@ -221,8 +221,8 @@ class ProcessBackendTest {
     for (int i = 0; i < 40; i++) {
       RecordingListener listener = new RecordingListener();
       listeners.add(listener);
-      RunningAttempt attempt = backend.launch(request(process("cancelled-" + i, List.of("sleep", "100"), Map.of(), null)),
-          listener);
+      RunningAttempt attempt = backend.launch(
+          request(process("cancelled-" + i, List.of("sleep", "100"), Map.of(), null)), listener);
       toReap.add(Long.parseLong(attempt.handle()));
       attempt.cancel(Duration.ofSeconds(60), "stop");
     }
