@@ -286,10 +286,10 @@ public final class ProcessBackend implements ExecutorBackend {
     Optional<ForkServer> forkServer = perl ? ForkServer.onThisHost(ForkServer.Helpers.PERL) : ForkServer.onThisHost();
     if (forkServer.isPresent()) return forkServer.get();
     if (!NO_FORK_SERVER_WARNED.getAndSet(true)) {
-      log.warn("{} is on the PATH: the process executor starts each task from the JVM under a guard instead of "
-          + "through its fork server, which costs about four execs more per task. Install {}.",
-          perl ? "perl is asked for (" + LAUNCHER_SETTING + "=perl) and is not"
-              : "neither python3 (3.8 or later) nor perl",
+      log.warn("{}: the process executor starts each task from the JVM under a guard instead of through its fork "
+          + "server, which costs about four execs more per task. Install {}.",
+          perl ? "perl is asked for (" + LAUNCHER_SETTING + "=perl) but is not on the PATH"
+              : "neither python3 (3.8 or later) nor perl is on the PATH",
           perl ? "perl (perl-base)" : "python3 or perl (perl-base)");
     }
     return new GuardedLauncher();
