@@ -26,6 +26,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -233,15 +235,15 @@ final class DispatchBench {
     if (hop instanceof ExactlyOnceRelay relay) {
       return TransactionCost.Snapshot.of(relay.transactions(), relay.metrics(), topics.prefix());
     }
-    Coordinator coordinator = (Coordinator) hop;
+    Map<MetricName, ? extends Metric> metrics = ((Coordinator) hop).streams().metrics();
     double commits = 0;
-    for (var e : coordinator.streams().metrics().entrySet()) {
+    for (var e : metrics.entrySet()) {
       if (e.getKey().group().equals("stream-thread-metrics") && e.getKey().name().equals("commit-total")
           && e.getValue().metricValue() instanceof Double v) {
         commits += v;
       }
     }
-    return TransactionCost.Snapshot.of(commits, coordinator.streams().metrics(), topics.prefix());
+    return TransactionCost.Snapshot.of(commits, metrics, topics.prefix());
   }
 
   static double percentile(long[] sorted, double q) {
