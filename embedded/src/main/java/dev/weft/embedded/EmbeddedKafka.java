@@ -38,6 +38,8 @@ public final class EmbeddedKafka implements AutoCloseable {
   /** Generous: on a loaded 2-core machine formatting and starting the broker has taken over a minute. */
   private static final long READY_TIMEOUT_MS = 180_000;
   private static final String STATE_FILE = "embedded-kafka.properties";
+  /** How many choices of ports a start on ports of its own choosing tries before it gives up. */
+  private static final int PORT_CHOICES = 3;
 
   private final Path dataDir;
   private final int port;
@@ -113,9 +115,18 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /** Like {@link #start(Path, int, Security)}, with the broker where {@code placement} says. */
   public static EmbeddedKafka start(Path dataDir, int port, Security security, Placement placement) {
-    EmbeddedKafka kafka = prepare(dataDir, port, security, placement);
-    kafka.launch();
-    return kafka;
+    for (int choice = 1; ; choice++) {
+      EmbeddedKafka kafka = prepare(dataDir, port, security, placement);
+      try {
+        kafka.launch();
+        return kafka;
+      } catch (Ports.PortInUseException e) {
+        // A port this start chose itself was taken before the broker bound it: prepare() chooses the client port
+        // again, and the controller's too while no storage was formatted with it.
+        if (port != 0 || choice >= PORT_CHOICES) throw e;
+        kafka.forgetControllerPortIfUnformatted();
+      }
+    }
   }
 
   /**
@@ -134,9 +145,7 @@ public final class EmbeddedKafka implements AutoCloseable {
       EmbeddedKafka kafka = new EmbeddedKafka(dir, chosen, controller, security, placement);
       state.setProperty("broker.port", Integer.toString(chosen));
       state.setProperty("controller.port", Integer.toString(controller));
-      try (Writer w = Files.newBufferedWriter(dir.resolve(STATE_FILE), StandardCharsets.UTF_8)) {
-        state.store(w, "ports of the embedded broker on this data directory (the controller's is part of its metadata)");
-      }
+      writeState(dir, state);
       return kafka;
     } catch (IOException e) {
       throw new UncheckedIOException("could not prepare the broker's data directory " + dataDir + ": " + e, e);
@@ -298,6 +307,11 @@ public final class EmbeddedKafka implements AutoCloseable {
       if (!broker.isAlive()) {
         RunningBroker dead = broker;
         close();
+        // Our broker is gone, so a process holding one of its ports now took it after the check in launch().
+        if (!Ports.isFree(port)) throw new Ports.PortInUseException(port, "the embedded Kafka broker");
+        if (!Ports.isFree(controllerPort)) {
+          throw new Ports.PortInUseException(controllerPort, "the embedded Kafka controller");
+        }
         throw new IllegalStateException("the Kafka broker on " + dataDir + " exited during startup. "
             + dead.diagnostics(40));
       }
@@ -404,6 +418,23 @@ public final class EmbeddedKafka implements AutoCloseable {
       return true;
     } catch (ClassNotFoundException e) {
       return false;
+    }
+  }
+
+  private void forgetControllerPortIfUnformatted() {
+    if (Files.exists(dataDir.resolve("logs").resolve("meta.properties"))) return;
+    try {
+      Properties state = readState(dataDir);
+      state.remove("controller.port");
+      writeState(dataDir, state);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not rewrite the broker's ports in " + dataDir + ": " + e, e);
+    }
+  }
+
+  private static void writeState(Path dir, Properties state) throws IOException {
+    try (Writer w = Files.newBufferedWriter(dir.resolve(STATE_FILE), StandardCharsets.UTF_8)) {
+      state.store(w, "ports of the embedded broker on this data directory (the controller's is part of its metadata)");
     }
   }
 

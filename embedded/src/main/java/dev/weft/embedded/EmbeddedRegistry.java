@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
@@ -37,6 +38,8 @@ public final class EmbeddedRegistry implements AutoCloseable {
    * average 30 Quarkus printed its banner only after 60 s, and 90 s was not enough.
    */
   private static final long READY_TIMEOUT_MS = 180_000;
+  /** How many ports a start on a port of its own choosing tries before it gives up. */
+  private static final int PORT_CHOICES = 3;
 
   private final Path dataDir;
   private final int port;
@@ -53,19 +56,38 @@ public final class EmbeddedRegistry implements AutoCloseable {
    * Starts the registry on {@code dataDir} (unpacking the bundle into the cache on first use) and waits until its
    * Confluent-compatible API answers.
    *
-   * @param port on 127.0.0.1; 0 picks a free one
+   * @param port on 127.0.0.1; 0 picks a free one, and another if a process takes it before the registry binds it
    * @throws IllegalStateException when the bundle is missing, or the registry does not answer within 180 s
    */
   public static EmbeddedRegistry start(Path dataDir, int port) {
+    return port == 0 ? start(dataDir, Ports::free) : start(dataDir, () -> port, 1);
+  }
+
+  /**
+   * Starts the registry on a port of {@code choosePort}, choosing again when another process holds the one chosen, at
+   * the check before the start or by the time the registry binds it (a CI run lost its registry's port between the
+   * two, 2026-12-03).
+   */
+  static EmbeddedRegistry start(Path dataDir, IntSupplier choosePort) {
+    return start(dataDir, choosePort, PORT_CHOICES);
+  }
+
+  private static EmbeddedRegistry start(Path dataDir, IntSupplier choosePort, int choices) {
     try {
       Files.createDirectories(dataDir);
     } catch (IOException e) {
       throw new UncheckedIOException("could not create the registry's data directory " + dataDir, e);
     }
-    EmbeddedRegistry r = new EmbeddedRegistry(dataDir.toAbsolutePath(), port == 0 ? Ports.free() : port,
-        unpackedRunnerJar());
-    r.launch();
-    return r;
+    Path runnerJar = unpackedRunnerJar();
+    for (int choice = 1; ; choice++) {
+      EmbeddedRegistry r = new EmbeddedRegistry(dataDir.toAbsolutePath(), choosePort.getAsInt(), runnerJar);
+      try {
+        r.launch();
+        return r;
+      } catch (Ports.PortInUseException e) {
+        if (choice >= choices) throw e;
+      }
+    }
   }
 
   /** The Confluent-compatible API, e.g. {@code http://127.0.0.1:8081/apis/ccompat/v7}. */
@@ -126,6 +148,8 @@ public final class EmbeddedRegistry implements AutoCloseable {
       if (!registry.isAlive()) {
         ChildJvm dead = registry;
         close();
+        // Our registry is gone, so a process holding its port now took the port after the check in launch().
+        if (!Ports.isFree(port)) throw new Ports.PortInUseException(port, "the embedded schema registry");
         throw new IllegalStateException("the schema registry on " + dataDir + " exited during startup. "
             + dead.logFile() + " ends with:\n" + dead.tail(40));
       }

@@ -8,6 +8,8 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** Loopback ports for the embedded broker and registry, and for the servers the tests start beside them. */
@@ -18,6 +20,12 @@ public final class Ports {
   private static final int SPAN_BELOW_EPHEMERAL = 12_000;
   private static final int LOWEST = 10_000;
   private static final int TRIES = 64;
+  /**
+   * Every port {@link #free()} returned in this JVM. The broker and the registry choose theirs on two threads at once,
+   * and each binds its port only seconds later: a port free for both probes would be handed to both. A few hundred
+   * ports a day of tests, out of twelve thousand, are never handed out twice.
+   */
+  private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
   private Ports() {}
 
@@ -29,7 +37,7 @@ public final class Ports {
    * (at the end of its start-up, while the coordinator's clients already dial it) was taken in between: `weft run`
    * failed with "Address already in use" in CI, and in one of twelve starts on a loaded machine here (2026-12-02).
    * A port below the range can only be taken by a process that names it; another Weft stack choosing at random is
-   * one chance in thousands, and its bind then fails with that port named.
+   * one chance in thousands, and its bind then fails with that port named. No port is returned twice in one JVM.
    */
   public static int free() {
     int low = ephemeralLow();
@@ -37,7 +45,7 @@ public final class Ports {
     if (low - from >= 1_000) {
       for (int i = 0; i < TRIES; i++) {
         int port = ThreadLocalRandom.current().nextInt(from, low);
-        if (isFree(port)) return port;
+        if (isFree(port) && HANDED_OUT.add(port)) return port;
       }
     }
     // A machine whose ephemeral range leaves nothing below it (or all of it taken): one the kernel picks.
@@ -70,10 +78,18 @@ public final class Ports {
     }
   }
 
-  /** @throws IllegalStateException naming the port and what uses it, when it is taken */
+  /** @throws PortInUseException naming the port and what uses it, when it is taken */
   static void requireFree(int port, String what) {
-    if (!isFree(port)) {
-      throw new IllegalStateException(what + " cannot listen on 127.0.0.1:" + port + ": the port is in use."
+    if (!isFree(port)) throw new PortInUseException(port, what);
+  }
+
+  /**
+   * A port some other process listens on. A caller that chose the port itself ({@link #free()}) can choose another:
+   * below the ephemeral range only a process that names a port takes it, so the next choice is almost surely free.
+   */
+  public static final class PortInUseException extends IllegalStateException {
+    PortInUseException(int port, String what) {
+      super(what + " cannot listen on 127.0.0.1:" + port + ": the port is in use."
           + " Stop whatever listens there (e.g. an earlier 'weft dev'; see `ss -ltnp | grep :" + port + "`)"
           + " or choose another port");
     }

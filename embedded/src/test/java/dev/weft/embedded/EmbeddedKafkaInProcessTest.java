@@ -2,6 +2,10 @@ package dev.weft.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,6 +64,29 @@ class EmbeddedKafkaInProcessTest {
       assertThat(read(bootstrap, "t", 1)).containsExactly("committed");
     } finally {
       kafka.close();
+    }
+  }
+
+  @Test
+  void shouldChooseOtherPortsWhenTheOnesItChoseAreTakenBeforeTheBrokerBindsThem() throws Exception {
+    // As if an earlier choice had written these ports and another process had bound them since: the broker must not
+    // fail, since nothing was formatted with them yet and it chose them itself.
+    Path data = Files.createDirectories(dir.resolve("kafka"));
+    try (ServerSocket broker = new ServerSocket(Ports.free(), 0, InetAddress.getLoopbackAddress());
+        ServerSocket controller = new ServerSocket(Ports.free(), 0, InetAddress.getLoopbackAddress())) {
+      Files.writeString(data.resolve("embedded-kafka.properties"), "broker.port=" + broker.getLocalPort()
+          + "\ncontroller.port=" + controller.getLocalPort() + "\n", StandardCharsets.UTF_8);
+
+      EmbeddedKafka kafka = EmbeddedKafka.start(data, 0, EmbeddedKafka.Security.PLAINTEXT,
+          EmbeddedKafka.Placement.IN_PROCESS);
+      try {
+        kafka.createTopics(List.of("t"), 1);
+        assertThat(kafka.port()).isNotIn(broker.getLocalPort(), controller.getLocalPort());
+        assertThat(Files.readString(data.resolve("embedded-kafka.properties")))
+            .doesNotContain("controller.port=" + controller.getLocalPort());
+      } finally {
+        kafka.close();
+      }
     }
   }
 

@@ -21,7 +21,11 @@ import dev.weft.serde.SchemaRegistryException;
 import dev.weft.serde.WeftSerdes;
 import dev.weft.serde.WireFormat;
 import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -130,6 +134,22 @@ class EmbeddedRegistryTest {
     assertThat(WireFormat.parse(fresh.taskEvent().serializer()
         .serialize("restart-test.task-events", taskEvent("run-4"))).schemaId())
         .isEqualTo(WireFormat.parse(event).schemaId());
+  }
+
+  @Test
+  void shouldChooseAnotherPortWhenTheOneItChoseIsTakenBeforeTheRegistryBindsIt() throws Exception {
+    try (ServerSocket taken = new ServerSocket(Ports.free(), 0, InetAddress.getLoopbackAddress())) {
+      Iterator<Integer> choices = List.of(taken.getLocalPort(), Ports.free()).iterator();
+
+      EmbeddedRegistry other = EmbeddedRegistry.start(dir.resolve("other-registry"), choices::next);
+      try {
+        assertThat(other.port()).isNotEqualTo(taken.getLocalPort());
+        assertThat(new SchemaRegistryClient(other.url()).register("port-test-value", Schema.create(Schema.Type.STRING)))
+            .isPositive();
+      } finally {
+        other.close();
+      }
+    }
   }
 
   @Test

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 class PortsTest {
@@ -25,5 +29,25 @@ class PortsTest {
     try (ServerSocket taken = new ServerSocket(Ports.free(), 0, InetAddress.getLoopbackAddress())) {
       assertThat(Ports.isFree(taken.getLocalPort())).isFalse();
     }
+  }
+
+  @Test
+  void shouldNeverHandOutOnePortTwiceEvenToTwoThreadsAtOnce() throws Exception {
+    // The broker and the registry choose their ports on two threads, and bind them only seconds later.
+    Set<Integer> seen = ConcurrentHashMap.newKeySet();
+    List<Integer> duplicates = new CopyOnWriteArrayList<>();
+    Runnable choose = () -> {
+      for (int i = 0; i < 500; i++) {
+        int port = Ports.free();
+        if (!seen.add(port)) duplicates.add(port);
+      }
+    };
+    Thread other = new Thread(choose);
+    other.start();
+    choose.run();
+    other.join();
+
+    assertThat(duplicates).isEmpty();
+    assertThat(seen).hasSize(1_000);
   }
 }
