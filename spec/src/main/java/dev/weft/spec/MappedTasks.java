@@ -23,8 +23,11 @@ public final class MappedTasks {
 
   private MappedTasks() {}
 
-  /** One instance: its id, its resolved spec as JSON (what executors receive), and its output target or null. */
-  public record Instance(String id, String specJson, String output) {}
+  /**
+   * One instance: its id, its resolved spec as JSON (what executors receive), its output target or null, and its
+   * notBefore time (epoch ms, 0 for none), which may name its item ({@code "${item.date}T06:00:00Z"}).
+   */
+  public record Instance(String id, String specJson, String output, long notBeforeMs) {}
 
   /** Whether {@code ${name}} names the item of a mapped task rather than a parameter. */
   static boolean isItemReference(String name) {
@@ -123,7 +126,10 @@ public final class MappedTasks {
         problems.add(new SpecProblem("items[" + i + "](" + id + ").output", e.getMessage()));
       }
     }
-    return new Instance(id, spec.toString(), output);
+    long notBeforeMs = spec.hasNonNull("notBefore") && problems.size() == before
+        ? PipelineSpecs.notBeforeMs(spec.get("notBefore").asText(), "items[" + i + "](" + id + ").notBefore", problems)
+        : 0;
+    return new Instance(id, spec.toString(), output, notBeforeMs);
   }
 
   /** "missing parameter 'item.x'" reads wrong for an item: say which field the item lacks. */

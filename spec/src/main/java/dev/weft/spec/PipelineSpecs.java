@@ -287,6 +287,10 @@ public final class PipelineSpecs {
       } else if (count < 0) {
         problems.add(new SpecProblem(at + ".mapOver.count", "must be 0 or more (got " + count + ")"));
       }
+      if (count != null && t.notBefore() != null && namesItem(t.notBefore())) {
+        problems.add(new SpecProblem(at + ".notBefore", "an instance of a task mapped over a count has its index as "
+            + "its item, not a time; name the item in notBefore only when mapping over a task's result"));
+      }
       return;
     }
     Integer i = ids.get(over);
@@ -521,7 +525,10 @@ public final class PipelineSpecs {
     long heartbeatMs = millis(r.heartbeatTimeout(), DEFAULT_HEARTBEAT_TIMEOUT_MS, at + ".heartbeatTimeout", problems);
     long queueMs = millis(r.queueTimeout(), DEFAULT_QUEUE_TIMEOUT_MS, at + ".queueTimeout", problems);
     RetryPolicy retry = retryPolicy(r.retry(), defaults.retry(), at + ".retry", problems);
-    long notBeforeMs = r.notBefore() == null ? 0 : notBeforeMs(r.notBefore(), at + ".notBefore", problems);
+    // A mapped task's notBefore that names its item is each instance's own (MappedTasks.expand); the task itself,
+    // which only starts its instances, then waits for no time.
+    long notBeforeMs = r.notBefore() == null || r.mapOver() != null && namesItem(r.notBefore()) ? 0
+        : notBeforeMs(r.notBefore(), at + ".notBefore", problems);
     return new ResolvedTask(r.id(), r.executor(), r.dependsOn(), retry, timeoutMs, heartbeatMs, queueMs, r.output(),
         r.inputs(), specJson, r.mapOver() == null ? null : r.mapOver().task(), notBeforeMs,
         r.mapOver() == null ? null : r.mapOver().count());
@@ -532,7 +539,7 @@ public final class PipelineSpecs {
    * an offset ({@code 2026-12-01T07:00:00+01:00}). A local time without an offset is refused: which zone it meant
    * would be a guess.
    */
-  private static long notBeforeMs(String text, String at, List<SpecProblem> problems) {
+  static long notBeforeMs(String text, String at, List<SpecProblem> problems) {
     try {
       return java.time.OffsetDateTime.parse(text).toInstant().toEpochMilli();
     } catch (java.time.format.DateTimeParseException e) {
@@ -606,6 +613,15 @@ public final class PipelineSpecs {
         }
       }
     }
+  }
+
+  /** Whether {@code text} names a mapped task's item ({@code ${item}} or {@code ${item.field}}). */
+  static boolean namesItem(String text) {
+    Matcher m = PARAM.matcher(text);
+    while (m.find()) {
+      if (m.group(1) != null && MappedTasks.isItemReference(m.group(1))) return true;
+    }
+    return false;
   }
 
   /** Substitutes one string; exposed so executors and the CLI format params the same way. */

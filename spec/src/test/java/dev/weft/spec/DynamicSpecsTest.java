@@ -96,6 +96,42 @@ class DynamicSpecsTest {
   }
 
   @Test
+  void shouldGiveEachInstanceTheNotBeforeTimeItsItemNames() throws Exception {
+    ResolvedPipeline p = PipelineSpecs.resolve(PipelineSpecs.parse("""
+        pipeline: m
+        params: {hour: "06"}
+        tasks:
+          - {id: days, executor: noop}
+          - {id: publish, executor: noop, mapOver: {task: days}, notBefore: "${item.day}T${hour}:00:00Z"}
+          - {id: all, executor: noop, mapOver: {task: days}, notBefore: "2026-12-01T05:00:00+01:00"}
+        """), Map.of());
+
+    ResolvedTask publish = p.tasks().get(1);
+    assertThat(publish.notBeforeMs()).as("the mapped task itself waits for no time").isZero();
+    assertThat(MappedTasks.expand("publish", publish.specJson(), "days",
+        "[{\"day\": \"2026-12-01\"}, {\"day\": \"2026-12-02\"}]", 10))
+        .extracting(MappedTasks.Instance::notBeforeMs)
+        .containsExactly(java.time.Instant.parse("2026-12-01T06:00:00Z").toEpochMilli(),
+            java.time.Instant.parse("2026-12-02T06:00:00Z").toEpochMilli());
+    assertThat(p.tasks().get(2).notBeforeMs()).as("a time that names no item holds the mapped task")
+        .isEqualTo(java.time.Instant.parse("2026-12-01T04:00:00Z").toEpochMilli());
+
+    assertThatThrownBy(() -> MappedTasks.expand("publish", publish.specJson(), "days",
+        "[{\"day\": \"2026-12-01\"}, {\"day\": \"soon\"}]", 10))
+        .hasMessageContaining("items[1](publish[1]).notBefore: 'soonT06:00:00Z' is not an instant");
+  }
+
+  @Test
+  void shouldRefuseAnIndexAsTheTimeOfATaskMappedOverACount() {
+    assertThatThrownBy(() -> PipelineSpecs.resolve(PipelineSpecs.parse("""
+        pipeline: m
+        tasks:
+          - {id: shard, executor: noop, mapOver: {count: 3}, notBefore: "2026-12-0${item}T06:00:00Z"}
+        """), Map.of()))
+        .hasMessageContaining("tasks[0](shard).notBefore: an instance of a task mapped over a count has its index");
+  }
+
+  @Test
   void shouldValidateASpawnedFragmentAgainstTheRunsTasks() throws Exception {
     List<ResolvedTask> ok = PipelineSpecs.resolveSpawned(
         "{\"tasks\": [{\"id\": \"s\", \"executor\": \"noop\", \"dependsOn\": [\"old\"], \"timeout\": \"${t}\"}]}",

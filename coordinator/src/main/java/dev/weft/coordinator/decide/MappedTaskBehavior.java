@@ -237,7 +237,10 @@ final class MappedTaskBehavior {
         && parent.getFailedInstances().stream().allMatch(f -> f.endsWith(" " + TaskStatus.CANCELLED.name()));
   }
 
-  /** An instance runs like its mapped task: same executor, retry policy and timeouts; its item substituted. */
+  /**
+   * An instance runs like its mapped task: same executor, retry policy and timeouts; its item substituted, in its
+   * notBefore time too (a time that names no item held the mapped task itself, and has passed).
+   */
   private static ResolvedTask instance(TaskState mapped, MappedTasks.Instance i) {
     RetryPolicy retry = new RetryPolicy(mapped.getMaxAttempts(), mapped.getBackoffMs(), mapped.getMultiplier(),
         mapped.getMaxBackoffMs(), mapped.getJitter(), List.copyOf(mapped.getNonRetryableExitCodes()));
@@ -245,6 +248,6 @@ final class MappedTaskBehavior {
     // dispatched only when its mapped task starts.
     return new ResolvedTask(i.id(), mapped.getExecutor(), List.copyOf(mapped.getDependsOn()), retry,
         mapped.getTimeoutMs(), mapped.getHeartbeatTimeoutMs(), mapped.getQueueTimeoutMs(), i.output(), List.of(),
-        i.specJson());
+        i.specJson(), null, i.notBeforeMs(), null);
   }
 }

@@ -92,4 +92,68 @@ class NotBeforeTest {
     assertThat(h.run("r1").getStatus()).isEqualTo("CANCELLED");
     ScheduleTest.assertReplaysToSameState(h);
   }
+
+  @Test
+  void shouldHoldEachInstanceOfAMappedTaskUntilTheTimeItsItemNames() throws Exception {
+    CoordinatorHarness h = harness("2026-12-01T05:00:00Z");
+    h.submit("r1", """
+        pipeline: per-day
+        tasks:
+          - {id: days, executor: noop}
+          - {id: publish, executor: noop, mapOver: {task: days}, notBefore: "${item}T06:00:00Z"}
+        """);
+    List<TaskCommand> days = h.drainRuns();
+    h.succeedWithResult(days.get(0), "[\"2026-11-30\", \"2026-12-01\", \"2026-12-02\"]");
+
+    assertThat(h.drainRuns()).as("05:00 on 2026-12-01: only the day whose 06:00 has passed")
+        .extracting(TaskCommand::getTaskId).containsExactly("publish[0]");
+    assertThat(h.task("r1", "publish[1]").getHeldUntilMs()).isEqualTo(at("2026-12-01T06:00:00Z"));
+    assertThat(h.task("r1", "publish[2]").getHeldUntilMs()).isEqualTo(at("2026-12-02T06:00:00Z"));
+    assertThat(RunViews.task(h.task("r1", "publish[1]")).waitingForTime()).isTrue();
+    assertThat(h.task("r1", "publish").getHeldUntilMs()).as("the mapped task waits for no time itself").isZero();
+
+    h.advance(Duration.ofHours(1));
+    assertThat(h.drainRuns()).extracting(TaskCommand::getTaskId).containsExactly("publish[1]");
+    h.advance(Duration.ofDays(1));
+    assertThat(h.drainRuns()).extracting(TaskCommand::getTaskId).containsExactly("publish[2]");
+    ScheduleTest.assertReplaysToSameState(h);
+  }
+
+  @Test
+  void shouldNeverRunAHeldInstanceOfACancelledMappedTask() throws Exception {
+    CoordinatorHarness h = harness("2026-12-01T05:00:00Z");
+    h.submit("r1", """
+        pipeline: per-day
+        tasks:
+          - {id: days, executor: noop}
+          - {id: publish, executor: noop, mapOver: {task: days}, notBefore: "${item}T06:00:00Z"}
+        """);
+    h.succeedWithResult(h.drainRuns().get(0), "[\"2026-12-01\"]");
+    assertThat(h.task("r1", "publish[0]").getHeldUntilMs()).isPositive();
+
+    h.cancel("r1", "publish");
+    assertThat(h.task("r1", "publish[0]").getStatus()).isEqualTo("CANCELLED");
+    assertThat(h.dump(CoordinatorTopology.TIMERS_STORE).keySet()).noneMatch(k -> k.contains("NOT_BEFORE_REACHED"));
+    h.advance(Duration.ofHours(2));
+    assertThat(h.drainRuns()).isEmpty();
+    assertThat(h.run("r1").getStatus()).isEqualTo("CANCELLED");
+  }
+
+  @Test
+  void shouldFailAMappedTaskWhoseItemMakesNoTimeNamingTheItem() throws Exception {
+    CoordinatorHarness h = harness("2026-12-01T05:00:00Z");
+    h.submit("r1", """
+        pipeline: per-day
+        tasks:
+          - {id: days, executor: noop}
+          - {id: publish, executor: noop, mapOver: {task: days}, notBefore: "${item}T06:00:00Z"}
+        """);
+    h.succeedWithResult(h.drainRuns().get(0), "[\"2026-11-30\", \"yesterday\"]");
+
+    assertThat(h.drainRuns()).isEmpty();
+    assertThat(h.task("r1", "publish").getStatus()).isEqualTo("FAILED");
+    assertThat(h.task("r1", "publish").getLastReason())
+        .contains("items[1](publish[1]).notBefore").contains("'yesterdayT06:00:00Z' is not an instant");
+    assertThat(h.run("r1").getStatus()).isEqualTo("FAILED");
+  }
 }
