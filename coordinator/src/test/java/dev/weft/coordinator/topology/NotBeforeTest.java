@@ -25,6 +25,14 @@ class NotBeforeTest {
         - {id: publish, executor: noop, dependsOn: [report]}
       """;
 
+  /** One instance of publish per day that days lists, each not before 06:00 UTC of its day. */
+  static final String PER_DAY = """
+      pipeline: per-day
+      tasks:
+        - {id: days, executor: noop}
+        - {id: publish, executor: noop, mapOver: {task: days}, notBefore: "${item}T06:00:00Z"}
+      """;
+
   static long at(String instant) {
     return Instant.parse(instant).toEpochMilli();
   }
@@ -96,12 +104,7 @@ class NotBeforeTest {
   @Test
   void shouldHoldEachInstanceOfAMappedTaskUntilTheTimeItsItemNames() throws Exception {
     CoordinatorHarness h = harness("2026-12-01T05:00:00Z");
-    h.submit("r1", """
-        pipeline: per-day
-        tasks:
-          - {id: days, executor: noop}
-          - {id: publish, executor: noop, mapOver: {task: days}, notBefore: "${item}T06:00:00Z"}
-        """);
+    h.submit("r1", PER_DAY);
     List<TaskCommand> days = h.drainRuns();
     h.succeedWithResult(days.get(0), "[\"2026-11-30\", \"2026-12-01\", \"2026-12-02\"]");
 
@@ -122,12 +125,7 @@ class NotBeforeTest {
   @Test
   void shouldNeverRunAHeldInstanceOfACancelledMappedTask() throws Exception {
     CoordinatorHarness h = harness("2026-12-01T05:00:00Z");
-    h.submit("r1", """
-        pipeline: per-day
-        tasks:
-          - {id: days, executor: noop}
-          - {id: publish, executor: noop, mapOver: {task: days}, notBefore: "${item}T06:00:00Z"}
-        """);
+    h.submit("r1", PER_DAY);
     h.succeedWithResult(h.drainRuns().get(0), "[\"2026-12-01\"]");
     assertThat(h.task("r1", "publish[0]").getHeldUntilMs()).isPositive();
 
@@ -142,12 +140,7 @@ class NotBeforeTest {
   @Test
   void shouldFailAMappedTaskWhoseItemMakesNoTimeNamingTheItem() throws Exception {
     CoordinatorHarness h = harness("2026-12-01T05:00:00Z");
-    h.submit("r1", """
-        pipeline: per-day
-        tasks:
-          - {id: days, executor: noop}
-          - {id: publish, executor: noop, mapOver: {task: days}, notBefore: "${item}T06:00:00Z"}
-        """);
+    h.submit("r1", PER_DAY);
     h.succeedWithResult(h.drainRuns().get(0), "[\"2026-11-30\", \"yesterday\"]");
 
     assertThat(h.drainRuns()).isEmpty();
