@@ -84,8 +84,12 @@ final class AttemptEvents {
           + AttemptLeases.leaseMs(a.heartbeatTimeoutMs) + " ms) and stopped the attempt; it may be retried", tail).build();
     }
     if (a.timedOut) {
-      return failed(a.id, now, FailureKind.TIMED_OUT, o.exitCode(),
-          "timed out after " + a.timeoutText() + " and was cancelled (" + o.reason() + ")", tail).build();
+      // The backend's reason, when it says more than the stop it was given ("cancelled: timed out after 2s").
+      String timedOut = "timed out after " + a.timeoutText();
+      String said = o.reason() == null || o.reason().isBlank() || o.reason().contains(timedOut) ? ""
+          : " (" + o.reason() + ")";
+      return failed(a.id, now, FailureKind.TIMED_OUT, o.exitCode(), timedOut + " and was cancelled" + said, tail)
+          .build();
     }
     if (a.shutdown) {
       return failed(a.id, now, FailureKind.LOST, o.exitCode(),
