@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
  */
 public final class PipelineSpecs {
   public static final Set<String> EXECUTORS = Set.of("process", "container", "spark", "batch", "noop");
+  /** The most names a typo is compared with for a suggestion ({@link #didYouMean}). */
+  private static final int SUGGEST_AMONG_AT_MOST = 500;
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
   private static final Pattern PARAM = Pattern.compile("\\$\\$\\{|\\$\\{([^}]*)}");
@@ -160,7 +162,8 @@ public final class PipelineSpecs {
     boolean[] checked = new boolean[tasks.size()];
     for (int i = 0; i < tasks.size(); i++) {
       int before = problems.size();
-      checkTask(tasks.get(i), "tasks[" + i + "]" + label(tasks.get(i)), indexById::containsKey, problems);
+      checkTask(tasks.get(i), "tasks[" + i + "]" + label(tasks.get(i)), indexById::containsKey, indexById.keySet(),
+          problems);
       checked[i] = problems.size() == before;
     }
     // Every problem at once: a cycle (the search skips an unknown dependency) and the resolution's own problems
@@ -221,7 +224,7 @@ public final class PipelineSpecs {
     }
     for (int i = 0; i < tasks.size(); i++) {
       checkTask(tasks.get(i), "spawned.tasks[" + i + "]" + label(tasks.get(i)),
-          id -> indexById.containsKey(id) || existing.test(id), problems);
+          id -> indexById.containsKey(id) || existing.test(id), indexById.keySet(), problems);
     }
     if (problems.isEmpty()) findCycle(tasks, indexById).ifPresentOrElse(
         cycle -> problems.add(new SpecProblem("spawned.tasks", "dependency cycle: " + String.join(" -> ", cycle))),
@@ -295,7 +298,8 @@ public final class PipelineSpecs {
     }
     Integer i = ids.get(over);
     if (i == null) {
-      problems.add(new SpecProblem(at + ".mapOver.task", "unknown task " + quote(over) + "; name the task whose result "
+      problems.add(new SpecProblem(at + ".mapOver.task", "unknown task " + quote(over)
+          + didYouMean(over, ids.keySet()) + "; name the task whose result "
           + "(a JSON array written to $WEFT_RESULT_FILE) this one maps over"));
     } else if (over.equals(t.id())) {
       problems.add(new SpecProblem(at + ".mapOver.task", "a task cannot map over itself"));
@@ -328,13 +332,17 @@ public final class PipelineSpecs {
     return out == null ? tasks : out;
   }
 
+  /**
+   * @param known whether a task of that id exists
+   * @param ids the ids to suggest for one that does not
+   */
   private static void checkTask(TaskSpec t, String at, java.util.function.Predicate<String> known,
-      List<SpecProblem> problems) {
+      java.util.Collection<String> ids, List<SpecProblem> problems) {
     if (t.executor() == null) {
       problems.add(new SpecProblem(at + ".executor", "required; one of " + sorted(EXECUTORS)));
     } else if (!EXECUTORS.contains(t.executor())) {
-      problems.add(new SpecProblem(at + ".executor", "unknown executor '" + t.executor() + "'; one of "
-          + sorted(EXECUTORS)));
+      problems.add(new SpecProblem(at + ".executor", "unknown executor '" + t.executor() + "'"
+          + didYouMean(t.executor(), sorted(EXECUTORS)) + "; one of " + sorted(EXECUTORS)));
     } else if (!t.executor().equals("noop") && t.executorBlock() == null) {
       problems.add(new SpecProblem(at + "." + t.executor(), "a '" + t.executor() + ":' block is required for executor '"
           + t.executor() + "'"));
@@ -346,7 +354,8 @@ public final class PipelineSpecs {
     for (int d = 0; d < t.dependsOn().size(); d++) {
       String dep = t.dependsOn().get(d);
       if (dep == null || !known.test(dep)) {
-        problems.add(new SpecProblem(at + ".dependsOn[" + d + "]", "unknown task '" + dep + "'"));
+        problems.add(new SpecProblem(at + ".dependsOn[" + d + "]", "unknown task '" + dep + "'"
+            + (dep == null ? "" : didYouMean(dep, ids))));
       } else if (dep.equals(t.id())) {
         problems.add(new SpecProblem(at + ".dependsOn[" + d + "]", "a task cannot depend on itself"));
       }
@@ -703,6 +712,16 @@ public final class PipelineSpecs {
 
   private static String quote(String s) {
     return s == null ? "nothing" : "'" + s + "'";
+  }
+
+  /**
+   * "; did you mean 'process'?" when one of {@code known} is a likely typo's intent, else "". Only among a few hundred
+   * names: the coordinator validates specs in its fold, and a generated spec of 100,000 tasks each naming a missing
+   * dependency must not cost it 10^10 comparisons.
+   */
+  private static String didYouMean(String given, java.util.Collection<String> known) {
+    if (known.size() > SUGGEST_AMONG_AT_MOST) return "";
+    return UnknownFields.closest(given, List.copyOf(known)).map(k -> "; did you mean '" + k + "'?").orElse("");
   }
 
   private static List<String> sorted(Set<String> s) {

@@ -82,6 +82,23 @@ class PipelineSpecsTest {
   }
 
   @Test
+  void shouldSuggestTheExecutorOrTaskATypoMeant() throws Exception {
+    PipelineSpec spec = PipelineSpecs.parse("""
+        pipeline: p
+        tasks:
+          - {id: extract, executor: proces, process: {argv: ["true"]}}
+          - {id: load, executor: noop, dependsOn: [extarct, nothing-like-it]}
+          - {id: each, executor: noop, mapOver: {task: lod}}
+        """);
+    assertThatThrownBy(() -> PipelineSpecs.resolve(spec, Map.of()))
+        .hasMessageContaining("tasks[0](extract).executor: unknown executor 'proces'; did you mean 'process'?; one of")
+        .hasMessageContaining("tasks[1](load).dependsOn[0]: unknown task 'extarct'; did you mean 'extract'?")
+        .hasMessageContaining("tasks[1](load).dependsOn[1]: unknown task 'nothing-like-it'")
+        .hasMessageNotContaining("'nothing-like-it'; did you mean")
+        .hasMessageContaining("tasks[2](each).mapOver.task: unknown task 'lod'; did you mean 'load'?");
+  }
+
+  @Test
   void shouldReportEveryProblemWithWhereItIs() throws Exception {
     PipelineSpec spec = PipelineSpecs.parse("""
         pipeline: p
