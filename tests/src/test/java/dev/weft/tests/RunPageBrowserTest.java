@@ -65,6 +65,10 @@ class RunPageBrowserTest {
             - id: doomed
               executor: noop
               noop: {sleep: 10m}
+            - id: tomorrow
+              dependsOn: [gate]
+              executor: noop
+              notBefore: "2099-01-01T00:00:00Z"
             - id: hostile
               executor: process
               retry: {maxAttempts: 1}
@@ -77,12 +81,17 @@ class RunPageBrowserTest {
       browser.get(base + "/runs/" + run.runId());
       wait.until(ExpectedConditions.textToBe(By.id("run-id"), run.runId()));
       wait.until(d -> "RUNNING".equals(state(d.findElement(By.cssSelector("tr[data-task='gate']")))));
+      wait.until(ExpectedConditions.textToBe(By.cssSelector("tr[data-task='tomorrow'] .state"),
+          "PENDING (waits for its dependencies, then until 2099-01-01T00:00:00Z)"));
       ((JavascriptExecutor) browser).executeScript(MARKER + " = 'still here';");
 
       // Live: gate finishes and after-gate runs, while the page stays the same page.
       wait.until(d -> "SUCCEEDED".equals(state(d.findElement(By.cssSelector("tr[data-task='after-gate']")))));
       assertThat(state(browser.findElement(By.cssSelector("tr[data-task='gate']")))).isEqualTo("SUCCEEDED");
       assertThat(marker(browser)).as("the page did not reload").isEqualTo("still here");
+      // A task whose dependencies are done says the time it waits for.
+      wait.until(ExpectedConditions.textToBe(By.cssSelector("tr[data-task='tomorrow'] .state"),
+          "PENDING (waits until 2099-01-01T00:00:00Z)"));
 
       // Hostile text is text: shown, never run.
       WebElement hostile = browser.findElement(By.cssSelector("tr[data-task='hostile']"));
@@ -96,7 +105,7 @@ class RunPageBrowserTest {
       assertThat(browser.findElements(By.cssSelector("#tasks script, #tasks img, #run-params *"))).isEmpty();
 
       // The graph is drawn by the bundled library, one node per task.
-      assertThat(((JavascriptExecutor) browser).executeScript("return graph.cy.nodes().length")).isEqualTo(5L);
+      assertThat(((JavascriptExecutor) browser).executeScript("return graph.cy.nodes().length")).isEqualTo(6L);
       assertThat(((JavascriptExecutor) browser).executeScript(
           "return graph.cy.getElementById('gate').data('colour')")).isEqualTo("#2e9e44");
 

@@ -55,8 +55,8 @@ function tail(s) {
  * a cancel button while the task can be cancelled, stay the same elements, so a click never lands on a replaced one.
  */
 function signature(t) {
-  return [t.status, t.phase, t.attempts, t.trackingUrl, t.failureKind, t.lastFailure, t.logTail, t.executor]
-      .join('\u0000');
+  return [t.status, t.phase, t.attempts, t.trackingUrl, t.failureKind, t.lastFailure, t.logTail, t.executor,
+      t.notBefore, t.waitingForTime].join('\u0000');
 }
 
 function newRow(t) {
@@ -71,10 +71,20 @@ function newRow(t) {
   return { tr: tr, cells: cells, cancelButton: cancelButton, sig: null, task: t };
 }
 
+/** What a state alone does not say: where a task is in its attempt, or the time it waits for (notBefore). */
+function stateNote(t) {
+  if (t.phase === 'QUEUED') return ' (queued)';
+  if (t.phase === 'STOPPING') return ' (stopping)';
+  // As `weft status` says it; waitingForTime is set only on a PENDING task with a notBefore time.
+  if (t.waitingForTime === true) return ' (waits until ' + t.notBefore + ')';
+  if (t.waitingForTime === false) return ' (waits for its dependencies, then until ' + t.notBefore + ')';
+  return '';
+}
+
 function renderRow(row, t) {
   const c = row.cells;
   row.tr.setAttribute('data-state', t.status);
-  c.state.textContent = t.status + (t.phase === 'QUEUED' ? ' (queued)' : t.phase === 'STOPPING' ? ' (stopping)' : '');
+  c.state.textContent = t.status + stateNote(t);
   c.state.className = 'state ' + t.status;
   c.executor.textContent = t.executor;
   c.attempts.textContent = t.attempts;
