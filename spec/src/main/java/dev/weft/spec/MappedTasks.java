@@ -24,8 +24,9 @@ public final class MappedTasks {
   private MappedTasks() {}
 
   /**
-   * One instance: its id, its resolved spec as JSON (what executors receive), its output target or null, and its
-   * notBefore time (epoch ms, 0 for none), which may name its item ({@code "${item.date}T06:00:00Z"}).
+   * One instance: its id, its resolved spec as JSON (what executors receive), its output target or null, and the
+   * notBefore time its item makes (epoch ms) when the template's names the item ({@code "${item.date}T06:00:00Z"}),
+   * else 0: a time that names no item is the mapped task's, parsed once when the pipeline was resolved.
    */
   public record Instance(String id, String specJson, String output, long notBeforeMs) {}
 
@@ -126,7 +127,8 @@ public final class MappedTasks {
         problems.add(new SpecProblem("items[" + i + "](" + id + ").output", e.getMessage()));
       }
     }
-    long notBeforeMs = spec.hasNonNull("notBefore") && problems.size() == before
+    long notBeforeMs = template.hasNonNull("notBefore") && PipelineSpecs.namesItem(template.get("notBefore").asText())
+        && problems.size() == before
         ? PipelineSpecs.notBeforeMs(spec.get("notBefore").asText(), "items[" + i + "](" + id + ").notBefore", problems)
         : 0;
     return new Instance(id, spec.toString(), output, notBeforeMs);

@@ -248,6 +248,6 @@ final class MappedTaskBehavior {
     // dispatched only when its mapped task starts.
     return new ResolvedTask(i.id(), mapped.getExecutor(), List.copyOf(mapped.getDependsOn()), retry,
         mapped.getTimeoutMs(), mapped.getHeartbeatTimeoutMs(), mapped.getQueueTimeoutMs(), i.output(), List.of(),
-        i.specJson(), null, i.notBeforeMs(), null);
+        i.specJson(), null, i.notBeforeMs() != 0 ? i.notBeforeMs() : mapped.getNotBeforeMs(), null);
   }
 }
