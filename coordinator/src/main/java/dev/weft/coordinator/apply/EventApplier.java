@@ -8,6 +8,8 @@ import dev.weft.coordinator.event.CoordinatorEvent.AttemptSeen;
 import dev.weft.coordinator.event.CoordinatorEvent.AttemptTimedOut;
 import dev.weft.coordinator.event.CoordinatorEvent.AttemptStarted;
 import dev.weft.coordinator.event.CoordinatorEvent.DependantAdded;
+import dev.weft.coordinator.event.CoordinatorEvent.DependantsDeferred;
+import dev.weft.coordinator.event.CoordinatorEvent.DependantsReleased;
 import dev.weft.coordinator.event.CoordinatorEvent.DependencyAdded;
 import dev.weft.coordinator.event.CoordinatorEvent.DependencyMet;
 import dev.weft.coordinator.event.CoordinatorEvent.MapInstanceCreated;
@@ -34,6 +36,7 @@ import dev.weft.coordinator.event.CoordinatorEvent.TaskMapped;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskSpawned;
 import dev.weft.coordinator.event.CoordinatorEvent.TimerFired;
 import dev.weft.coordinator.state.AttemptFailure;
+import dev.weft.coordinator.state.DeferredRelease;
 import dev.weft.coordinator.state.MutableCoordinatorState;
 import dev.weft.coordinator.state.RunIndexEntry;
 import dev.weft.coordinator.state.RunSpec;
@@ -89,6 +92,8 @@ public final class EventApplier {
     else if (event instanceof AttemptTimedOut e) attemptTimedOut(e);
     else if (event instanceof TaskCompleted e) taskCompleted(e);
     else if (event instanceof DependencyMet e) dependencyMet(e);
+    else if (event instanceof DependantsDeferred e) dependantsDeferred(e);
+    else if (event instanceof DependantsReleased e) dependantsReleased(e);
     else if (event instanceof AttemptFailed e) attemptFailed(e);
     else if (event instanceof TaskAbandoned e) taskAbandoned(e);
     else if (event instanceof TaskMapped e) taskMapped(e);
@@ -158,6 +163,34 @@ public final class EventApplier {
     TaskState t = task(e.runId(), e.taskId());
     t.setInstances(e.instances());
     state.putTask(t);
+  }
+
+  private void dependantsDeferred(DependantsDeferred e) {
+    RunState r = state.runForUpdate(e.runId());
+    List<DeferredRelease> releases = new ArrayList<>(r.getDeferredReleases());
+    DeferredRelease next = new DeferredRelease(e.taskId(), e.from());
+    int at = deferredIndex(releases, e.taskId());
+    if (at < 0) releases.add(next);
+    else releases.set(at, next);
+    r.setDeferredReleases(releases);
+    state.putRun(r);
+  }
+
+  private void dependantsReleased(DependantsReleased e) {
+    RunState r = state.runForUpdate(e.runId());
+    List<DeferredRelease> releases = new ArrayList<>(r.getDeferredReleases());
+    int at = deferredIndex(releases, e.taskId());
+    if (at < 0) return;
+    releases.remove(at);
+    r.setDeferredReleases(releases);
+    state.putRun(r);
+  }
+
+  private static int deferredIndex(List<DeferredRelease> releases, String taskId) {
+    for (int i = 0; i < releases.size(); i++) {
+      if (releases.get(i).getTaskId().equals(taskId)) return i;
+    }
+    return -1;
   }
 
   private static TimerEntry sliceTimer(String runId, String taskId, int from) {

@@ -224,7 +224,7 @@ final class MappedTaskBehavior {
           : parent.getInstancesFailed() + " of " + parent.getInstances() + " instances were cancelled", atMs, d);
       outcomes.abandonDownstream(parent, TaskStatus.CANCELLED, "upstream task '" + parent.getTaskId()
           + "' was cancelled", atMs, d);
-      outcomes.finishRunIfDone(runId, atMs, d);
+      outcomes.afterTaskEnded(runId, atMs, d);
     } else {
       outcomes.failWithoutAttempt(parent, FailureKind.OTHER, parent.getInstancesFailed() + " of " + parent.getInstances()
           + " instances did not succeed: " + String.join(", ", parent.getFailedInstances())

@@ -144,7 +144,7 @@ public final class RunRequestDecider {
       TaskState task = state.task(runId, t.id());
       if (!carried.contains(t.id()) && state.unmetDependencies(task) == 0) outcomes.dispatch(task, at, d);
     }
-    outcomes.finishRunIfDone(runId, at, d); // every task carried over: nothing to run
+    outcomes.afterTaskEnded(runId, at, d); // every task carried over: nothing to run
   }
 
   private void cancel(RunRequest r, Decisions d) {
@@ -178,7 +178,7 @@ public final class RunRequestDecider {
       cancelTask(run, t, reason, at, d);
       outcomes.abandonDownstream(t, TaskStatus.CANCELLED, "upstream task '" + t.getTaskId() + "' was cancelled", at, d);
     }
-    outcomes.finishRunIfDone(run.getRunId(), at, d);
+    outcomes.afterTaskEnded(run.getRunId(), at, d);
   }
 
   /**

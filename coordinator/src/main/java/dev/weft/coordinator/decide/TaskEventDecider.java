@@ -117,7 +117,7 @@ public final class TaskEventDecider {
         } else if (TaskStatuses.isLive(s)) {
           outcomes.abandon(t, TaskStatus.CANCELLED, e.getReason() == null ? "cancelled" : e.getReason(), at, d);
           outcomes.abandonDownstream(t, TaskStatus.CANCELLED, "upstream task '" + t.getTaskId() + "' was cancelled", at, d);
-          outcomes.finishRunIfDone(e.getRunId(), at, d);
+          outcomes.afterTaskEnded(e.getRunId(), at, d);
         } else {
           d.ignored("CANCELLED for a task that is " + s, e);
         }

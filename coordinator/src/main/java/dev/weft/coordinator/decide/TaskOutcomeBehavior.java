@@ -5,6 +5,8 @@ import dev.weft.avro.TaskEvent;
 import dev.weft.avro.RunStatus;
 import dev.weft.avro.TaskStatus;
 import dev.weft.coordinator.event.CoordinatorEvent.AttemptFailed;
+import dev.weft.coordinator.event.CoordinatorEvent.DependantsDeferred;
+import dev.weft.coordinator.event.CoordinatorEvent.DependantsReleased;
 import dev.weft.coordinator.event.CoordinatorEvent.DependencyMet;
 import dev.weft.coordinator.event.CoordinatorEvent.RunFinished;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskAbandoned;
@@ -13,12 +15,14 @@ import dev.weft.coordinator.event.CoordinatorEvent.TaskCompleted;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskDispatched;
 import dev.weft.coordinator.event.CoordinatorEvent.TaskHeldUntil;
 import dev.weft.coordinator.state.CoordinatorState;
+import dev.weft.coordinator.state.DeferredRelease;
 import dev.weft.coordinator.state.RunState;
 import dev.weft.coordinator.state.TaskState;
 import dev.weft.coordinator.state.TaskStatuses;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -69,8 +73,24 @@ final class TaskOutcomeBehavior {
     attemptEnded(task, new AttemptEvents.End(status, null, exitCode, null, logTail, false), atMs, d);
     finished(runId, task.getTaskId(), atMs, d);
     if (status == TaskStatus.SUCCEEDED) mapped.expandOver(task, resultJson, atMs, d);
+    int dependants = task.getDependants().size();
+    int told = tellDependants(task, 0, atMs, d);
+    if (told < dependants) d.record(new DependantsDeferred(runId, task.getTaskId(), told));
+    afterTaskEnded(runId, atMs, d);
+  }
+
+  /**
+   * Tells {@code completed}'s dependants from index {@code from} on, at most a slice of them, that it completed, and
+   * dispatches those it was the last dependency of (only while the run runs: a run being cancelled starts nothing).
+   *
+   * @return the index after the last dependant told
+   */
+  private int tellDependants(TaskState completed, int from, long atMs, Decisions d) {
+    String runId = completed.getRunId();
+    List<String> dependants = completed.getDependants();
+    int to = Math.min(dependants.size(), from + settings.sliceTasks());
     boolean running = RunStatus.RUNNING.name().equals(state.run(runId).getStatus());
-    for (String dependantId : task.getDependants()) {
+    for (String dependantId : dependants.subList(from, to)) {
       TaskState dependant = state.task(runId, dependantId);
       if (TaskStatuses.isTerminal(dependant.getStatus())) continue;
       d.record(new DependencyMet(runId, dependantId)); // counted beside the record, which stays as read
@@ -78,7 +98,37 @@ final class TaskOutcomeBehavior {
         dispatch(dependant, atMs, d);
       }
     }
+    return to;
+  }
+
+  /**
+   * A task of the run ended (or was carried over): dependants deferred by a wide completion are told, a slice at a
+   * time, while at most half a slice of the run's tasks are out at executors; then the run ends if nothing is left.
+   *
+   * <p>Why deferred: a task with 100,000 dependants would otherwise dispatch them all in one decision, so one
+   * transaction of half a million records, and 100,000 tasks in flight, four in five of them evicted from the
+   * decoded-task cache before their executor answers. Told this way, the first commands go out at once and the rest
+   * follow as the first end, as a count-mapped task's slices do. A deferred dependant stays PENDING, so its run
+   * cannot end before it is told; a cancel abandons it like any task that has not run.
+   */
+  void afterTaskEnded(String runId, long atMs, Decisions d) {
+    RunState run = state.run(runId);
+    while (!run.getDeferredReleases().isEmpty() && RunStatus.RUNNING.name().equals(run.getStatus())
+        && tasksOut(run) <= settings.sliceTasks() / 2) {
+      DeferredRelease oldest = run.getDeferredReleases().get(0);
+      TaskState completed = state.task(runId, oldest.getTaskId());
+      int told = tellDependants(completed, oldest.getFrom(), atMs, d);
+      d.record(told < completed.getDependants().size() ? new DependantsDeferred(runId, completed.getTaskId(), told)
+          : new DependantsReleased(runId, completed.getTaskId()));
+      run = state.run(runId);
+    }
     finishRunIfDone(runId, atMs, d);
+  }
+
+  /** The run's tasks whose attempt is out at an executor, dispatched or running (a running mapped task counts one). */
+  private static int tasksOut(RunState run) {
+    return run.getCounts().getOrDefault(TaskStatus.DISPATCHED.name(), 0)
+        + run.getCounts().getOrDefault(TaskStatus.RUNNING.name(), 0);
   }
 
   /**
@@ -93,7 +143,7 @@ final class TaskOutcomeBehavior {
           kind == FailureKind.CANCELLED ? TaskStatus.CANCELLED : TaskStatus.FAILED));
       attemptEnded(task, attemptFailure(kind, exitCode, reason, logTail, false), atMs, d);
       finished(runId, task.getTaskId(), atMs, d);
-      finishRunIfDone(runId, atMs, d);
+      afterTaskEnded(runId, atMs, d);
       return;
     }
     if (RetryPolicies.isRetryable(kind, exitCode, task) && RetryPolicies.hasAttemptsLeft(task, task.getAttempt())) {
@@ -114,7 +164,7 @@ final class TaskOutcomeBehavior {
     finished(runId, task.getTaskId(), atMs, d);
     abandonDownstream(task, TaskStatus.UPSTREAM_FAILED, "upstream task '" + task.getTaskId() + "' ended " + terminal,
         atMs, d);
-    finishRunIfDone(runId, atMs, d);
+    afterTaskEnded(runId, atMs, d);
   }
 
   /**
@@ -128,7 +178,7 @@ final class TaskOutcomeBehavior {
     finished(runId, task.getTaskId(), atMs, d);
     abandonDownstream(task, TaskStatus.UPSTREAM_FAILED, "upstream task '" + task.getTaskId() + "' ended FAILED",
         atMs, d);
-    finishRunIfDone(runId, atMs, d);
+    afterTaskEnded(runId, atMs, d);
   }
 
   /** MAP_SLICE_DUE: the next slice of instances of a task mapped over a count ({@link MappedTaskBehavior}). */
@@ -176,7 +226,7 @@ final class TaskOutcomeBehavior {
    * When no task is left unfinished, the run ends: CANCELLED if asked, FAILED if any task failed, else SUCCEEDED. Its
    * expiry time is decided here, from the finish time in the event that finished it and the configured retention.
    */
-  void finishRunIfDone(String runId, long atMs, Decisions d) {
+  private void finishRunIfDone(String runId, long atMs, Decisions d) {
     RunState run = state.run(runId);
     if (run.getUnfinished() > 0) return;
     if (!RunStatus.RUNNING.name().equals(run.getStatus()) && !RunStatus.CANCELLING.name().equals(run.getStatus())) return;

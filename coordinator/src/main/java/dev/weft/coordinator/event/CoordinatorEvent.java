@@ -58,6 +58,17 @@ public sealed interface CoordinatorEvent {
   record DependencyMet(String runId, String taskId) implements CoordinatorEvent {}
 
   /**
+   * {@code taskId} completed with more dependants than one slice, and those from index {@code from} on are not told
+   * yet: they are told a slice at a time while few of the run's tasks are out at executors, so that no decision or
+   * transaction carries a hundred thousand commands, and a wide fan-out's tasks in flight stay few enough to be
+   * kept decoded. Replaces the task's earlier entry, if any.
+   */
+  record DependantsDeferred(String runId, String taskId, int from) implements CoordinatorEvent {}
+
+  /** Every dependant of {@code taskId} has been told: its deferred entry is gone. */
+  record DependantsReleased(String runId, String taskId) implements CoordinatorEvent {}
+
+  /**
    * The current attempt failed. {@code retryAtMs > 0}: the task waits in RETRY_WAIT until then; otherwise it ends in
    * {@code terminalStatus} (FAILED or TIMED_OUT).
    */
