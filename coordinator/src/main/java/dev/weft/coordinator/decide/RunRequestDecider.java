@@ -144,7 +144,7 @@ public final class RunRequestDecider {
       TaskState task = state.task(runId, t.id());
       if (!carried.contains(t.id()) && state.unmetDependencies(task) == 0) outcomes.dispatch(task, at, d);
     }
-    outcomes.afterTaskEnded(runId, at, d); // every task carried over: nothing to run
+    outcomes.afterTaskEnded(runId, at, d); // a wide carried task's next slices; the end, if all was carried over
   }
 
   private void cancel(RunRequest r, Decisions d) {

@@ -248,18 +248,23 @@ final class TaskOutcomeBehavior {
   }
 
   /**
-   * A rerun's task that does not run again: SKIPPED, carried over from the run it reruns. Its dependants get the
-   * dependency met; the caller dispatches those left with none unmet, once every carried task is recorded.
+   * A rerun's task that does not run again: SKIPPED, carried over from the run it reruns. The first slice of its
+   * dependants get the dependency met, and the rest are deferred as a completion's are ({@link #afterTaskEnded}); the
+   * caller dispatches those left with none unmet, once every carried task is recorded, then calls
+   * {@link #afterTaskEnded}.
    */
   void carryOver(TaskState task, String fromRunId, long atMs, Decisions d) {
     String runId = task.getRunId();
     d.record(new TaskCarriedOver(runId, task.getTaskId(), fromRunId, atMs));
     finished(runId, task.getTaskId(), atMs, d);
-    for (String dependantId : task.getDependants()) {
+    List<String> dependants = task.getDependants();
+    int to = Math.min(dependants.size(), settings.sliceTasks());
+    for (String dependantId : dependants.subList(0, to)) {
       if (!TaskStatuses.isTerminal(state.task(runId, dependantId).getStatus())) {
         d.record(new DependencyMet(runId, dependantId));
       }
     }
+    if (to < dependants.size()) d.record(new DependantsDeferred(runId, task.getTaskId(), to));
   }
 
   private void finished(String runId, String taskId, long atMs, Decisions d) {

@@ -114,6 +114,33 @@ class WideFanOutTest {
     }
   }
 
+  @Test
+  void shouldDeferTheDependantsOfAWideTaskCarriedOverByARerun() throws Exception {
+    try (CoordinatorHarness h = new CoordinatorHarness(SLICES_OF_10)) {
+      h.submit("f4", fan(0));
+      Map<String, TaskCommand> out = byId(h.drainRuns());
+      h.succeed(out.remove("x"));
+      h.succeed(out.remove("root"));
+      for (int told = 0; told < 25; ) {
+        List<TaskCommand> slice = h.drainRuns();
+        told += slice.size();
+        for (TaskCommand c : slice) h.succeed(c);
+      }
+      h.succeed(only(h.drainRuns(), "sink"));
+      assertThat(h.run("f4").getStatus()).isEqualTo("SUCCEEDED");
+
+      h.rerun("f4", "f5", false, wide(0, 25), List.of());
+      List<TaskCommand> first = h.drainRuns();
+      assertThat(ids(first)).as("root carried over: its first slice of dependants runs")
+          .containsExactlyElementsOf(wide(0, 10));
+      assertThat(h.task("f5", "root").getStatus()).isEqualTo("SKIPPED");
+      assertThat(h.run("f5").getDeferredReleases()).containsExactly(new DeferredRelease("root", 10));
+      for (TaskCommand c : first.subList(0, 5)) h.succeed(c);
+      assertThat(ids(h.drainRuns())).containsExactlyElementsOf(wide(10, 20));
+      CoordinatorHarness.assertReplaysToTheSameStores(h, SLICES_OF_10);
+    }
+  }
+
   private static List<String> wide(int from, int to) {
     return IntStream.range(from, to).mapToObj(i -> String.format("w%02d", i)).collect(Collectors.toList());
   }
