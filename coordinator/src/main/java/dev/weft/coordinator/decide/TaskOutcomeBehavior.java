@@ -73,22 +73,22 @@ final class TaskOutcomeBehavior {
     attemptEnded(task, new AttemptEvents.End(status, null, exitCode, null, logTail, false), atMs, d);
     finished(runId, task.getTaskId(), atMs, d);
     if (status == TaskStatus.SUCCEEDED) mapped.expandOver(task, resultJson, atMs, d);
-    int dependants = task.getDependants().size();
-    int told = tellDependants(task, 0, atMs, d);
-    if (told < dependants) d.record(new DependantsDeferred(runId, task.getTaskId(), told));
+    tellSliceOfDependants(task, 0, atMs, d);
     afterTaskEnded(runId, atMs, d);
   }
 
   /**
-   * Tells {@code completed}'s dependants from index {@code from} on, at most a slice of them, that it completed, and
-   * dispatches those it was the last dependency of (only while the run runs: a run being cancelled starts nothing).
-   *
-   * @return the index after the last dependant told
+   * Tells a slice of {@code completed}'s dependants, from index {@code from} on, that it completed, and dispatches
+   * those it was the last dependency of (only while the run runs: a run being cancelled starts nothing). What is left
+   * after the slice is recorded as deferred (or the entry removed) first: a dependant dispatched here may end at once
+   * (a mapped task with no instances) and call {@link #afterTaskEnded}, which must not tell this slice again.
    */
-  private int tellDependants(TaskState completed, int from, long atMs, Decisions d) {
+  private void tellSliceOfDependants(TaskState completed, int from, long atMs, Decisions d) {
     String runId = completed.getRunId();
     List<String> dependants = completed.getDependants();
     int to = Math.min(dependants.size(), from + settings.sliceTasks());
+    if (to < dependants.size()) d.record(new DependantsDeferred(runId, completed.getTaskId(), to));
+    else if (from > 0) d.record(new DependantsReleased(runId, completed.getTaskId()));
     boolean running = RunStatus.RUNNING.name().equals(state.run(runId).getStatus());
     for (String dependantId : dependants.subList(from, to)) {
       TaskState dependant = state.task(runId, dependantId);
@@ -98,7 +98,6 @@ final class TaskOutcomeBehavior {
         dispatch(dependant, atMs, d);
       }
     }
-    return to;
   }
 
   /**
@@ -116,10 +115,7 @@ final class TaskOutcomeBehavior {
     while (!run.getDeferredReleases().isEmpty() && RunStatus.RUNNING.name().equals(run.getStatus())
         && tasksOut(run) <= settings.sliceTasks() / 2) {
       DeferredRelease oldest = run.getDeferredReleases().get(0);
-      TaskState completed = state.task(runId, oldest.getTaskId());
-      int told = tellDependants(completed, oldest.getFrom(), atMs, d);
-      d.record(told < completed.getDependants().size() ? new DependantsDeferred(runId, completed.getTaskId(), told)
-          : new DependantsReleased(runId, completed.getTaskId()));
+      tellSliceOfDependants(state.task(runId, oldest.getTaskId()), oldest.getFrom(), atMs, d);
       run = state.run(runId);
     }
     finishRunIfDone(runId, atMs, d);

@@ -115,6 +115,33 @@ class WideFanOutTest {
   }
 
   @Test
+  void shouldTellEachDependantOnceWhenOneOfTheSliceEndsAsItIsDispatched() throws Exception {
+    // w10, first of the second slice, is mapped over a count of 0: dispatched, it succeeds in the same decision, and
+    // that end may tell the next slice; it must not tell the second slice again.
+    String yaml = fan(0).replace("{id: w10, executor: noop,", "{id: w10, executor: noop, mapOver: {count: 0},");
+    try (CoordinatorHarness h = new CoordinatorHarness(SLICES_OF_10)) {
+      h.submit("f6", yaml);
+      Map<String, TaskCommand> out = byId(h.drainRuns());
+      h.succeed(out.remove("x"));
+      h.succeed(out.remove("root"));
+      out.putAll(byId(h.drainRuns()));
+      for (String w : wide(0, 5)) h.succeed(out.remove(w));
+
+      List<TaskCommand> next = h.drainRuns();
+      assertThat(h.task("f6", "w10").getStatus()).isEqualTo("SUCCEEDED");
+      assertThat(ids(next)).as("w10 ended at once with five out: the last slice is told too, each task once")
+          .containsExactlyInAnyOrderElementsOf(wide(11, 25));
+      assertThat(h.run("f6").getDeferredReleases()).isEmpty();
+      out.putAll(byId(next));
+      for (TaskCommand c : List.copyOf(out.values())) h.succeed(c);
+      h.succeed(only(h.drainRuns(), "sink"));
+      assertThat(h.run("f6").getStatus()).isEqualTo("SUCCEEDED");
+      assertThat(h.dump(CoordinatorTopology.DEPENDENCIES_MET_STORE)).as("no dependency counted twice").isEmpty();
+      CoordinatorHarness.assertReplaysToTheSameStores(h, SLICES_OF_10);
+    }
+  }
+
+  @Test
   void shouldDeferTheDependantsOfAWideTaskCarriedOverByARerun() throws Exception {
     try (CoordinatorHarness h = new CoordinatorHarness(SLICES_OF_10)) {
       h.submit("f4", fan(0));
