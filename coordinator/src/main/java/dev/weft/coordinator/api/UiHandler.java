@@ -9,7 +9,8 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * The web UI: two static pages ({@code /} the run list, {@code /runs/{id}} one run) and their scripts and styles
+ * The web UI: three static pages ({@code /} the run list, {@code /runs/{id}} one run, {@code /schedules} the
+ * schedules, since 2026-12-03) and their scripts and styles
  * under {@code /ui/}, all read from the classpath. The pages carry no data: their scripts read the JSON API and
  * build the DOM with {@code textContent}, so no user-controlled string is ever parsed as HTML. The graph library
  * (Cytoscape.js) comes from its WebJar on the classpath, bundled at build time; nothing is fetched from the internet.
@@ -30,6 +31,8 @@ final class UiHandler implements HttpHandler {
       HttpResponses.send(ex, 405, "text/plain", "use GET");
     } else if (path.equals("/") || path.equals("/index.html")) {
       resource(ex, "index.html");
+    } else if (path.equals("/schedules")) {
+      resource(ex, "schedules.html");
     } else if (path.startsWith("/runs/") && path.length() > "/runs/".length()) {
       resource(ex, "run.html");
     } else if (path.equals(GRAPH_LIBRARY_PATH)) {

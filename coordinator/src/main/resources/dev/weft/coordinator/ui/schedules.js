@@ -1,0 +1,57 @@
+// The schedule list: GET /api/schedules (every instance's, by name), refreshed in place every two seconds. Each
+// active run links to its run page, and the pipeline's runs to the run list filtered by it.
+'use strict';
+
+function paramsText(params) {
+  return Object.entries(params || {}).map(([k, v]) => k + ': ' + v).join(', ');
+}
+
+function activeRunsCell(runIds) {
+  const td = el('td', null, { class: 'active-runs' });
+  (runIds || []).forEach((id, i) => {
+    if (i > 0) td.appendChild(document.createTextNode(' '));
+    td.appendChild(el('a', id, { href: '/runs/' + encodeURIComponent(id) }));
+  });
+  if (!runIds || runIds.length === 0) td.textContent = 'none';
+  return td;
+}
+
+async function refresh() {
+  let response;
+  try {
+    response = await fetch('/api/schedules', { cache: 'no-store' });
+  } catch (e) {
+    showMessage('the coordinator does not answer; retrying');
+    return;
+  }
+  if (signInIfAsked(response)) return;
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    showMessage(body.error || ('the coordinator answered ' + response.status));
+    return;
+  }
+  showMessage('');
+  const schedules = await response.json();
+  const rows = schedules.map(s => {
+    const tr = el('tr', null, { 'data-schedule': s.name, 'data-paused': String(s.paused) });
+    tr.appendChild(el('td', s.name));
+    tr.appendChild(el('td', s.cron + ' (' + s.timezone + ')' + (s.catchup ? ', catchup' : '')));
+    tr.appendChild(el('td', s.paused ? 'paused' : 'active', { class: 'state' }));
+    tr.appendChild(el('td', s.nextSlot || '', { class: 'next-slot' }));
+    tr.appendChild(el('td', s.lastFiredSlot || 'never', { class: 'last-fired' }));
+    const active = activeRunsCell(s.activeRuns);
+    active.appendChild(document.createTextNode(' (at most ' + s.maxActiveRuns + ')'));
+    tr.appendChild(active);
+    tr.appendChild(el('td', s.runsStarted, { class: 'runs-started' }));
+    tr.appendChild(el('td', paramsText(s.params)));
+    return tr;
+  });
+  document.querySelector('#schedules tbody').replaceChildren(...rows);
+  if (schedules.length === 0) {
+    document.querySelector('#schedules tbody').appendChild(el('tr'))
+        .appendChild(el('td', 'no schedules; weft schedule apply FILE adds one', { colspan: '8' }));
+  }
+}
+
+refresh();
+setInterval(refresh, 2000);
