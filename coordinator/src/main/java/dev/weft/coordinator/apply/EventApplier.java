@@ -18,6 +18,7 @@ import dev.weft.coordinator.event.CoordinatorEvent.MapSliceDue;
 import dev.weft.coordinator.event.CoordinatorEvent.MapSliceTaken;
 import dev.weft.coordinator.event.CoordinatorEvent.MapTruncated;
 import dev.weft.coordinator.event.CoordinatorEvent.MappedTaskStarted;
+import dev.weft.coordinator.event.CoordinatorEvent.QueueTimeoutExtended;
 import dev.weft.coordinator.event.CoordinatorEvent.RunAccepted;
 import dev.weft.coordinator.event.CoordinatorEvent.RunCancelRequested;
 import dev.weft.coordinator.event.CoordinatorEvent.RunExpired;
@@ -63,6 +64,8 @@ public final class EventApplier {
   static final int MAX_FAILURES_KEPT = 10;
   /** How many of a mapped task's failed instances its state names (the count is always kept). */
   static final int MAX_FAILED_INSTANCES_KEPT = 10;
+  /** How finely a run notes when its attempts last started on each executor ({@code RunState.lastStartedAtMs}). */
+  static final long LAST_STARTED_RESOLUTION_MS = 1_000;
   /** The kind of a run's expiry timer; it fires the RUN_EXPIRED task event. */
   private static final String RUN_EXPIRED_TIMER = "RUN_EXPIRED";
   /**
@@ -94,6 +97,7 @@ public final class EventApplier {
     else if (event instanceof DependencyMet e) dependencyMet(e);
     else if (event instanceof DependantsDeferred e) dependantsDeferred(e);
     else if (event instanceof DependantsReleased e) dependantsReleased(e);
+    else if (event instanceof QueueTimeoutExtended e) queueTimeoutExtended(e);
     else if (event instanceof AttemptFailed e) attemptFailed(e);
     else if (event instanceof TaskAbandoned e) taskAbandoned(e);
     else if (event instanceof TaskMapped e) taskMapped(e);
@@ -323,6 +327,30 @@ public final class EventApplier {
     t.setLostAtMs(e.atMs() + t.getHeartbeatTimeoutMs());
     state.putTimer(timer(t, "ATTEMPT_LOST", t.getLostAtMs()));
     setStatus(t, TaskStatus.RUNNING);
+    startedOn(t.getRunId(), t.getExecutor(), e.atMs());
+  }
+
+  /**
+   * Notes on the run when one of its attempts started on {@code executor}, to the second: a copy of the map at most
+   * once a second per executor, not at every start of a busy run.
+   */
+  private void startedOn(String runId, String executor, long atMs) {
+    RunState r = state.run(runId);
+    Long last = r.getLastStartedAtMs().get(executor);
+    if (last != null && atMs - last < LAST_STARTED_RESOLUTION_MS) return;
+    r = state.runForUpdate(runId);
+    Map<String, Long> lastStarted = new HashMap<>(r.getLastStartedAtMs());
+    lastStarted.put(executor, atMs);
+    r.setLastStartedAtMs(lastStarted);
+    state.putRun(r);
+  }
+
+  private void queueTimeoutExtended(QueueTimeoutExtended e) {
+    TaskState t = task(e.runId(), e.taskId());
+    clearQueueTimer(t); // gone already when it fired; a replay folds the same events
+    t.setQueueTimeoutAtMs(e.untilMs());
+    state.putTimer(timer(t, "QUEUE_TIMED_OUT", e.untilMs()));
+    state.putTask(t);
   }
 
   private void attemptSeen(AttemptSeen e) {

@@ -65,6 +65,13 @@ public sealed interface CoordinatorEvent {
    */
   record DependantsDeferred(String runId, String taskId, int from) implements CoordinatorEvent {}
 
+  /**
+   * The queue timeout of {@code taskId}'s dispatched attempt came while its executor group was still starting other
+   * tasks of the run: it waits behind them, not for a missing group, so its timeout is due again at
+   * {@code untilMs}, a queue timeout after the last of those starts.
+   */
+  record QueueTimeoutExtended(String runId, String taskId, long untilMs) implements CoordinatorEvent {}
+
   /** Every dependant of {@code taskId} has been told: its deferred entry is gone. */
   record DependantsReleased(String runId, String taskId) implements CoordinatorEvent {}
 

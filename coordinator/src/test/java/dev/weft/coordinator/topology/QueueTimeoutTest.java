@@ -58,6 +58,42 @@ class QueueTimeoutTest {
   }
 
   @Test
+  void shouldExtendTheQueueTimeoutWhileItsGroupStillStartsTheRunsOtherTasks() throws Exception {
+    // A wide run on a slow group: c waits behind a and b in the group's queue, not for a group that is missing.
+    h.submit("r1", """
+        pipeline: behind
+        defaults: {queueTimeout: 10s, heartbeatTimeout: 1h}
+        tasks:
+          - {id: a, executor: process, process: {argv: ["true"]}}
+          - {id: b, executor: process, process: {argv: ["true"]}}
+          - {id: c, executor: process, process: {argv: ["true"]}}
+          - {id: elsewhere, executor: batch, batch: {image: x}}
+        """);
+    List<TaskCommand> runs = h.drainRuns();
+    h.advance(Duration.ofSeconds(8));
+    h.succeed(byId(runs, "a"));
+    h.advance(Duration.ofSeconds(3));
+    assertThat(h.task("r1", "c").getStatus()).as("a started 3 s ago on the same group").isEqualTo("DISPATCHED");
+    assertThat(h.task("r1", "c").getQueueTimeoutAtMs()).isEqualTo(h.task("r1", "a").getStartedAtMs() + 10_000);
+    assertThat(h.task("r1", "elsewhere").getStatus()).as("no batch task of the run started: its group is missing")
+        .isEqualTo("FAILED");
+
+    h.advance(Duration.ofSeconds(4));
+    h.succeed(byId(runs, "b"));
+    h.advance(Duration.ofSeconds(4));
+    assertThat(h.task("r1", "c").getStatus()).as("extended again: b started at 15 s").isEqualTo("DISPATCHED");
+    h.advance(Duration.ofSeconds(10));
+    assertThat(h.task("r1", "c").getStatus()).as("nothing started for 10 s: the group stopped").isEqualTo("FAILED");
+    assertThat(h.task("r1", "c").getLastFailureKind()).isEqualTo(FailureKind.QUEUE_TIMED_OUT.name());
+    assertThat(h.dump(CoordinatorTopology.TIMERS_STORE).keySet()).noneMatch(k -> k.contains("QUEUE_TIMED_OUT"));
+    CoordinatorHarness.assertReplaysToTheSameStores(h, CoordinatorOptions.DEFAULT);
+  }
+
+  private static TaskCommand byId(List<TaskCommand> commands, String taskId) {
+    return commands.stream().filter(c -> c.getTaskId().equals(taskId)).findFirst().orElseThrow();
+  }
+
+  @Test
   void shouldNotTimeOutATaskStartedWithinItsQueueTimeout() throws Exception {
     h.submit("r1", """
         pipeline: started
