@@ -9,8 +9,9 @@ import java.time.Duration;
  * @param limits bounds on a pipeline spec (tasks, sizes)
  * @param retainFinished how long a finished run stays in the coordinator's stores after it finished; zero keeps it
  *     forever. A run's expiry time is decided when it finishes, with the setting then in force, and kept in its state
- * @param sliceTasks the most tasks one decision creates and dispatches (a task mapped over a count) or deletes (an
- *     expiring run)
+ * @param sliceTasks the most tasks one decision creates and dispatches (a task mapped over a count), tells of a
+ *     completed dependency (a wide fan-out, which also waits until at most half this many of the run's tasks are out)
+ *     or deletes (an expiring run)
  */
 public record DeciderSettings(SpecLimits limits, Duration retainFinished, int sliceTasks) {
   public DeciderSettings {
