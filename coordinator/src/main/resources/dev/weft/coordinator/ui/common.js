@@ -51,3 +51,25 @@ function signInIfAsked(response) {
   }
   return false;
 }
+
+/**
+ * GETs {@code url} as JSON: {response, body}, or null when there is nothing to show (the coordinator did not answer
+ * or refused, and #message says why; or it asked to sign in).
+ */
+async function getJson(url) {
+  let response;
+  try {
+    response = await fetch(url, { cache: 'no-store' });
+  } catch (e) {
+    showMessage('the coordinator does not answer; retrying');
+    return null;
+  }
+  if (signInIfAsked(response)) return null;
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    showMessage(body.error || ('the coordinator answered ' + response.status));
+    return null;
+  }
+  showMessage('');
+  return { response, body };
+}

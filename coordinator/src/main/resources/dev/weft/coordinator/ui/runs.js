@@ -25,21 +25,10 @@ async function refresh() {
   for (const k of ['limit', 'before', 'pipeline', 'status', 'requester']) {
     if (query.get(k)) api.set(k, query.get(k));
   }
-  let response;
-  try {
-    response = await fetch('/api/runs?' + api.toString(), { cache: 'no-store' });
-  } catch (e) {
-    showMessage('the coordinator does not answer; retrying');
-    return;
-  }
-  if (signInIfAsked(response)) return;
-  if (!response.ok) {
-    const body = await response.json().catch(() => ({}));
-    showMessage(body.error || ('the coordinator answered ' + response.status));
-    return;
-  }
-  showMessage('');
-  const runs = await response.json();
+  const got = await getJson('/api/runs?' + api.toString());
+  if (!got) return;
+  const response = got.response;
+  const runs = got.body;
   const rows = runs.map(r => {
     const tr = el('tr', null, { 'data-run': r.runId });
     const link = el('a', r.runId, { href: '/runs/' + encodeURIComponent(r.runId) });

@@ -17,21 +17,9 @@ function activeRunsCell(runIds) {
 }
 
 async function refresh() {
-  let response;
-  try {
-    response = await fetch('/api/schedules', { cache: 'no-store' });
-  } catch (e) {
-    showMessage('the coordinator does not answer; retrying');
-    return;
-  }
-  if (signInIfAsked(response)) return;
-  if (!response.ok) {
-    const body = await response.json().catch(() => ({}));
-    showMessage(body.error || ('the coordinator answered ' + response.status));
-    return;
-  }
-  showMessage('');
-  const schedules = await response.json();
+  const got = await getJson('/api/schedules');
+  if (!got) return;
+  const schedules = got.body;
   const rows = schedules.map(s => {
     const tr = el('tr', null, { 'data-schedule': s.name, 'data-paused': String(s.paused) });
     tr.appendChild(el('td', s.name));

@@ -40,10 +40,7 @@ class WideFanOutTest {
   @Test
   void shouldTellTheDependantsASliceAtATimeAsTheTasksOutEnd() throws Exception {
     try (CoordinatorHarness h = new CoordinatorHarness(SLICES_OF_10)) {
-      h.submit("f1", fan(0));
-      Map<String, TaskCommand> out = byId(h.drainRuns());
-      h.succeed(out.remove("x"));
-      h.succeed(out.remove("root"));
+      Map<String, TaskCommand> out = xAndRootSucceeded(h, "f1", fan(0));
 
       List<TaskCommand> first = h.drainRuns();
       assertThat(ids(first)).as("the first slice").containsExactlyElementsOf(wide(0, 10));
@@ -95,10 +92,7 @@ class WideFanOutTest {
   @Test
   void shouldCancelTheDependantsNotToldYetWithTheRun() throws Exception {
     try (CoordinatorHarness h = new CoordinatorHarness(SLICES_OF_10)) {
-      h.submit("f3", fan(0));
-      Map<String, TaskCommand> out = byId(h.drainRuns());
-      h.succeed(out.remove("x"));
-      h.succeed(out.remove("root"));
+      Map<String, TaskCommand> out = xAndRootSucceeded(h, "f3", fan(0));
       List<TaskCommand> first = h.drainRuns();
       assertThat(first).hasSize(10);
 
@@ -120,10 +114,7 @@ class WideFanOutTest {
     // that end may tell the next slice; it must not tell the second slice again.
     String yaml = fan(0).replace("{id: w10, executor: noop,", "{id: w10, executor: noop, mapOver: {count: 0},");
     try (CoordinatorHarness h = new CoordinatorHarness(SLICES_OF_10)) {
-      h.submit("f6", yaml);
-      Map<String, TaskCommand> out = byId(h.drainRuns());
-      h.succeed(out.remove("x"));
-      h.succeed(out.remove("root"));
+      Map<String, TaskCommand> out = xAndRootSucceeded(h, "f6", yaml);
       out.putAll(byId(h.drainRuns()));
       for (String w : wide(0, 5)) h.succeed(out.remove(w));
 
@@ -144,10 +135,7 @@ class WideFanOutTest {
   @Test
   void shouldDeferTheDependantsOfAWideTaskCarriedOverByARerun() throws Exception {
     try (CoordinatorHarness h = new CoordinatorHarness(SLICES_OF_10)) {
-      h.submit("f4", fan(0));
-      Map<String, TaskCommand> out = byId(h.drainRuns());
-      h.succeed(out.remove("x"));
-      h.succeed(out.remove("root"));
+      Map<String, TaskCommand> out = xAndRootSucceeded(h, "f4", fan(0));
       for (int told = 0; told < 25; ) {
         List<TaskCommand> slice = h.drainRuns();
         told += slice.size();
@@ -166,6 +154,16 @@ class WideFanOutTest {
       assertThat(ids(h.drainRuns())).containsExactlyElementsOf(wide(10, 20));
       CoordinatorHarness.assertReplaysToTheSameStores(h, SLICES_OF_10);
     }
+  }
+
+  /** Submits {@code yaml} as {@code runId} and succeeds x and root; returns the commands still out (x's none). */
+  private static Map<String, TaskCommand> xAndRootSucceeded(CoordinatorHarness h, String runId, String yaml)
+      throws Exception {
+    h.submit(runId, yaml);
+    Map<String, TaskCommand> out = byId(h.drainRuns());
+    h.succeed(out.remove("x"));
+    h.succeed(out.remove("root"));
+    return out;
   }
 
   private static List<String> wide(int from, int to) {
