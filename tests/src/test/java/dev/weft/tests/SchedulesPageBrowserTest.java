@@ -17,7 +17,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The schedules page in a real browser, on a real broker: reached from the run list, it shows a schedule applied
- * with the client, follows it as it fires (its active run is a link to that run's page), shows it paused once a
+ * with the client (its name a link to its runs), follows it as it fires (its active run is a link to that run's page), shows it paused once a
  * pause request is folded, and shows its params as text.
  */
 class SchedulesPageBrowserTest {
@@ -51,6 +51,8 @@ class SchedulesPageBrowserTest {
       assertThat(text(wait, row)).contains("*/2 * * * * * (Europe/Berlin)").contains("note: <b>bold</b>");
       assertThat(browser.findElements(By.cssSelector("#schedules b"))).as("params are text").isEmpty();
       assertThat(text(wait, row + " .state")).isEqualTo("active");
+      String runsOfIt = wait.until(d -> d.findElement(By.cssSelector(row + " .name a")).getAttribute("href"));
+      assertThat(runsOfIt).as("the schedule's runs, in the run list").isEqualTo(base + "/?pipeline=ui-ticker");
 
       // It fires; its run (30 s long, at most one active) is listed as a link while it runs.
       String activeRun = row + " .active-runs a";

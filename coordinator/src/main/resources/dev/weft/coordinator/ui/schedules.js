@@ -1,5 +1,5 @@
 // The schedule list: GET /api/schedules (every instance's, by name), refreshed in place every two seconds. Each
-// active run links to its run page, and the pipeline's runs to the run list filtered by it.
+// active run links to its run page, and the schedule's name (its pipeline's) to the run list filtered by it.
 'use strict';
 
 function paramsText(params) {
@@ -22,7 +22,9 @@ async function refresh() {
   const schedules = got.body;
   const rows = schedules.map(s => {
     const tr = el('tr', null, { 'data-schedule': s.name, 'data-paused': String(s.paused) });
-    tr.appendChild(el('td', s.name));
+    const name = el('td', null, { class: 'name' });
+    name.appendChild(el('a', s.name, { href: '/?pipeline=' + encodeURIComponent(s.name) }));
+    tr.appendChild(name);
     tr.appendChild(el('td', s.cron + ' (' + s.timezone + ')' + (s.catchup ? ', catchup' : '')));
     tr.appendChild(el('td', s.paused ? 'paused' : 'active', { class: 'state' }));
     tr.appendChild(el('td', s.nextSlot || '', { class: 'next-slot' }));
