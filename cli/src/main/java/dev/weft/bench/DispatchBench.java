@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -61,7 +62,12 @@ final class DispatchBench {
     /** Kafka's floor: {@link ExactlyOnceRelay}, a bare exactly-once hop that commits as soon as it has anything. */
     RELAY,
     /** Kafka's other floor: the same hop committing on the coordinator's commit interval, as Kafka Streams does. */
-    BATCHING_RELAY
+    BATCHING_RELAY,
+    /**
+     * The batching relay writing, beside each command, what the coordinator wrote a task at the same load (its
+     * changelogs, its run events): what those records cost Kafka, with no decision and no store.
+     */
+    RECORDS_RELAY
   }
 
   /**
@@ -78,13 +84,23 @@ final class DispatchBench {
   private static final AtomicInteger MEASUREMENTS = new AtomicInteger();
 
   private final BenchCluster cluster;
+  /** What {@link Dispatcher#RECORDS_RELAY} writes a task; empty for the others. */
+  private final List<TransactionCost.TopicWrites> copied;
 
   DispatchBench(BenchCluster cluster) {
+    this(cluster, List.of());
+  }
+
+  DispatchBench(BenchCluster cluster, List<TransactionCost.TopicWrites> copied) {
     this.cluster = cluster;
+    this.copied = copied;
   }
 
   /** Latency at an offered load of {@code rate} tasks/s. */
   Result run(Dispatcher dispatcher, int rate, int seconds) throws Exception {
+    if (dispatcher == Dispatcher.RECORDS_RELAY && copied.isEmpty()) {
+      throw new IllegalArgumentException("the relay writing the coordinator's records needs what the coordinator wrote");
+    }
     // Enough chains that a command is always queued when the pacer wants one, even at 100 ms of latency.
     return measure(dispatcher, rate, seconds, Math.max(10, rate / 10));
   }
@@ -103,6 +119,7 @@ final class DispatchBench {
         + MEASUREMENTS.incrementAndGet();
     Topics topics = cluster.topics(name);
     cluster.createTopics(topics, Set.of(topics.taskEvents()));
+    if (dispatcher == Dispatcher.RECORDS_RELAY) createCopiedTopics(topics);
 
     Map<String, Long> readableMs = new ConcurrentHashMap<>();
     Map<String, Long> appendedMs = new ConcurrentHashMap<>();
@@ -224,7 +241,22 @@ final class DispatchBench {
           CoordinatorOptions.DEFAULT);
       case RELAY -> new ExactlyOnceRelay(cluster, topics, 0);
       case BATCHING_RELAY -> new ExactlyOnceRelay(cluster, topics, cluster.options.commitIntervalMs());
+      case RECORDS_RELAY -> new ExactlyOnceRelay(cluster, topics, cluster.options.commitIntervalMs(), copied);
     };
+  }
+
+  /**
+   * The coordinator's topics that Weft's own set lacks (its stores' changelogs), compacted as Streams makes them; the
+   * others exist already.
+   */
+  private void createCopiedTopics(Topics topics) {
+    List<NewTopic> list = new ArrayList<>();
+    for (TransactionCost.TopicWrites w : copied) {
+      NewTopic t = new NewTopic(topics.prefix() + w.topic(), cluster.options.partitions(), (short) 1);
+      if (w.topic().endsWith("-changelog")) t.configs(Map.of("cleanup.policy", "compact"));
+      list.add(t);
+    }
+    cluster.createTopics(list);
   }
 
   /**

@@ -26,6 +26,8 @@ import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -43,11 +45,19 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * </ul>
  *
  * The dispatch section runs both under the same pacer and reader as the coordinator, at the same offered loads, and
- * the eager one alone (one hop at a time).
+ * the eager one alone (one hop at a time). It also runs the batching one <b>writing what the coordinator writes</b>:
+ * beside each command, as many records a task to each of the coordinator's other topics (its stores' changelogs, the
+ * run events), of the same sizes, as the coordinator wrote at that load. That relay still keeps no state and decides
+ * nothing: the gap between it and the plain one is what the records cost Kafka, and the gap between the coordinator
+ * and it is what Weft's deciding and Kafka Streams' commit cost.
  */
 final class ExactlyOnceRelay implements AutoCloseable {
   private final KafkaConsumer<String, TaskEvent> consumer;
-  private final KafkaProducer<String, TaskCommand> producer;
+  private final KafkaProducer<String, byte[]> producer;
+  private final Serializer<TaskCommand> commands;
+  private final List<TransactionCost.TopicWrites> alsoWrites;
+  /** Per entry of {@link #alsoWrites}: the fraction of a record owed, carried from one task to the next. */
+  private final double[] owed;
   private final Topics topics;
   private final Thread thread;
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -56,8 +66,21 @@ final class ExactlyOnceRelay implements AutoCloseable {
 
   /** @param commitIntervalMs 0 for the eager relay, else the batching one's commit interval */
   ExactlyOnceRelay(BenchCluster cluster, Topics topics, long commitIntervalMs) {
+    this(cluster, topics, commitIntervalMs, List.of());
+  }
+
+  /**
+   * @param alsoWrites records a task to write beside each command, to these topics under the relay's prefix (created
+   *     by the caller); an entry for the command topic itself is left out
+   */
+  ExactlyOnceRelay(BenchCluster cluster, Topics topics, long commitIntervalMs,
+      List<TransactionCost.TopicWrites> alsoWrites) {
     this.topics = topics;
     this.commitIntervalMs = commitIntervalMs;
+    String commandTopic = topics.commands("noop").substring(topics.prefix().length());
+    this.alsoWrites = alsoWrites.stream().filter(w -> !w.topic().equals(commandTopic)).toList();
+    this.owed = new double[this.alsoWrites.size()];
+    this.commands = cluster.serdes.taskCommand().serializer();
     Properties c = new Properties();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap);
     c.put(ConsumerConfig.GROUP_ID_CONFIG, topics.prefix() + "relay");
@@ -69,7 +92,7 @@ final class ExactlyOnceRelay implements AutoCloseable {
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap);
     p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, topics.prefix() + "relay");
     p.putAll(Coordinator.producerSettings());
-    producer = new KafkaProducer<>(p, new StringSerializer(), cluster.serdes.taskCommand().serializer());
+    producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     producer.initTransactions();
     consumer.subscribe(List.of(topics.taskEvents()));
     thread = new Thread(this::loop, "weft-bench-relay");
@@ -140,9 +163,20 @@ final class ExactlyOnceRelay implements AutoCloseable {
     }
   }
 
-  /** Keyed like the coordinator's commands. */
+  /** Keyed like the coordinator's commands; with it, what the coordinator writes besides, if this relay copies it. */
   private void send(String runId, String taskId) {
-    producer.send(new ProducerRecord<>(topics.commands("noop"), Topics.commandKey(runId, taskId), command(runId, taskId)));
+    String topic = topics.commands("noop");
+    producer.send(new ProducerRecord<>(topic, Topics.commandKey(runId, taskId),
+        commands.serialize(topic, command(runId, taskId))));
+    for (int w = 0; w < alsoWrites.size(); w++) {
+      TransactionCost.TopicWrites writes = alsoWrites.get(w);
+      owed[w] += writes.recordsPerTask();
+      // Keyed by the task, as the coordinator's task records are, so they spread over the partitions alike.
+      for (int n = 0; owed[w] >= 1; n++, owed[w] -= 1) {
+        producer.send(new ProducerRecord<>(topics.prefix() + writes.topic(), runId + "/" + taskId + "/" + n,
+            new byte[Math.max(1, writes.bytesPerRecord())]));
+      }
+    }
   }
 
   /** A command like the one the coordinator writes for a chain task (its spec JSON shorter). */

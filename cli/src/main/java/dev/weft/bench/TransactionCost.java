@@ -1,6 +1,8 @@
 package dev.weft.bench;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.common.Metric;
@@ -16,7 +18,7 @@ import org.apache.kafka.common.MetricName;
 final class TransactionCost {
   /** Cumulative counters at one moment. */
   record Snapshot(double transactions, double flushNs, double offsetsNs, double commitNs,
-      Map<String, Double> recordsByTopic) {
+      Map<String, Double> recordsByTopic, Map<String, Double> bytesByTopic) {
     /**
      * @param transactions how many transactions the dispatcher has committed (its own count: the producer has none)
      * @param topicPrefix stripped from topic names, so that every dispatcher's topics read alike
@@ -26,6 +28,7 @@ final class TransactionCost {
       double offsets = 0;
       double commit = 0;
       Map<String, Double> byTopic = new TreeMap<>();
+      Map<String, Double> bytes = new TreeMap<>();
       for (Map.Entry<MetricName, ? extends Metric> e : metrics.entrySet()) {
         MetricName n = e.getKey();
         if (!(e.getValue().metricValue() instanceof Double v)) continue;
@@ -36,13 +39,14 @@ final class TransactionCost {
             case "txn-commit-time-ns-total" -> commit += v;
             default -> { }
           }
-        } else if (n.group().equals("producer-topic-metrics") && n.name().equals("record-send-total")) {
+        } else if (n.group().equals("producer-topic-metrics")
+            && (n.name().equals("record-send-total") || n.name().equals("byte-total"))) {
           String topic = n.tags().getOrDefault("topic", "?");
           if (topic.startsWith(topicPrefix)) topic = topic.substring(topicPrefix.length());
-          byTopic.merge(topic, v, Double::sum);
+          (n.name().equals("byte-total") ? bytes : byTopic).merge(topic, v, Double::sum);
         }
       }
-      return new Snapshot(transactions, flush, offsets, commit, byTopic);
+      return new Snapshot(transactions, flush, offsets, commit, byTopic, bytes);
     }
   }
 
@@ -53,6 +57,7 @@ final class TransactionCost {
   private final double offsetsMs;
   private final double commitMs;
   private final Map<String, Double> recordsByTopic = new TreeMap<>();
+  private final Map<String, Double> bytesByTopic = new TreeMap<>();
 
   /** The cost between two snapshots {@code seconds} apart, during which {@code tasks} tasks were dispatched. */
   TransactionCost(Snapshot from, Snapshot to, double seconds, double tasks) {
@@ -64,7 +69,25 @@ final class TransactionCost {
     this.offsetsMs = (to.offsetsNs() - from.offsetsNs()) / per;
     this.commitMs = (to.commitNs() - from.commitNs()) / per;
     to.recordsByTopic().forEach((t, v) -> recordsByTopic.put(t, v - from.recordsByTopic().getOrDefault(t, 0.0)));
+    to.bytesByTopic().forEach((t, v) -> bytesByTopic.put(t, v - from.bytesByTopic().getOrDefault(t, 0.0)));
   }
+
+  /**
+   * What the dispatcher wrote for each task it dispatched, by topic (its prefix stripped): records a task, and the
+   * bytes of each as its producer sent them (batch headers shared out). What {@link ExactlyOnceRelay} copies when it
+   * writes what the coordinator writes.
+   */
+  List<TopicWrites> writesPerTask() {
+    List<TopicWrites> list = new ArrayList<>();
+    recordsByTopic.forEach((t, v) -> {
+      if (v <= 0) return;
+      list.add(new TopicWrites(t, v / Math.max(1, tasks), (int) Math.round(bytesByTopic.getOrDefault(t, 0.0) / v)));
+    });
+    return list;
+  }
+
+  /** Records a task to one topic, and the bytes of each. */
+  record TopicWrites(String topic, double recordsPerTask, int bytesPerRecord) {}
 
   private double records() {
     return recordsByTopic.values().stream().mapToDouble(Double::doubleValue).sum();
