@@ -171,7 +171,8 @@ final class ExactlyOnceRelay implements AutoCloseable {
     for (int w = 0; w < alsoWrites.size(); w++) {
       TransactionCost.TopicWrites writes = alsoWrites.get(w);
       owed[w] += writes.recordsPerTask();
-      // Keyed by the task, as the coordinator's task records are, so they spread over the partitions alike.
+      // Keyed by the task. The coordinator keys its task records so and its run records by run; a chain has one task
+      // out at a time, so either key spreads them over the partitions alike.
       for (int n = 0; owed[w] >= 1; n++, owed[w] -= 1) {
         producer.send(new ProducerRecord<>(topics.prefix() + writes.topic(), runId + "/" + taskId + "/" + n,
             new byte[Math.max(1, writes.bytesPerRecord())]));
