@@ -42,7 +42,10 @@ class SchedulesPageBrowserTest {
       WeftClient client = w.client();
       client.applySchedule(PipelineSpecs.parse(yaml));
       String base = "http://127.0.0.1:" + w.coordinator().apiPort();
+      // The table is rebuilt every two seconds, so an element found a moment ago may be gone by the time it is read
+      // or clicked: every wait looks it up again instead of failing.
       WebDriverWait wait = new WebDriverWait(browser, RunPageBrowserTest.WAIT);
+      wait.ignoring(StaleElementReferenceException.class);
 
       browser.get(base + "/");
       wait.until(ExpectedConditions.elementToBeClickable(By.linkText("schedules"))).click();
@@ -60,14 +63,9 @@ class SchedulesPageBrowserTest {
       String runId = text(wait, activeRun);
       assertThat(text(wait, row + " .last-fired")).isNotEqualTo("never");
       assertThat(text(wait, row + " .runs-started")).isEqualTo("1");
-      // The table is rebuilt every two seconds, so an element found a moment ago may be gone: click what is there.
       wait.until(d -> {
-        try {
-          d.findElement(By.cssSelector(activeRun)).click();
-          return true;
-        } catch (StaleElementReferenceException e) {
-          return false;
-        }
+        d.findElement(By.cssSelector(activeRun)).click();
+        return true;
       });
       wait.until(ExpectedConditions.textToBe(By.id("run-id"), runId));
       wait.until(ExpectedConditions.textToBe(By.id("run-pipeline"), "ui-ticker"));
@@ -87,12 +85,6 @@ class SchedulesPageBrowserTest {
 
   /** The text of what {@code css} finds, read again if the page replaced it in between. */
   private static String text(WebDriverWait wait, String css) {
-    return wait.until(d -> {
-      try {
-        return d.findElement(By.cssSelector(css)).getText();
-      } catch (StaleElementReferenceException e) {
-        return null;
-      }
-    });
+    return wait.until(d -> d.findElement(By.cssSelector(css)).getText());
   }
 }
