@@ -18,7 +18,8 @@ import dev.weft.coordinator.event.CoordinatorEvent.MapSliceDue;
 import dev.weft.coordinator.event.CoordinatorEvent.MapSliceTaken;
 import dev.weft.coordinator.event.CoordinatorEvent.MapTruncated;
 import dev.weft.coordinator.event.CoordinatorEvent.MappedTaskStarted;
-import dev.weft.coordinator.event.CoordinatorEvent.QueueTimeoutExtended;
+import dev.weft.coordinator.event.CoordinatorEvent.QueueTimerCleared;
+import dev.weft.coordinator.event.CoordinatorEvent.QueueTimerSet;
 import dev.weft.coordinator.event.CoordinatorEvent.RunAccepted;
 import dev.weft.coordinator.event.CoordinatorEvent.RunCancelRequested;
 import dev.weft.coordinator.event.CoordinatorEvent.RunExpired;
@@ -39,6 +40,7 @@ import dev.weft.coordinator.event.CoordinatorEvent.TimerFired;
 import dev.weft.coordinator.state.AttemptFailure;
 import dev.weft.coordinator.state.DeferredRelease;
 import dev.weft.coordinator.state.MutableCoordinatorState;
+import dev.weft.coordinator.state.QueueTimer;
 import dev.weft.coordinator.state.RunIndexEntry;
 import dev.weft.coordinator.state.RunSpec;
 import dev.weft.coordinator.state.RunState;
@@ -73,6 +75,8 @@ public final class EventApplier {
    * next tick, and keyed by the slice's first index, so that deleting it needs nothing but the event.
    */
   private static final String MAP_SLICE_TIMER = "MAP_SLICE_DUE";
+  /** The kind of a run's queue timer for one executor group; it fires the QUEUE_TIMER_DUE task event. */
+  private static final String QUEUE_TIMER = "QUEUE_TIMER_DUE";
   /** The kind of a held task's timer; it fires the NOT_BEFORE_REACHED task event. */
   private static final String NOT_BEFORE_TIMER = "NOT_BEFORE_REACHED";
   private final MutableCoordinatorState state;
@@ -97,7 +101,8 @@ public final class EventApplier {
     else if (event instanceof DependencyMet e) dependencyMet(e);
     else if (event instanceof DependantsDeferred e) dependantsDeferred(e);
     else if (event instanceof DependantsReleased e) dependantsReleased(e);
-    else if (event instanceof QueueTimeoutExtended e) queueTimeoutExtended(e);
+    else if (event instanceof QueueTimerSet e) queueTimerSet(e);
+    else if (event instanceof QueueTimerCleared e) queueTimerCleared(e);
     else if (event instanceof AttemptFailed e) attemptFailed(e);
     else if (event instanceof TaskAbandoned e) taskAbandoned(e);
     else if (event instanceof TaskMapped e) taskMapped(e);
@@ -307,10 +312,8 @@ public final class EventApplier {
     t.setSource(null);
     t.setTrackingUrl(null);
     t.setPhase(null);
-    if (t.getQueueTimeoutMs() > 0) {
-      t.setQueueTimeoutAtMs(e.atMs() + t.getQueueTimeoutMs());
-      state.putTimer(timer(t, "QUEUE_TIMED_OUT", t.getQueueTimeoutAtMs()));
-    }
+    // The earliest it may time out; the run's queue timer for its group (QueueTimerSet) is what fires.
+    if (t.getQueueTimeoutMs() > 0) t.setQueueTimeoutAtMs(e.atMs() + t.getQueueTimeoutMs());
     setStatus(t, TaskStatus.DISPATCHED);
   }
 
@@ -345,12 +348,30 @@ public final class EventApplier {
     state.putRun(r);
   }
 
-  private void queueTimeoutExtended(QueueTimeoutExtended e) {
-    TaskState t = task(e.runId(), e.taskId());
-    clearQueueTimer(t); // gone already when it fired; a replay folds the same events
-    t.setQueueTimeoutAtMs(e.untilMs());
-    state.putTimer(timer(t, "QUEUE_TIMED_OUT", e.untilMs()));
-    state.putTask(t);
+  private void queueTimerSet(QueueTimerSet e) {
+    RunState r = state.runForUpdate(e.runId());
+    Map<String, QueueTimer> timers = new HashMap<>(r.getQueueTimers());
+    QueueTimer previous = timers.put(e.executor(), new QueueTimer(e.dueAtMs(), e.queueTimeoutMs()));
+    // Deleted here as well as when it fired: a replay folds QUEUE_TIMER_DUE without firing timers.
+    if (previous != null) state.deleteTimer(queueTimer(e.runId(), e.executor(), previous.getDueAtMs()));
+    state.putTimer(queueTimer(e.runId(), e.executor(), e.dueAtMs()));
+    r.setQueueTimers(timers);
+    state.putRun(r);
+  }
+
+  private void queueTimerCleared(QueueTimerCleared e) {
+    RunState r = state.runForUpdate(e.runId());
+    Map<String, QueueTimer> timers = new HashMap<>(r.getQueueTimers());
+    QueueTimer previous = timers.remove(e.executor());
+    if (previous == null) return;
+    state.deleteTimer(queueTimer(e.runId(), e.executor(), previous.getDueAtMs()));
+    r.setQueueTimers(timers);
+    state.putRun(r);
+  }
+
+  /** A run's queue timer for one executor group: the group's name where an attempt's timer has its task's id. */
+  private static TimerEntry queueTimer(String runId, String executor, long dueAtMs) {
+    return new TimerEntry(QUEUE_TIMER, runId, executor, 0, dueAtMs);
   }
 
   private void attemptSeen(AttemptSeen e) {
@@ -435,6 +456,9 @@ public final class EventApplier {
 
   private void runFinished(RunFinished e) {
     RunState r = state.runForUpdate(e.runId());
+    // A task still dispatched when its run ends no longer waits for anything.
+    r.getQueueTimers().forEach((executor, timer) -> state.deleteTimer(queueTimer(e.runId(), executor, timer.getDueAtMs())));
+    r.setQueueTimers(Map.of());
     r.setStatus(e.status().name());
     r.setFinishedAtMs(e.atMs());
     r.setExpiresAtMs(e.expiresAtMs());
@@ -550,8 +574,11 @@ public final class EventApplier {
     t.setLostAtMs(0L);
   }
 
-  private void clearQueueTimer(TaskState t) {
-    if (t.getQueueTimeoutAtMs() > 0) state.deleteTimer(timer(t, "QUEUE_TIMED_OUT", t.getQueueTimeoutAtMs()));
+  /**
+   * Nothing to delete: the run's queue timer for the group stays until it fires and finds out what still waits. A
+   * QUEUE_TIMED_OUT timer of the task's own, set by a coordinator before 2026-12-04, fires and is ignored.
+   */
+  private static void clearQueueTimer(TaskState t) {
     t.setQueueTimeoutAtMs(0L);
   }
 

@@ -11,7 +11,8 @@ import org.apache.avro.specific.SpecificRecord;
 /**
  * The production {@link FoldDecider}: reruns to {@link RerunDecider}, backfills and the notices of their runs' ends to
  * {@link BackfillDecider}, schedules, their due slots and their runs' ends to {@link ScheduleDecider}, other requests to {@link RunRequestDecider}, a run's expiry to {@link RunExpiryDecider},
- * the next slice of a task mapped over a count to {@link MappedTaskBehavior}, other task events to
+ * the next slice of a task mapped over a count to {@link MappedTaskBehavior}, a run's queue timer for one executor
+ * group to {@link QueueTimerDecider}, other task events to
  * {@link TaskEventDecider}.
  */
 final class CoordinatorDeciders implements FoldDecider {
@@ -23,6 +24,7 @@ final class CoordinatorDeciders implements FoldDecider {
   private final BackfillDecider backfills;
   private final ScheduleDecider schedules;
   private final NotBeforeDecider notBefore;
+  private final QueueTimerDecider queueTimers;
   private final TaskOutcomeBehavior outcomes;
 
   CoordinatorDeciders(CoordinatorState state, DeciderSettings settings) {
@@ -34,6 +36,7 @@ final class CoordinatorDeciders implements FoldDecider {
     this.backfills = new BackfillDecider(state, settings);
     this.schedules = new ScheduleDecider(state, settings);
     this.notBefore = new NotBeforeDecider(state, settings);
+    this.queueTimers = new QueueTimerDecider(state, settings);
     this.outcomes = new TaskOutcomeBehavior(state, settings);
   }
 
@@ -51,6 +54,7 @@ final class CoordinatorDeciders implements FoldDecider {
     else if (input instanceof TaskEvent e && e.getKind() == TaskEventKind.NOT_BEFORE_REACHED) notBefore.decide(e, d);
     else if (input instanceof TaskEvent e && e.getKind() == TaskEventKind.MAP_SLICE_DUE) outcomes.nextMapSlice(e, d);
     else if (input instanceof TaskEvent e && e.getKind() == TaskEventKind.RUN_EXPIRED) expiry.decide(e, d);
+    else if (input instanceof TaskEvent e && e.getKind() == TaskEventKind.QUEUE_TIMER_DUE) queueTimers.decide(e, d);
     else if (input instanceof TaskEvent e) taskEvents.decide(e, d);
     else throw new IllegalArgumentException("the fold has no decider for " + input.getClass().getSimpleName());
   }

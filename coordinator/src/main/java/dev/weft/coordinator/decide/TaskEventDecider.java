@@ -7,7 +7,6 @@ import dev.weft.avro.TaskStatus;
 import dev.weft.coordinator.event.CoordinatorEvent.AttemptSeen;
 import dev.weft.coordinator.event.CoordinatorEvent.AttemptStarted;
 import dev.weft.coordinator.event.CoordinatorEvent.AttemptTimedOut;
-import dev.weft.coordinator.event.CoordinatorEvent.QueueTimeoutExtended;
 import dev.weft.coordinator.state.CoordinatorState;
 import dev.weft.coordinator.state.RunState;
 import dev.weft.coordinator.state.TaskState;
@@ -144,12 +143,15 @@ public final class TaskEventDecider {
         }
       }
       case QUEUE_TIMED_OUT -> {
+        // The timer of one task, as coordinators before 2026-12-04 set it (QueueTimerDecider keeps one a run and
+        // group now): decided still, for such a timer left in a store and for a replay of their logs.
         Long startedOnItsExecutor = run.getLastStartedAtMs().get(t.getExecutor());
         boolean due = s == TaskStatus.DISPATCHED && t.getQueueTimeoutAtMs() > 0 && at >= t.getQueueTimeoutAtMs();
-        if (due && startedOnItsExecutor != null && startedOnItsExecutor + t.getQueueTimeoutMs() > at) {
+        long dueAtMs = QueueTimerDecider.dueAtMs(t, startedOnItsExecutor);
+        if (due && dueAtMs > at) {
           // Its group started another of the run's tasks within the timeout: the queue moves, and this task waits
           // behind the run's own (a wide fan-out on a slow executor), not for a group that is missing.
-          d.record(new QueueTimeoutExtended(e.getRunId(), t.getTaskId(), startedOnItsExecutor + t.getQueueTimeoutMs()));
+          QueueTimerDecider.cover(run, t.getExecutor(), dueAtMs, t.getQueueTimeoutMs(), d);
         } else if (due) {
           // The command may still sit in the queue: cancel it, so that an executor that reads it late stops it.
           d.command(Outputs.cancelCommand(run, t, at, "not started within its queue timeout"));

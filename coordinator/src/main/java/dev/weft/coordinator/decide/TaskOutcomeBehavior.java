@@ -59,6 +59,9 @@ final class TaskOutcomeBehavior {
     }
     d.record(new TaskDispatched(task.getRunId(), task.getTaskId(), task.getAttempt() + 1, atMs));
     RunState run = state.run(task.getRunId());
+    if (task.getQueueTimeoutMs() > 0) {
+      QueueTimerDecider.cover(run, task.getExecutor(), atMs + task.getQueueTimeoutMs(), task.getQueueTimeoutMs(), d);
+    }
     d.command(Outputs.runCommand(run, state.task(task.getRunId(), task.getTaskId()), atMs));
   }
 

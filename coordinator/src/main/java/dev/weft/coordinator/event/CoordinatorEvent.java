@@ -66,11 +66,15 @@ public sealed interface CoordinatorEvent {
   record DependantsDeferred(String runId, String taskId, int from) implements CoordinatorEvent {}
 
   /**
-   * The queue timeout of {@code taskId}'s dispatched attempt came while its executor group was still starting other
-   * tasks of the run: it waits behind them, not for a missing group, so its timeout is due again at
-   * {@code untilMs}, a queue timeout after the last of those starts.
+   * The run's one queue timer for its tasks dispatched to {@code executor} is due at {@code dueAtMs}, and
+   * {@code queueTimeoutMs} is the shortest queue timeout among them: no task of the run waiting on that group can time
+   * out earlier. Replaces the group's earlier timer, if any. One timer a run and group, not one a task, so that a task
+   * dispatched and started writes no timer at all (2026-12-04).
    */
-  record QueueTimeoutExtended(String runId, String taskId, long untilMs) implements CoordinatorEvent {}
+  record QueueTimerSet(String runId, String executor, long dueAtMs, long queueTimeoutMs) implements CoordinatorEvent {}
+
+  /** No task of the run waits on {@code executor}'s group any more: its queue timer goes. */
+  record QueueTimerCleared(String runId, String executor) implements CoordinatorEvent {}
 
   /** Every dependant of {@code taskId} has been told: its deferred entry is gone. */
   record DependantsReleased(String runId, String taskId) implements CoordinatorEvent {}

@@ -77,6 +77,7 @@ class AvroStateSerdeTest {
     assertThat(read.getRunId()).isEqualTo("r1");
     assertThat(read.getFinishedAtMs()).isEqualTo(20L);
     assertThat(read.getExpiresAtMs()).as("no expiry time: kept, as before expiry existed").isZero();
+    assertThat(read.getQueueTimers()).as("no queue timer of its own (v6): its tasks' timers are their own").isEmpty();
   }
 
   @Test

@@ -74,7 +74,8 @@ class QueueTimeoutTest {
     h.succeed(byId(runs, "a"));
     h.advance(Duration.ofSeconds(3));
     assertThat(h.task("r1", "c").getStatus()).as("a started 3 s ago on the same group").isEqualTo("DISPATCHED");
-    assertThat(h.task("r1", "c").getQueueTimeoutAtMs()).isEqualTo(h.task("r1", "a").getStartedAtMs() + 10_000);
+    assertThat(h.run("r1").getQueueTimers().get("process").getDueAtMs()).as("the group's timer, set again from a's start")
+        .isEqualTo(h.task("r1", "a").getStartedAtMs() + 10_000);
     assertThat(h.task("r1", "elsewhere").getStatus()).as("no batch task of the run started: its group is missing")
         .isEqualTo("FAILED");
 
@@ -85,8 +86,114 @@ class QueueTimeoutTest {
     h.advance(Duration.ofSeconds(10));
     assertThat(h.task("r1", "c").getStatus()).as("nothing started for 10 s: the group stopped").isEqualTo("FAILED");
     assertThat(h.task("r1", "c").getLastFailureKind()).isEqualTo(FailureKind.QUEUE_TIMED_OUT.name());
-    assertThat(h.dump(CoordinatorTopology.TIMERS_STORE).keySet()).noneMatch(k -> k.contains("QUEUE_TIMED_OUT"));
+    assertThat(h.dump(CoordinatorTopology.TIMERS_STORE).keySet()).noneMatch(k -> k.contains("QUEUE_"));
     CoordinatorHarness.assertReplaysToTheSameStores(h, CoordinatorOptions.DEFAULT);
+  }
+
+  @Test
+  void shouldKeepOneQueueTimerARunAndGroupNotOneATask() throws Exception {
+    // Timers a task were two changelog records a task (set at dispatch, deleted at the start): the most costly
+    // records beside a command. The group's timer is set at the run's first dispatch to it, and stays.
+    h.submit("r1", """
+        pipeline: one-timer
+        defaults: {queueTimeout: 10m, heartbeatTimeout: 1h}
+        tasks:
+          - {id: a, executor: noop}
+          - {id: b, executor: noop}
+          - {id: c, executor: noop}
+          - {id: d, executor: noop, dependsOn: [a, b, c]}
+          - {id: e, executor: noop, dependsOn: [d]}
+          - {id: f, executor: process, process: {argv: ["true"]}, dependsOn: [d]}
+        """);
+    List<TaskCommand> roots = h.drainRuns();
+    assertThat(queueTimers()).as("one for the noop group, whose three tasks wait").hasSize(1);
+    String set = queueTimers().get(0);
+    for (TaskCommand c : roots) {
+      h.advance(Duration.ofSeconds(1));
+      h.succeed(c);
+      assertThat(queueTimers()).as("starting a task leaves it").containsExactly(set);
+    }
+    TaskCommand d = CoordinatorHarness.only(h.drainRuns(), "d");
+    h.advance(Duration.ofSeconds(1));
+    h.succeed(d);
+    List<TaskCommand> last = h.drainRuns();
+    assertThat(queueTimers()).as("the noop group's, as it was, and the process group's").hasSize(2).contains(set);
+    last.forEach(h::succeed);
+    assertThat(h.run("r1").getStatus()).isEqualTo("SUCCEEDED");
+    assertThat(queueTimers()).as("a run's timers go when it ends").isEmpty();
+    assertThat(h.run("r1").getQueueTimers()).isEmpty();
+    CoordinatorHarness.assertReplaysToTheSameStores(h, CoordinatorOptions.DEFAULT);
+  }
+
+  @Test
+  void shouldTimeOutEachTaskAfterItsOwnQueueTimeoutWhenItsGroupStartsNothing() throws Exception {
+    // Three tasks wait on one group that never starts anything: one with a long timeout, one with a short one,
+    // dispatched after it, and one dispatched 5 s later (its dependency ran elsewhere).
+    h.submit("r1", """
+        pipeline: stalled
+        defaults: {heartbeatTimeout: 1h}
+        tasks:
+          - {id: patient, executor: batch, batch: {image: x}, queueTimeout: 1h}
+          - {id: hasty, executor: batch, batch: {image: x}, queueTimeout: 10s}
+          - {id: first, executor: noop}
+          - {id: later, executor: batch, batch: {image: x}, queueTimeout: 10s, dependsOn: [first]}
+        """);
+    List<TaskCommand> runs = h.drainRuns();
+    assertThat(h.run("r1").getQueueTimers().get("batch").getDueAtMs()).as("brought forward by the shorter timeout")
+        .isEqualTo(h.task("r1", "hasty").getDispatchedAtMs() + 10_000);
+    h.advance(Duration.ofSeconds(5));
+    h.succeed(byId(runs, "first"));
+    CoordinatorHarness.only(h.drainRuns(), "later");
+
+    h.advance(Duration.ofSeconds(6));
+    assertThat(h.task("r1", "hasty").getStatus()).isEqualTo("FAILED");
+    assertThat(h.task("r1", "hasty").getLastFailureKind()).isEqualTo(FailureKind.QUEUE_TIMED_OUT.name());
+    assertThat(h.task("r1", "later").getStatus()).as("dispatched 5 s after hasty").isEqualTo("DISPATCHED");
+    assertThat(h.task("r1", "patient").getStatus()).isEqualTo("DISPATCHED");
+    assertThat(h.run("r1").getQueueTimers().get("batch").getDueAtMs()).isEqualTo(h.task("r1", "later").getQueueTimeoutAtMs());
+    assertThat(h.drainCommands()).extracting(TaskCommand::getKind, TaskCommand::getTaskId)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(CommandKind.CANCEL, "hasty"));
+
+    h.advance(Duration.ofSeconds(5));
+    assertThat(h.task("r1", "later").getStatus()).isEqualTo("FAILED");
+    assertThat(h.task("r1", "patient").getStatus()).isEqualTo("DISPATCHED");
+    h.advance(Duration.ofMinutes(59).plusSeconds(30));
+    assertThat(h.task("r1", "patient").getStatus()).as("59m46s after its dispatch").isEqualTo("DISPATCHED");
+    h.advance(Duration.ofSeconds(15));
+    assertThat(h.task("r1", "patient").getStatus()).isEqualTo("FAILED");
+    assertThat(h.run("r1").getStatus()).isEqualTo("FAILED");
+    assertThat(queueTimers()).isEmpty();
+    CoordinatorHarness.assertReplaysToTheSameStores(h, CoordinatorOptions.DEFAULT);
+  }
+
+  @Test
+  void shouldStillDecideAQueueTimeoutTimerOfOneTaskThatAnEarlierCoordinatorSet() throws Exception {
+    // Before 2026-12-04 the coordinator set a timer a task; one left in a store fires QUEUE_TIMED_OUT for its task.
+    h.submit("r1", """
+        pipeline: upgraded
+        tasks:
+          - {id: a, executor: batch, batch: {image: x}, queueTimeout: 10s}
+          - {id: b, executor: batch, batch: {image: x}, queueTimeout: 10s}
+        """);
+    List<TaskCommand> runs = h.drainRuns();
+    h.advance(Duration.ofSeconds(4));
+    h.pipe(h.event(TaskEventKind.STARTED, byId(runs, "b")));
+    TaskEvent old = h.event(TaskEventKind.QUEUE_TIMED_OUT, byId(runs, "a"));
+    old.setAtMs(h.task("r1", "a").getQueueTimeoutAtMs());
+    old.setSource("coordinator");
+    h.pipe(old);
+    assertThat(h.task("r1", "a").getStatus()).as("b started 6 s before: the queue moves").isEqualTo("DISPATCHED");
+    assertThat(h.run("r1").getQueueTimers().get("batch").getDueAtMs()).as("the group's timer covers it")
+        .isLessThanOrEqualTo(h.task("r1", "b").getStartedAtMs() + 10_000);
+    old.setAtMs(h.task("r1", "b").getStartedAtMs() + 10_000);
+    h.pipe(old);
+    assertThat(h.task("r1", "a").getStatus()).isEqualTo("FAILED");
+    assertThat(h.task("r1", "a").getLastFailureKind()).isEqualTo(FailureKind.QUEUE_TIMED_OUT.name());
+  }
+
+  /** The timers store's queue timers, one a run and executor group. */
+  private List<String> queueTimers() {
+    return h.dump(CoordinatorTopology.TIMERS_STORE).keySet().stream().filter(k -> k.contains("QUEUE_")).toList();
   }
 
   private static TaskCommand byId(List<TaskCommand> commands, String taskId) {
