@@ -92,10 +92,15 @@ public final class QueueTimerDecider {
       // Read again: failing one task may have ended another (its run finished, say).
       TaskState t = state.task(runId, listed.getTaskId());
       if (t == null || !waitsOn(t, executor)) continue;
-      // The command may still sit in the queue: cancel it, so that an executor that reads it late stops it.
-      d.command(Outputs.cancelCommand(state.run(runId), t, at, "not started within its queue timeout"));
-      outcomes.fail(t, FailureKind.QUEUE_TIMED_OUT, null, Outputs.queueTimeoutReason(t), t.getLogTail(), at, d);
+      timeOut(state.run(runId), t, at, outcomes, d);
     }
+  }
+
+  /** The task waited past its queue timeout: it fails QUEUE_TIMED_OUT, naming its group. */
+  static void timeOut(RunState run, TaskState t, long atMs, TaskOutcomeBehavior outcomes, Decisions d) {
+    // The command may still sit in the queue: cancel it, so that an executor that reads it late stops it.
+    d.command(Outputs.cancelCommand(run, t, atMs, "not started within its queue timeout"));
+    outcomes.fail(t, FailureKind.QUEUE_TIMED_OUT, null, Outputs.queueTimeoutReason(t), t.getLogTail(), atMs, d);
   }
 
   private static boolean waitsOn(TaskState t, String executor) {

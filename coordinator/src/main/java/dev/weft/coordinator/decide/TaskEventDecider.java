@@ -153,9 +153,7 @@ public final class TaskEventDecider {
           // behind the run's own (a wide fan-out on a slow executor), not for a group that is missing.
           QueueTimerDecider.cover(run, t.getExecutor(), dueAtMs, t.getQueueTimeoutMs(), d);
         } else if (due) {
-          // The command may still sit in the queue: cancel it, so that an executor that reads it late stops it.
-          d.command(Outputs.cancelCommand(run, t, at, "not started within its queue timeout"));
-          outcomes.fail(t, FailureKind.QUEUE_TIMED_OUT, null, Outputs.queueTimeoutReason(t), t.getLogTail(), at, d);
+          QueueTimerDecider.timeOut(run, t, at, outcomes, d);
         } else {
           d.ignored("QUEUE_TIMED_OUT no longer applies", e);
         }
