@@ -4,8 +4,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Asks Kafka Streams for a commit as soon as a decision's outputs are awaited: at once when the thread had been
- * waiting for input, else no sooner than the commit interval after the thread's last transaction ended; what nobody
- * waits for rides with the next commit.
+ * waiting for input or is lightly loaded, else no sooner than the commit interval after the thread's last transaction
+ * ended; what nobody waits for rides with the next commit.
  *
  * <p>Why: a transaction costs the broker and the client about the same whatever it carries. Committed every 10 ms,
  * the coordinator spent one transaction on one or two events when tasks were real processes (tens a second), and
@@ -26,6 +26,15 @@ import java.util.concurrent.TimeUnit;
  * against 5 ms for a relay that commits at once and 9 ms for one that commits every 10 ms (2026-12-03, commit
  * d84103b). It commits at once, as that relay does; under load the first input after a commit is already waiting.
  *
+ * <p>Nor has a lightly loaded thread whose input came while it committed: at 200 tasks/s a commit takes about as long
+ * as the time between two tasks' events (5 ms), so nearly every input found a commit under way, was waiting when it
+ * ended, and then waited the whole spacing; the coordinator committed every 15 ms and dispatched at 15–18 ms p50.
+ * Committing at once after a transaction that carried at most {@link #LIGHT_INPUTS} inputs, it dispatched at 6–13 ms
+ * (docs/performance.md, "A light load commits at once"). That rule alone would feed itself: Kafka Streams processes
+ * fewer records between commits the more often it commits, so a backlog taken one commit per input would keep every
+ * transaction light. So the input must also be fresh, appended at most {@link #FRESH_INPUT_MS} before the fold took
+ * it: a backlog's records age while they wait, and it is spaced again within a few commits.
+ *
  * <p>One per fold processor, that is per stream task; the clock is its thread's. A commit commits every task of the
  * thread, so any task's request carries every task's outputs.
  */
@@ -37,12 +46,22 @@ final class CommitPacer {
    */
   static final long QUIET_GAP_MS = 1;
   private static final long QUIET_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(QUIET_GAP_MS);
+  /** The most inputs a transaction carried for the thread to count as lightly loaded after it: two tasks' events. */
+  static final int LIGHT_INPUTS = 4;
+  /**
+   * The oldest an input may be, by its record's timestamp, for a light thread to commit its outputs at once: about
+   * what one commit takes, so that an input that only waited for the commit under way counts as fresh. A producer's
+   * clock ahead of this one makes the age negative, which does not count as fresh either.
+   */
+  static final long FRESH_INPUT_MS = 6;
   private final long spacingNanos;
   private final TransactionClock clock;
   private final Runnable requestCommit;
   /** The thread's count of ended transactions when the oldest uncommitted awaited output was sent; -1 for none. */
   private long pendingSinceEnded = -1;
   private boolean requested;
+  /** The age of the last input the fold took, by its record's timestamp; -1 for a timer's tick. */
+  private long lastInputAgeMs = -1;
 
   /**
    * @param spacingMs the least time from the end of one transaction to the commit of awaited outputs
@@ -54,9 +73,19 @@ final class CommitPacer {
     this.requestCommit = requestCommit;
   }
 
-  /** Before each input is decided on. */
-  void inputTaken() {
+  /**
+   * Before each input is decided on.
+   *
+   * @param ageMs how long before now the input's record was stamped
+   */
+  void inputTaken(long ageMs) {
     clock.inputTaken();
+    lastInputAgeMs = ageMs;
+  }
+
+  /** Before the fold decides on due timers: what it sends then was not fresh input. */
+  void timersFiring() {
+    lastInputAgeMs = -1;
   }
 
   /** After a decision's outputs were sent; {@code awaited} when someone waits for one of them. */
@@ -69,15 +98,20 @@ final class CommitPacer {
   }
 
   /**
-   * Asks for the commit when the thread waited for its input or once the spacing is over: after every decision, and
+   * Asks for the commit when the thread waited for its input, when it is lightly loaded and its input fresh, or once
+   * the spacing is over: after every decision, and
    * on the tick {@link #waitMs()} asks for.
    */
   void tick() {
     if (pending() && !requested
-        && (clock.waitedForInput(QUIET_GAP_NANOS) || clock.nanosSinceLastEnd() >= spacingNanos)) {
+        && (clock.waitedForInput(QUIET_GAP_NANOS) || lightAndFresh() || clock.nanosSinceLastEnd() >= spacingNanos)) {
       requested = true;
       requestCommit.run();
     }
+  }
+
+  private boolean lightAndFresh() {
+    return clock.inputsOfLastTransaction() <= LIGHT_INPUTS && lastInputAgeMs >= 0 && lastInputAgeMs <= FRESH_INPUT_MS;
   }
 
   /**

@@ -90,7 +90,7 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
   @Override
   public void process(Record<String, Input> record) {
     stats.processed.incrementAndGet();
-    if (pacer != null) pacer.inputTaken();
+    if (pacer != null) pacer.inputTaken(System.currentTimeMillis() - record.timestamp());
     // Input the coordinator a replay replaces already folded and published: decide again, publish nothing.
     boolean publishing = ctx.recordMetadata()
         .map(m -> !options.catchUp().isBelow(m.topic(), m.partition(), m.offset())).orElse(true);
@@ -103,6 +103,7 @@ final class FoldProcessor implements Processor<String, Input, Object, Object> {
 
   private void fireTimers(long now) {
     if (!options.catchUp().done()) return;
+    if (pacer != null) pacer.timersFiring();
     int[] fired = new int[1];
     Decision decision = decide(d -> fired[0] = decider.fireTimers(now, options.maxTimersPerTick(), d), true,
         "firing timers due by " + now);

@@ -14,6 +14,10 @@ public final class TransactionClock {
     long atNanos;
     /** When the thread took its first input after that end; -1 while it has taken none. */
     long firstInputAtNanos = -1;
+    /** How many inputs the thread took since that end. */
+    int inputsSinceEnd;
+    /** How many inputs the thread took between the two last ends: what the last transaction carried. */
+    int inputsOfLast = Integer.MAX_VALUE;
   }
 
   private final ThreadLocal<Ended> ended = ThreadLocal.withInitial(Ended::new);
@@ -33,12 +37,20 @@ public final class TransactionClock {
     e.count++;
     e.atNanos = nanoTime.getAsLong();
     e.firstInputAtNanos = -1;
+    e.inputsOfLast = e.inputsSinceEnd;
+    e.inputsSinceEnd = 0;
   }
 
   /** Called by the fold on this thread before it decides on an input. */
   void inputTaken() {
     Ended e = ended.get();
     if (e.firstInputAtNanos < 0) e.firstInputAtNanos = nanoTime.getAsLong();
+    e.inputsSinceEnd++;
+  }
+
+  /** How many inputs this thread's last ended transaction carried; {@link Integer#MAX_VALUE} before the first. */
+  int inputsOfLastTransaction() {
+    return ended.get().inputsOfLast;
   }
 
   /**

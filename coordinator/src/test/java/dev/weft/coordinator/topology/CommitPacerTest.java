@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 class CommitPacerTest {
   private long nowNanos = TimeUnit.SECONDS.toNanos(1);
   private final TransactionClock clock = new TransactionClock(() -> nowNanos);
+  /** An input that waited in the topic longer than a light thread's fresh input. */
+  private static final long BACKLOG_AGE_MS = 50;
   private int requests;
   private final CommitPacer pacer = new CommitPacer(10, clock, () -> requests++);
 
@@ -97,7 +99,7 @@ class CommitPacerTest {
   void shouldAskAtOnceWhenTheThreadWaitedForItsInputAfterTheLastCommit() {
     clock.transactionEnded();
     advanceMs(2);
-    pacer.inputTaken();
+    pacer.inputTaken(BACKLOG_AGE_MS);
     pacer.sent(true);
 
     assertThat(requests).as("an idle thread has nothing to batch").isEqualTo(1);
@@ -106,9 +108,9 @@ class CommitPacerTest {
   @Test
   void shouldSpaceTheCommitWhenTheInputWasAlreadyWaitingAtTheEndOfTheLastCommit() {
     clock.transactionEnded();
-    pacer.inputTaken();
+    pacer.inputTaken(BACKLOG_AGE_MS);
     advanceMs(2);
-    pacer.inputTaken();
+    pacer.inputTaken(BACKLOG_AGE_MS);
     pacer.sent(true);
 
     assertThat(requests).as("the first input came at once: a loaded thread").isZero();
@@ -119,10 +121,10 @@ class CommitPacerTest {
   void shouldAskAtOnceForAnAwaitedOutputThatFollowsAQuietStartedInTheSameTransaction() {
     clock.transactionEnded();
     advanceMs(3);
-    pacer.inputTaken();
+    pacer.inputTaken(BACKLOG_AGE_MS);
     pacer.sent(false);
     advanceMs(1);
-    pacer.inputTaken();
+    pacer.inputTaken(BACKLOG_AGE_MS);
     pacer.sent(true);
 
     assertThat(requests).isEqualTo(1);
@@ -132,12 +134,66 @@ class CommitPacerTest {
   void shouldJudgeTheWaitAfreshAfterEachCommit() {
     clock.transactionEnded();
     advanceMs(2);
-    pacer.inputTaken();
+    pacer.inputTaken(BACKLOG_AGE_MS);
     pacer.sent(true);
     clock.transactionEnded();
-    pacer.inputTaken();
+    pacer.inputTaken(BACKLOG_AGE_MS);
     pacer.sent(true);
 
     assertThat(requests).as("the second input was waiting when the requested commit ended").isEqualTo(1);
+  }
+
+  /** A transaction that carried {@code inputs} inputs ends. */
+  private void transactionWith(int inputs) {
+    for (int i = 0; i < inputs; i++) pacer.inputTaken(BACKLOG_AGE_MS);
+    clock.transactionEnded();
+  }
+
+  @Test
+  void shouldAskAtOnceWhenALightThreadTakesAFreshInputThatCameDuringTheCommit() {
+    transactionWith(2);
+    pacer.inputTaken(3);
+    pacer.sent(true);
+
+    assertThat(requests).as("two tasks' events a commit, and this one waited only for the commit").isEqualTo(1);
+  }
+
+  @Test
+  void shouldSpaceTheCommitAfterATransactionThatCarriedMoreThanALightLoad() {
+    transactionWith(CommitPacer.LIGHT_INPUTS + 1);
+    pacer.inputTaken(3);
+    pacer.sent(true);
+
+    assertThat(requests).isZero();
+    assertThat(pacer.waitMs()).isEqualTo(10);
+  }
+
+  @Test
+  void shouldSpaceABacklogThoughEachOfItsTransactionsWasLight() {
+    transactionWith(1);
+    pacer.inputTaken(CommitPacer.FRESH_INPUT_MS + 1);
+    pacer.sent(true);
+
+    assertThat(requests).as("an input that aged in the topic: the thread is behind, and batching catches up").isZero();
+  }
+
+  @Test
+  void shouldNotTakeAnInputStampedAheadOfThisClockForFresh() {
+    transactionWith(1);
+    pacer.inputTaken(-3);
+    pacer.sent(true);
+
+    assertThat(requests).isZero();
+  }
+
+  @Test
+  void shouldSpaceWhatDueTimersSendAfterALightTransaction() {
+    transactionWith(1);
+    pacer.inputTaken(2);
+    pacer.sent(false);
+    pacer.timersFiring();
+    pacer.sent(true);
+
+    assertThat(requests).as("a timer's decision is no fresh input").isZero();
   }
 }
