@@ -1,14 +1,10 @@
 package dev.weft.serde;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
-import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DatumWriter;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
@@ -20,14 +16,13 @@ import org.apache.kafka.common.serialization.Serializer;
  * ({@code <topic>-key} when configured as a key serializer) — Confluent's default TopicNameStrategy.
  *
  * <p>Hot path: the schema id is looked up once per topic, the {@link DatumWriter} is built once, and each thread
- * reuses its own buffer and encoder, so a record costs one Avro write and one array copy.
+ * reuses its own buffer and encoder ({@link AvroBytes}), so a record costs one Avro write and one array copy.
  */
 public final class ConfluentAvroSerializer<T extends SpecificRecord> implements Serializer<T> {
   private final SchemaLookup registry;
   private final Schema schema;
   private final DatumWriter<T> writer;
   private final Map<String, Integer> idByTopic = new ConcurrentHashMap<>();
-  private final ThreadLocal<Buffer> buffers = ThreadLocal.withInitial(Buffer::new);
   private volatile String subjectSuffix = "-value";
 
   public ConfluentAvroSerializer(SchemaLookup registry, Class<T> type) {
@@ -51,35 +46,16 @@ public final class ConfluentAvroSerializer<T extends SpecificRecord> implements 
   public byte[] serialize(String topic, T data) {
     if (data == null) return null;
     int id = idByTopic.computeIfAbsent(topic, t -> registry.register(t + subjectSuffix, schema));
-    Buffer b = buffers.get();
-    b.reset();
+    byte[] out;
     try {
-      b.write(HEADER_PLACEHOLDER, 0, WireFormat.HEADER_SIZE);
-      b.encoder = EncoderFactory.get().directBinaryEncoder(b, b.encoder);
-      writer.write(data, b.encoder);
-      b.encoder.flush();
+      out = AvroBytes.encode(HEADER_PLACEHOLDER, writer, data);
     } catch (IOException | RuntimeException e) {
       throw new SerializationException("could not write " + schema.getFullName() + " for topic '" + topic
           + "' with schema id " + id + ": " + e.getMessage(), e);
     }
-    byte[] out = b.toByteArray();
     WireFormat.writeHeader(out, id);
     return out;
   }
 
   private static final byte[] HEADER_PLACEHOLDER = new byte[WireFormat.HEADER_SIZE];
-
-  /** A per-thread output buffer that keeps its capacity between records. */
-  private static final class Buffer extends ByteArrayOutputStream {
-    BinaryEncoder encoder;
-
-    Buffer() {
-      super(512);
-    }
-
-    @Override
-    public synchronized byte[] toByteArray() {
-      return Arrays.copyOf(buf, count);
-    }
-  }
 }

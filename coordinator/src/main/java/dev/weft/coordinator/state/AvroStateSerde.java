@@ -1,15 +1,13 @@
 package dev.weft.coordinator.state;
 
+import dev.weft.serde.AvroBytes;
 import dev.weft.serde.AvroModels;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
-import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
@@ -33,6 +31,8 @@ public final class AvroStateSerde<T extends SpecificRecord> implements Serde<T> 
   private final Class<T> type;
   private final int version;
   private final SpecificDatumWriter<T> writer;
+  /** What precedes each value written: {@link #VERSIONED} and {@link #version}. */
+  private final byte[] mark;
   /** One reader per released version, index = version - 1. */
   private final List<SpecificDatumReader<T>> readers;
 
@@ -42,6 +42,7 @@ public final class AvroStateSerde<T extends SpecificRecord> implements Serde<T> 
     Schema current = data.getSchema(type);
     List<Schema> versions = StateSchemas.versions(type, current);
     this.version = versions.size();
+    this.mark = new byte[] {VERSIONED, (byte) version};
     this.writer = new SpecificDatumWriter<>(current, data);
     this.readers = versions.stream().map(written -> new SpecificDatumReader<T>(written, current, data)).toList();
   }
@@ -55,19 +56,11 @@ public final class AvroStateSerde<T extends SpecificRecord> implements Serde<T> 
   public Serializer<T> serializer() {
     return (topic, value) -> {
       if (value == null) return null;
-      ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-      out.write(VERSIONED);
-      out.write(version);
-      BinaryEncoder enc = EncoderFactory.get().directBinaryEncoder(out, null);
       try {
-        synchronized (writer) {
-          writer.write(value, enc);
-        }
-        enc.flush();
+        return AvroBytes.encode(mark, writer, value);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      return out.toByteArray();
     };
   }
 

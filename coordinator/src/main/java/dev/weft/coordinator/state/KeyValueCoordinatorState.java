@@ -85,18 +85,35 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
 
   @Override
   public TaskState task(String runId, String taskId) {
-    return tasks.get(StateKeys.task(runId, taskId));
+    return taskAt(StateKeys.task(runId, taskId));
+  }
+
+  /**
+   * The task under its store key ({@link StateKeys#task}). The overlay above has built the key already: building it
+   * again, and hashing the new string, was a measurable share of the fold (2026-12-04).
+   */
+  TaskState taskAt(String key) {
+    return tasks.get(key);
   }
 
   @Override
   public int dependenciesMet(String runId, String taskId) {
-    Integer met = dependenciesMet.get(StateKeys.task(runId, taskId));
+    return dependenciesMetAt(StateKeys.task(runId, taskId));
+  }
+
+  /** {@link #dependenciesMet} under the task's store key. */
+  int dependenciesMetAt(String key) {
+    Integer met = dependenciesMet.get(key);
     return met == null ? 0 : met;
   }
 
   @Override
   public void putDependenciesMet(String runId, String taskId, int met) {
-    String key = StateKeys.task(runId, taskId);
+    putDependenciesMetAt(StateKeys.task(runId, taskId), met);
+  }
+
+  /** {@link #putDependenciesMet} under the task's store key. */
+  void putDependenciesMetAt(String key, int met) {
     // The first met is a new key (a count is deleted only when folded into its record, and never counts again), so
     // a count put and deleted within one commit, as a task's last dependency and its dispatch mostly are, writes
     // nothing.
@@ -106,7 +123,12 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
 
   @Override
   public void deleteDependenciesMet(String runId, String taskId) {
-    dependenciesMet.put(StateKeys.task(runId, taskId), null);
+    deleteDependenciesMetAt(StateKeys.task(runId, taskId));
+  }
+
+  /** {@link #deleteDependenciesMet} under the task's store key. */
+  void deleteDependenciesMetAt(String key) {
+    dependenciesMet.put(key, null);
   }
 
   @Override
@@ -206,7 +228,12 @@ public final class KeyValueCoordinatorState implements MutableCoordinatorState {
 
   @Override
   public void putTask(TaskState task) {
-    tasks.put(StateKeys.task(task.getRunId(), task.getTaskId()), task);
+    putTaskAt(StateKeys.task(task.getRunId(), task.getTaskId()), task);
+  }
+
+  /** {@link #putTask} under its store key, which must be {@code task}'s. */
+  void putTaskAt(String key, TaskState task) {
+    tasks.put(key, task);
   }
 
   @Override

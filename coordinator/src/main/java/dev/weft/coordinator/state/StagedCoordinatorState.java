@@ -47,7 +47,7 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
 
   private record StagedTimer(TimerEntry timer, boolean deleted) {}
 
-  private record StagedCount(String runId, String taskId, Integer met) {}
+  private record StagedCount(Integer met) {}
 
   public StagedCoordinatorState(KeyValueCoordinatorState stores) {
     this.stores = stores;
@@ -65,19 +65,20 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
     String key = StateKeys.task(runId, taskId);
     TaskState staged = tasks.get(key);
     if (staged != null) return staged;
-    return deletedTasks.contains(key) ? null : stores.task(runId, taskId);
+    return deletedTasks.contains(key) ? null : stores.taskAt(key);
   }
 
   @Override
   public int dependenciesMet(String runId, String taskId) {
-    StagedCount staged = dependenciesMet.get(StateKeys.task(runId, taskId));
-    if (staged == null) return stores.dependenciesMet(runId, taskId);
+    String key = StateKeys.task(runId, taskId);
+    StagedCount staged = dependenciesMet.get(key);
+    if (staged == null) return stores.dependenciesMetAt(key);
     return staged.met() == null ? 0 : staged.met();
   }
 
   @Override
   public void putDependenciesMet(String runId, String taskId, int met) {
-    dependenciesMet.put(StateKeys.task(runId, taskId), new StagedCount(runId, taskId, met));
+    dependenciesMet.put(StateKeys.task(runId, taskId), new StagedCount(met));
   }
 
   @Override
@@ -85,8 +86,8 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
     String key = StateKeys.task(runId, taskId);
     StagedCount staged = dependenciesMet.get(key);
     // Counted and folded within one decision, and never held by the stores: nothing to write.
-    if (staged != null && staged.met() != null && stores.dependenciesMet(runId, taskId) == 0) dependenciesMet.remove(key);
-    else dependenciesMet.put(key, new StagedCount(runId, taskId, null));
+    if (staged != null && staged.met() != null && stores.dependenciesMetAt(key) == 0) dependenciesMet.remove(key);
+    else dependenciesMet.put(key, new StagedCount(null));
   }
 
   @Override
@@ -101,7 +102,7 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
     String key = StateKeys.task(runId, taskId);
     TaskState staged = tasks.get(key);
     if (staged != null) return staged;
-    return deletedTasks.contains(key) ? null : StateCopies.copy(stores.task(runId, taskId));
+    return deletedTasks.contains(key) ? null : StateCopies.copy(stores.taskAt(key));
   }
 
   @Override
@@ -247,11 +248,11 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
     });
     deletedRunIndex.values().forEach(stores::deleteRunIndex);
     runs.values().forEach(stores::putRun);
-    tasks.values().forEach(stores::putTask);
+    tasks.forEach(stores::putTaskAt);
     runIndex.values().forEach(stores::putRunIndex);
-    dependenciesMet.values().forEach(c -> {
-      if (c.met() == null) stores.deleteDependenciesMet(c.runId(), c.taskId());
-      else stores.putDependenciesMet(c.runId(), c.taskId(), c.met());
+    dependenciesMet.forEach((key, c) -> {
+      if (c.met() == null) stores.deleteDependenciesMetAt(key);
+      else stores.putDependenciesMetAt(key, c.met());
     });
     timers.values().forEach(s -> {
       if (s.deleted()) stores.deleteTimer(s.timer());
