@@ -19,6 +19,7 @@ final class BenchTable {
     row(sb, r, "throughput_tasks_per_s", "");
     row(sb, r, "passthrough_tasks_per_s", "(the limit: a Streams passthrough, interleaved)");
     row(sb, r, "limit_ratio", "");
+    row(sb, r, "coordinator_cpu_us_per_task", "(its stream thread's CPU time, the median round)");
     row(sb, r, "dispatch_p50_ms", "(measured at " + r.get("dispatch_rate_tasks_per_s") + " tasks/s)");
     row(sb, r, "dispatch_p99_ms", "");
     row(sb, r, "dispatch_max_ms", "");
@@ -44,6 +45,7 @@ final class BenchTable {
     row(sb, r, "million_state_store_mb", "(the coordinator's state directory after both runs)");
     row(sb, r, "state_store_mb", "");
     row(sb, r, "replay_events_per_s", "");
+    row(sb, r, "replay_cpu_us_per_record", "(the replay's stream thread's CPU time)");
     row(sb, r, "expiry_runs", "(runs finished, then expired)");
     row(sb, r, "expiry_live_runs_before", "");
     row(sb, r, "expiry_live_runs_after", "");

@@ -187,10 +187,14 @@ public final class Benchmark {
     }
     Map<String, Double> trafficBefore = ClientTraffic.snapshot();
     List<Double> rounds = new ArrayList<>();
+    List<Double> cpuPerTask = new ArrayList<>();
     for (int i = 0; i < o.rounds(); i++) {
+      long cpuBefore = StreamThreadCpu.nanos(coordinator.streams());
       double seconds = runAll(cluster, main, watcher, Shapes.layered("bench-layered", o.width(), o.depth()), o.runs(), "tp" + i);
+      cpuPerTask.add(round((StreamThreadCpu.nanos(coordinator.streams()) - cpuBefore) / 1e3 / tasks));
       rounds.add(round(tasks / seconds));
-      say(String.format("  round %d of %d: %.0f tasks/s (%.1f s)", i + 1, o.rounds(), tasks / seconds, seconds));
+      say(String.format("  round %d of %d: %.0f tasks/s (%.1f s; the stream thread's CPU %.1f µs a task)", i + 1,
+          o.rounds(), tasks / seconds, seconds, cpuPerTask.get(i)));
       if (passthrough != null) {
         double p = passthrough.round("measured" + (i + 1));
         say(String.format("  passthrough round %d of %d: %.0f tasks/s", i + 1, o.rounds(), p));
@@ -201,8 +205,9 @@ public final class Benchmark {
     }
     double throughput = median(rounds);
     r.put("throughput_tasks_per_s", round(throughput));
+    r.put("coordinator_cpu_us_per_task", median(cpuPerTask));
     details.put("throughput", Map.of("runs", o.runs(), "tasks", tasks, "rounds_tasks_per_s", rounds,
-        "records_per_task", shape, "warmup_tasks_per_s", warmup));
+        "records_per_task", shape, "warmup_tasks_per_s", warmup, "rounds_cpu_us_per_task", cpuPerTask));
     if (o.rounds() > 1) say(String.format("  median %.0f tasks/s", throughput));
     if (passthrough != null) {
       double p = median(passthrough.rounds);
@@ -433,11 +438,13 @@ public final class Benchmark {
       Map<String, Object> d = replay(cluster, main, target, "replay" + i);
       rounds.add((double) d.get("records_per_s"));
       each.add(d);
-      say(String.format("  round %d of %d: %.0f records/s (%.1f s; %d commands held back)", i, o.rounds(),
-          d.get("records_per_s"), d.get("seconds"), d.get("suppressed_commands")));
+      say(String.format("  round %d of %d: %.0f records/s (%.1f s; %d commands held back; the stream thread's CPU "
+          + "%.1f µs a record)", i, o.rounds(), d.get("records_per_s"), d.get("seconds"), d.get("suppressed_commands"),
+          d.get("cpu_us_per_record")));
     }
     double replay = median(rounds);
     r.put("replay_events_per_s", round(replay));
+    r.put("replay_cpu_us_per_record", median(each.stream().map(d -> (double) d.get("cpu_us_per_record")).toList()));
     details.put("replay", Map.of("records", target, "rounds", each));
     if (o.rounds() > 1) say(String.format("  median %.0f records/s", replay));
   }
@@ -450,6 +457,7 @@ public final class Benchmark {
     try (Coordinator replay = cluster.startCoordinator(main, main.prefix() + name, cluster.stateDir(name), catchUp,
         Math.max(o.commitIntervalMs(), CoordinatorReplay.CATCH_UP_COMMIT_INTERVAL_MS))) {
       long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+      long cpuBefore = StreamThreadCpu.nanos(replay.streams());
       long first = 0;
       long n;
       while ((n = replay.stats().processed()) < target) {
@@ -465,6 +473,7 @@ public final class Benchmark {
         if (System.nanoTime() > deadline) throw new IllegalStateException("the replay did not commit within " + RUN_TIMEOUT);
         Thread.sleep(5);
       }
+      long cpu = StreamThreadCpu.nanos(replay.streams()) - cpuBefore;
       boundary.finish();
       double seconds = Math.max(1e-3, (System.nanoTime() - first) / 1e9);
       double rate = target / seconds;
@@ -475,6 +484,7 @@ public final class Benchmark {
       d.put("records_per_s", round(rate));
       d.put("seconds", round(seconds));
       d.put("suppressed_commands", replay.stats().suppressedCommands());
+      d.put("cpu_us_per_record", round(cpu / 1e3 / target));
       return d;
     }
   }
