@@ -17,10 +17,10 @@ final class AttemptEvents {
   private AttemptEvents() {}
 
   static RunEvent started(CoordinatorState state, RunState run, TaskState task, long atMs) {
-    return attempt(RunEventKind.ATTEMPT_STARTED, state, run, task, atMs)
-        .setTaskStatus(TaskStatus.RUNNING)
-        .setStartedAtMs(task.getStartedAtMs())
-        .build();
+    RunEvent e = attempt(RunEventKind.ATTEMPT_STARTED, state, run, task, atMs);
+    e.setTaskStatus(TaskStatus.RUNNING);
+    e.setStartedAtMs(task.getStartedAtMs());
+    return e;
   }
 
   /**
@@ -35,34 +35,32 @@ final class AttemptEvents {
       boolean retrying) {}
 
   static RunEvent ended(CoordinatorState state, RunState run, TaskState task, End end, long atMs) {
-    return attempt(RunEventKind.ATTEMPT_ENDED, state, run, task, atMs)
-        .setTaskStatus(end.outcome())
-        // An attempt that never started ran from its dispatch, as far as anyone can tell.
-        .setStartedAtMs(task.getStartedAtMs() > 0 ? task.getStartedAtMs() : task.getDispatchedAtMs())
-        .setFinishedAtMs(atMs)
-        .setExitCode(end.exitCode())
-        .setFailureKind(end.failure())
-        .setReason(end.reason())
-        .setLogTail(Outputs.boundedTail(end.logTail()))
-        .setHandle(task.getHandle())
-        .setTrackingUrl(task.getTrackingUrl())
-        .setRetrying(end.retrying())
-        .build();
+    RunEvent e = attempt(RunEventKind.ATTEMPT_ENDED, state, run, task, atMs);
+    e.setTaskStatus(end.outcome());
+    // An attempt that never started ran from its dispatch, as far as anyone can tell.
+    e.setStartedAtMs(task.getStartedAtMs() > 0 ? task.getStartedAtMs() : task.getDispatchedAtMs());
+    e.setFinishedAtMs(atMs);
+    e.setExitCode(end.exitCode());
+    e.setFailureKind(end.failure());
+    e.setReason(end.reason());
+    e.setLogTail(Outputs.boundedTail(end.logTail()));
+    e.setHandle(task.getHandle());
+    e.setTrackingUrl(task.getTrackingUrl());
+    e.setRetrying(end.retrying());
+    return e;
   }
 
-  private static RunEvent.Builder attempt(RunEventKind kind, CoordinatorState state, RunState run, TaskState task,
+  private static RunEvent attempt(RunEventKind kind, CoordinatorState state, RunState run, TaskState task,
       long atMs) {
-    return RunEvent.newBuilder()
-        .setKind(kind)
-        .setRunId(task.getRunId())
-        .setAtMs(atMs)
-        .setPipeline(run.getPipeline())
-        .setTaskId(task.getTaskId())
-        .setAttempt(task.getAttempt())
-        .setExecutor(task.getExecutor())
-        .setSource(task.getSource())
-        .setOutputs(TaskDatasets.outputs(task))
-        .setInputs(TaskDatasets.inputs(state, task))
-        .setRunAcceptedAtMs(run.getAcceptedAtMs());
+    RunEvent e = RunEvents.blank(kind, task.getRunId(), atMs);
+    e.setPipeline(run.getPipeline());
+    e.setTaskId(task.getTaskId());
+    e.setAttempt(task.getAttempt());
+    e.setExecutor(task.getExecutor());
+    e.setSource(task.getSource());
+    e.setOutputs(TaskDatasets.outputs(task));
+    e.setInputs(TaskDatasets.inputs(state, task));
+    e.setRunAcceptedAtMs(run.getAcceptedAtMs());
+    return e;
   }
 }

@@ -64,28 +64,25 @@ final class Outputs {
   }
 
   static RunEvent taskFinished(CoordinatorState state, RunState run, TaskState task, long atMs) {
-    return RunEvent.newBuilder()
-        .setKind(RunEventKind.TASK_FINISHED)
-        .setRunId(task.getRunId())
-        .setAtMs(atMs)
-        .setPipeline(run.getPipeline())
-        .setTaskId(task.getTaskId())
-        .setTaskStatus(TaskStatus.valueOf(task.getStatus()))
-        .setAttempt(task.getAttempt())
-        .setExitCode(task.getLastExitCode())
-        .setFailureKind(task.getLastFailureKind() == null ? null : FailureKind.valueOf(task.getLastFailureKind()))
-        .setReason(task.getLastReason())
-        .setLogTail(boundedTail(task.getLogTail()))
-        .setTrackingUrl(task.getTrackingUrl())
-        .setStartedAtMs(task.getStartedAtMs())
-        .setFinishedAtMs(task.getFinishedAtMs())
-        .setExecutor(task.getExecutor())
-        .setOutputs(TaskDatasets.outputs(task))
-        .setInputs(TaskDatasets.inputs(state, task))
-        .setRunAcceptedAtMs(run.getAcceptedAtMs())
-        // The run's tasks so far, mapped and spawned ones included: what a follower's "finished of total" counts to.
-        .setTaskCount(run.getTaskCount())
-        .build();
+    RunEvent e = RunEvents.blank(RunEventKind.TASK_FINISHED, task.getRunId(), atMs);
+    e.setPipeline(run.getPipeline());
+    e.setTaskId(task.getTaskId());
+    e.setTaskStatus(TaskStatus.valueOf(task.getStatus()));
+    e.setAttempt(task.getAttempt());
+    e.setExitCode(task.getLastExitCode());
+    e.setFailureKind(task.getLastFailureKind() == null ? null : FailureKind.valueOf(task.getLastFailureKind()));
+    e.setReason(task.getLastReason());
+    e.setLogTail(boundedTail(task.getLogTail()));
+    e.setTrackingUrl(task.getTrackingUrl());
+    e.setStartedAtMs(task.getStartedAtMs());
+    e.setFinishedAtMs(task.getFinishedAtMs());
+    e.setExecutor(task.getExecutor());
+    e.setOutputs(TaskDatasets.outputs(task));
+    e.setInputs(TaskDatasets.inputs(state, task));
+    e.setRunAcceptedAtMs(run.getAcceptedAtMs());
+    // The run's tasks so far, mapped and spawned ones included: what a follower's "finished of total" counts to.
+    e.setTaskCount(run.getTaskCount());
+    return e;
   }
 
   static RunEvent runFinished(RunState run) {

@@ -30,6 +30,13 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
   /** Runs and task keys deleted by this decision (an expiry); a later put of the same key takes it back. */
   private Set<String> deletedRuns = new HashSet<>();
   private Set<String> deletedTasks = new HashSet<>();
+  /**
+   * Tasks this decision read from the stores, by key. The stores do not change while a decision runs (every write
+   * is staged here), and a decision reads the same task several times: a completed task's dependencies for each of
+   * its run events, each dependant to expand it and then to tell it. A read from the stores costs a lookup in their
+   * large, access-ordered maps; this one is small and fresh in the cache (2026-12-04).
+   */
+  private Map<String, TaskState> tasksRead = new HashMap<>();
   /** Run index entries put (value) or deleted (null) by this decision, by store key. */
   private Map<String, RunIndexEntry> runIndex = new LinkedHashMap<>();
   private Map<String, RunIndexEntry> deletedRunIndex = new LinkedHashMap<>();
@@ -65,7 +72,17 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
     String key = StateKeys.task(runId, taskId);
     TaskState staged = tasks.get(key);
     if (staged != null) return staged;
-    return deletedTasks.contains(key) ? null : stores.taskAt(key);
+    return deletedTasks.contains(key) ? null : stored(key);
+  }
+
+  /** The task the stores hold under {@code key}, read once per decision. */
+  private TaskState stored(String key) {
+    TaskState read = tasksRead.get(key);
+    if (read == null) {
+      read = stores.taskAt(key);
+      if (read != null) tasksRead.put(key, read);
+    }
+    return read;
   }
 
   @Override
@@ -102,7 +119,7 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
     String key = StateKeys.task(runId, taskId);
     TaskState staged = tasks.get(key);
     if (staged != null) return staged;
-    return deletedTasks.contains(key) ? null : StateCopies.copy(stores.taskAt(key));
+    return deletedTasks.contains(key) ? null : StateCopies.copy(stored(key));
   }
 
   @Override
@@ -276,6 +293,7 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
     tasks = HashTables.emptied(tasks, HashMap::new);
     deletedRuns = HashTables.emptied(deletedRuns, HashSet::new);
     deletedTasks = HashTables.emptied(deletedTasks, HashSet::new);
+    tasksRead = HashTables.emptied(tasksRead, HashMap::new);
     runIndex = HashTables.emptied(runIndex, LinkedHashMap::new);
     deletedRunIndex = HashTables.emptied(deletedRunIndex, LinkedHashMap::new);
     timers = HashTables.emptied(timers, LinkedHashMap::new);
