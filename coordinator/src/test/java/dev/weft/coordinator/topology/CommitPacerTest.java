@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 class CommitPacerTest {
   private long nowNanos = TimeUnit.SECONDS.toNanos(1);
   private final TransactionClock clock = new TransactionClock(() -> nowNanos);
-  /** An input that waited in the topic longer than a light thread's fresh input. */
-  private static final long BACKLOG_AGE_MS = 50;
+  /** An input that waited in the topic longer than a light thread's fresh input, and less than a backlog's. */
+  private static final long STALE_AGE_MS = 50;
   private int requests;
   private final CommitPacer pacer = new CommitPacer(10, clock, () -> requests++);
 
@@ -99,7 +99,7 @@ class CommitPacerTest {
   void shouldAskAtOnceWhenTheThreadWaitedForItsInputAfterTheLastCommit() {
     clock.transactionEnded();
     advanceMs(2);
-    pacer.inputTaken(BACKLOG_AGE_MS);
+    pacer.inputTaken(STALE_AGE_MS);
     pacer.sent(true);
 
     assertThat(requests).as("an idle thread has nothing to batch").isEqualTo(1);
@@ -108,9 +108,9 @@ class CommitPacerTest {
   @Test
   void shouldSpaceTheCommitWhenTheInputWasAlreadyWaitingAtTheEndOfTheLastCommit() {
     clock.transactionEnded();
-    pacer.inputTaken(BACKLOG_AGE_MS);
+    pacer.inputTaken(STALE_AGE_MS);
     advanceMs(2);
-    pacer.inputTaken(BACKLOG_AGE_MS);
+    pacer.inputTaken(STALE_AGE_MS);
     pacer.sent(true);
 
     assertThat(requests).as("the first input came at once: a loaded thread").isZero();
@@ -121,10 +121,10 @@ class CommitPacerTest {
   void shouldAskAtOnceForAnAwaitedOutputThatFollowsAQuietStartedInTheSameTransaction() {
     clock.transactionEnded();
     advanceMs(3);
-    pacer.inputTaken(BACKLOG_AGE_MS);
+    pacer.inputTaken(STALE_AGE_MS);
     pacer.sent(false);
     advanceMs(1);
-    pacer.inputTaken(BACKLOG_AGE_MS);
+    pacer.inputTaken(STALE_AGE_MS);
     pacer.sent(true);
 
     assertThat(requests).isEqualTo(1);
@@ -134,10 +134,10 @@ class CommitPacerTest {
   void shouldJudgeTheWaitAfreshAfterEachCommit() {
     clock.transactionEnded();
     advanceMs(2);
-    pacer.inputTaken(BACKLOG_AGE_MS);
+    pacer.inputTaken(STALE_AGE_MS);
     pacer.sent(true);
     clock.transactionEnded();
-    pacer.inputTaken(BACKLOG_AGE_MS);
+    pacer.inputTaken(STALE_AGE_MS);
     pacer.sent(true);
 
     assertThat(requests).as("the second input was waiting when the requested commit ended").isEqualTo(1);
@@ -145,7 +145,7 @@ class CommitPacerTest {
 
   /** A transaction that carried {@code inputs} inputs ends. */
   private void transactionWith(int inputs) {
-    for (int i = 0; i < inputs; i++) pacer.inputTaken(BACKLOG_AGE_MS);
+    for (int i = 0; i < inputs; i++) pacer.inputTaken(STALE_AGE_MS);
     clock.transactionEnded();
   }
 
@@ -195,5 +195,33 @@ class CommitPacerTest {
     pacer.sent(true);
 
     assertThat(requests).as("a timer's decision is no fresh input").isZero();
+  }
+
+  @Test
+  void shouldSpaceABackloggedThreadsCommitsFartherApart() {
+    clock.transactionEnded();
+    pacer.inputTaken(CommitPacer.BACKLOG_AGE_MS);
+    pacer.sent(true);
+    assertThat(pacer.waitMs()).as("three commit intervals from the end").isEqualTo(30);
+
+    advanceMs(10);
+    pacer.tick();
+    assertThat(requests).as("at the commit interval").isZero();
+
+    advanceMs(20);
+    pacer.tick();
+    assertThat(requests).isEqualTo(1);
+  }
+
+  @Test
+  void shouldReturnToTheIntervalOnceAnInputIsYoungerThanABacklog() {
+    clock.transactionEnded();
+    pacer.inputTaken(CommitPacer.BACKLOG_AGE_MS);
+    pacer.sent(true);
+    advanceMs(10);
+    pacer.inputTaken(CommitPacer.BACKLOG_AGE_MS - 1);
+    pacer.sent(false);
+
+    assertThat(requests).as("the interval is over for an input that is not a backlog's").isEqualTo(1);
   }
 }
