@@ -35,12 +35,14 @@ import java.util.concurrent.TimeUnit;
  * transaction light. So the input must also be fresh, appended at most {@link #FRESH_INPUT_MS} before the fold took
  * it: a backlog's records age while they wait, and it is spaced again within a few commits.
  *
- * <p>A thread with a backlog, whose input waited {@link #BACKLOG_AGE_MS} or more in the topic, spaces its commits
- * {@link #BACKLOG_SPACING_FACTOR} times as far apart. A commit's time is spent waiting for the broker, and with 10 ms
- * between commits the saturated stream thread of the throughput section used 0.6 of a core (JFR, 2026-12-04); the
- * section ran 15 to 20 % faster with the commit interval at 25 ms. An input that already waited 100 ms
- * waits at most 20 ms more for its commit, and the backlog behind it drains sooner. The dispatch section's loads (at
- * most 1,000 tasks/s, which the coordinator keeps up with) have no inputs that old.
+ * <p>A thread with a backlog, every input of whose transaction so far waited {@link #BACKLOG_AGE_MS} or more in the
+ * topic, spaces its commits {@link #BACKLOG_SPACING_FACTOR} times as far apart. A commit's time is spent waiting for
+ * the broker, and with 10 ms between commits the saturated stream thread of the throughput section used 0.6 of a core
+ * (JFR, 2026-12-04); the section ran 15 to 20 % faster with the commit interval at 25 ms. An input that already
+ * waited 100 ms waits at most 20 ms more for its commit, and the backlog behind it drains sooner. A thread that keeps
+ * up takes fresh inputs in every transaction. Every input, not the last: with the last input's age alone, the
+ * dispatch section at 1,000 tasks/s on a slow machine fell into the longer spacing and stayed there, at 45 ms p50
+ * against 19 (2026-12-04).
  *
  * <p>One per fold processor, that is per stream task; the clock is its thread's. A commit commits every task of the
  * thread, so any task's request carries every task's outputs.
@@ -62,9 +64,8 @@ final class CommitPacer {
    */
   static final long FRESH_INPUT_MS = 6;
   /**
-   * The age, by its record's timestamp, from which an input says the thread has a backlog: its commits are then
-   * spaced {@link #BACKLOG_SPACING_FACTOR} times as far apart. An input younger than this is at most one slow commit
-   * late, even at the 1,000 tasks/s of the dispatch section.
+   * The age, by its record's timestamp, from which an input counts as a backlog's: when every input of the thread's
+   * transaction so far is that old, its commits are spaced {@link #BACKLOG_SPACING_FACTOR} times as far apart.
    */
   static final long BACKLOG_AGE_MS = 100;
   /** How much farther apart a backlogged thread's commits are than the commit interval. */
@@ -78,6 +79,9 @@ final class CommitPacer {
   private boolean requested;
   /** The age of the last input the fold took, by its record's timestamp; -1 for a timer's tick. */
   private long lastInputAgeMs = -1;
+  /** The youngest input taken since the thread's transaction numbered {@link #agesSinceEnded} ended; -1 for none. */
+  private long youngestSinceEndMs = -1;
+  private long agesSinceEnded = -1;
 
   /**
    * @param spacingMs the least time from the end of one transaction to the commit of awaited outputs
@@ -98,6 +102,13 @@ final class CommitPacer {
   void inputTaken(long ageMs) {
     clock.inputTaken();
     lastInputAgeMs = ageMs;
+    long ended = clock.transactionsEnded();
+    if (ended != agesSinceEnded || youngestSinceEndMs < 0) {
+      agesSinceEnded = ended;
+      youngestSinceEndMs = Math.max(0, ageMs);
+    } else {
+      youngestSinceEndMs = Math.min(youngestSinceEndMs, Math.max(0, ageMs));
+    }
   }
 
   /** Before the fold decides on due timers: what it sends then was not fresh input. */
@@ -127,9 +138,13 @@ final class CommitPacer {
     }
   }
 
-  /** The commit interval, or the backlog's longer spacing when the last input waited {@link #BACKLOG_AGE_MS}. */
+  /**
+   * The commit interval, or the backlog's longer spacing when every input taken since the last transaction ended
+   * waited {@link #BACKLOG_AGE_MS} or more (a record stamped ahead of this clock counts as fresh).
+   */
   private long spacing() {
-    return lastInputAgeMs >= BACKLOG_AGE_MS ? backlogSpacingNanos : spacingNanos;
+    boolean backlog = agesSinceEnded == clock.transactionsEnded() && youngestSinceEndMs >= BACKLOG_AGE_MS;
+    return backlog ? backlogSpacingNanos : spacingNanos;
   }
 
   private boolean lightAndFresh() {

@@ -224,4 +224,25 @@ class CommitPacerTest {
 
     assertThat(requests).as("the interval is over for an input that is not a backlog's").isEqualTo(1);
   }
+
+  @Test
+  void shouldKeepTheIntervalWhenAFreshInputCameBeforeAStalledOneInTheSameTransaction() {
+    clock.transactionEnded();
+    pacer.inputTaken(2);
+    pacer.inputTaken(CommitPacer.BACKLOG_AGE_MS + 50); // one input held up, behind fresh ones: no backlog
+    pacer.sent(true);
+
+    assertThat(pacer.waitMs()).isEqualTo(10);
+  }
+
+  @Test
+  void shouldJudgeTheBacklogAfreshAfterEachCommit() {
+    clock.transactionEnded();
+    pacer.inputTaken(2);
+    clock.transactionEnded();
+    pacer.inputTaken(CommitPacer.BACKLOG_AGE_MS);
+    pacer.sent(true);
+
+    assertThat(pacer.waitMs()).as("the fresh input belonged to the transaction before").isEqualTo(30);
+  }
 }
