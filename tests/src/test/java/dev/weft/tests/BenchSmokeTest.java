@@ -34,7 +34,8 @@ class BenchSmokeTest {
       "process_floor_tasks_per_s", "process_floor_ratio", "process_group_floor_tasks_per_s", "process_group_floor_ratio",
       "process_backend_alone_tasks_per_s", "container_tasks_per_s", "container_floor_tasks_per_s",
       "container_floor_ratio", "time_to_first_task_s", "weft_run_wall_s", "cli_start_floor_s", "million_tasks",
-      "million_run_s", "million_heap_mb", "million_per_task_cost_ratio", "million_state_store_mb");
+      "million_run_s", "million_heap_mb", "million_per_task_cost_ratio", "million_state_store_mb",
+      "coordinator_cpu_us_per_task", "replay_cpu_us_per_record");
 
   @Test
   @Timeout(900)

@@ -52,15 +52,8 @@ final class AttemptEvents {
 
   private static RunEvent attempt(RunEventKind kind, CoordinatorState state, RunState run, TaskState task,
       long atMs) {
-    RunEvent e = RunEvents.blank(kind, task.getRunId(), atMs);
-    e.setPipeline(run.getPipeline());
-    e.setTaskId(task.getTaskId());
-    e.setAttempt(task.getAttempt());
-    e.setExecutor(task.getExecutor());
+    RunEvent e = RunEvents.aboutTask(kind, state, run, task, atMs);
     e.setSource(task.getSource());
-    e.setOutputs(TaskDatasets.outputs(task));
-    e.setInputs(TaskDatasets.inputs(state, task));
-    e.setRunAcceptedAtMs(run.getAcceptedAtMs());
     return e;
   }
 }

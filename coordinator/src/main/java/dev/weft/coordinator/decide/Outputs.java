@@ -64,11 +64,8 @@ final class Outputs {
   }
 
   static RunEvent taskFinished(CoordinatorState state, RunState run, TaskState task, long atMs) {
-    RunEvent e = RunEvents.blank(RunEventKind.TASK_FINISHED, task.getRunId(), atMs);
-    e.setPipeline(run.getPipeline());
-    e.setTaskId(task.getTaskId());
+    RunEvent e = RunEvents.aboutTask(RunEventKind.TASK_FINISHED, state, run, task, atMs);
     e.setTaskStatus(TaskStatus.valueOf(task.getStatus()));
-    e.setAttempt(task.getAttempt());
     e.setExitCode(task.getLastExitCode());
     e.setFailureKind(task.getLastFailureKind() == null ? null : FailureKind.valueOf(task.getLastFailureKind()));
     e.setReason(task.getLastReason());
@@ -76,10 +73,6 @@ final class Outputs {
     e.setTrackingUrl(task.getTrackingUrl());
     e.setStartedAtMs(task.getStartedAtMs());
     e.setFinishedAtMs(task.getFinishedAtMs());
-    e.setExecutor(task.getExecutor());
-    e.setOutputs(TaskDatasets.outputs(task));
-    e.setInputs(TaskDatasets.inputs(state, task));
-    e.setRunAcceptedAtMs(run.getAcceptedAtMs());
     // The run's tasks so far, mapped and spawned ones included: what a follower's "finished of total" counts to.
     e.setTaskCount(run.getTaskCount());
     return e;

@@ -2,6 +2,9 @@ package dev.weft.coordinator.decide;
 
 import dev.weft.avro.RunEvent;
 import dev.weft.avro.RunEventKind;
+import dev.weft.coordinator.state.CoordinatorState;
+import dev.weft.coordinator.state.RunState;
+import dev.weft.coordinator.state.TaskState;
 import java.util.ArrayList;
 import java.util.HashMap;
 
@@ -29,6 +32,19 @@ final class RunEvents {
     e.setOutputs(new ArrayList<>());
     e.setInputs(new ArrayList<>());
     e.setParams(new HashMap<>());
+    return e;
+  }
+
+  /** A run event about {@code task}, naming what each of those does: the attempt, where it ran, its inputs, outputs. */
+  static RunEvent aboutTask(RunEventKind kind, CoordinatorState state, RunState run, TaskState task, long atMs) {
+    RunEvent e = blank(kind, task.getRunId(), atMs);
+    e.setPipeline(run.getPipeline());
+    e.setTaskId(task.getTaskId());
+    e.setAttempt(task.getAttempt());
+    e.setExecutor(task.getExecutor());
+    e.setOutputs(TaskDatasets.outputs(task));
+    e.setInputs(TaskDatasets.inputs(state, task));
+    e.setRunAcceptedAtMs(run.getAcceptedAtMs());
     return e;
   }
 }

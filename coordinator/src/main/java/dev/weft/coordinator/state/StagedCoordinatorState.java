@@ -34,7 +34,8 @@ public final class StagedCoordinatorState implements MutableCoordinatorState {
    * Tasks this decision read from the stores, by key. The stores do not change while a decision runs (every write
    * is staged here), and a decision reads the same task several times: a completed task's dependencies for each of
    * its run events, each dependant to expand it and then to tell it. A read from the stores costs a lookup in their
-   * large, access-ordered maps; this one is small and fresh in the cache (2026-12-04).
+   * large, access-ordered maps; this one is small and fresh in the cache (2026-12-04). What is read after a decision
+   * committed (by its metrics) stays until the next one ends: only {@link #commit} changes the stores.
    */
   private Map<String, TaskState> tasksRead = new HashMap<>();
   /** Run index entries put (value) or deleted (null) by this decision, by store key. */
