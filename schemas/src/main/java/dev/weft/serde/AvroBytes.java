@@ -19,7 +19,7 @@ import org.apache.avro.io.EncoderFactory;
  */
 public final class AvroBytes {
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-  /** A thread's buffer grown past this by one large value is dropped after it, rather than kept for the thread's life. */
+  /** A thread's buffer grown past this by one large value is dropped after it, not kept for the thread's life. */
   private static final int KEEP_AT_MOST = 1 << 20;
 
   private AvroBytes() {}

@@ -27,8 +27,8 @@ final class StateCopies {
   /**
    * A task field by field, through its typed accessors. Why not {@link #copy(SpecificRecordBase, Supplier)}: a task
    * is copied by nearly every event about it, and the generic loop boxed each of its 16 long fields and went through
-   * two 49-way switches per field: 6 % of the stream thread's time under load (2026-12-04). {@code StateCopiesTest} fails when a field
-   * of the schema is missing here.
+   * two 49-way switches per field: 6 % of the stream thread's time under load (2026-12-04). {@code StateCopiesTest}
+   * fails when a field of the schema is missing here.
    */
   static TaskState copy(TaskState t) {
     if (t == null) return null;

@@ -103,7 +103,7 @@ final class CommitPacer {
     clock.inputTaken();
     lastInputAgeMs = ageMs;
     long ended = clock.transactionsEnded();
-    if (ended != agesSinceEnded || youngestSinceEndMs < 0) {
+    if (ended != agesSinceEnded) {
       agesSinceEnded = ended;
       youngestSinceEndMs = Math.max(0, ageMs);
     } else {

@@ -92,7 +92,8 @@ final class FoldMetrics {
 
   private void runEvent(RunEvent e, CoordinatorState state) {
     if (e.getKind() == RunEventKind.TASK_FINISHED && e.getTaskStatus() != null) {
-      String executor = executorOf(state, e.getRunId(), e.getTaskId());
+      // The event names its executor; reading the task again for it was a second lookup at every task's end.
+      String executor = e.getExecutor() != null ? e.getExecutor() : executorOf(state, e.getRunId(), e.getTaskId());
       String status = e.getTaskStatus().name();
       tasksFinished.computeIfAbsent(List.of(executor, status), k ->
           Counter.builder("weft.tasks.finished").description("Tasks that ended, by final status")
