@@ -15,6 +15,7 @@ import dev.weft.client.TaskResult;
 import dev.weft.client.WeftClient;
 import dev.weft.coordinator.Coordinator;
 import dev.weft.coordinator.CoordinatorConfig;
+import dev.weft.devstack.ExecutorInstance;
 import dev.weft.executor.ExecutorConfig;
 import dev.weft.executor.ExecutorRuntime;
 import dev.weft.executor.backend.ExecutorBackend;
@@ -72,12 +73,19 @@ class BrokerFailureEndToEndTest {
   static final int TASKS_PER_RUN = LAYERS * WIDTH;
   static final int RUNS_PER_WAVE = 3;
   /**
-   * Kafka's default consumer session timeout (45 s), which the coordinator's and the executors' consumers keep. The
-   * pause outlasts it, so a paused group coordinator comes back believing every member it knew has expired, and a
-   * paused leader comes back after the controller fenced it and moved its partitions.
+   * The consumer session of the services' groups (10 s: {@code Coordinator.SESSION_TIMEOUT_MS},
+   * {@link ExecutorInstance#SESSION_TIMEOUT_MS}), which the executors here keep as {@code weft executor} does.
    */
-  static final Duration CLIENT_SESSION_TIMEOUT = Duration.ofSeconds(45);
-  static final Duration PAUSE = CLIENT_SESSION_TIMEOUT.plusSeconds(5);
+  static final Duration CLIENT_SESSION_TIMEOUT = Duration.ofMillis(ExecutorInstance.SESSION_TIMEOUT_MS);
+  /** An executor's transaction timeout (15 s, {@code ClientProperties}). */
+  static final Duration EXECUTOR_TRANSACTION_TIMEOUT = Duration.ofSeconds(15);
+  /**
+   * Outlasts both: a paused group coordinator comes back believing every member it knew has expired, a paused leader
+   * comes back after the controller fenced it and moved its partitions, and an executor's transaction that was open
+   * at the pause has been aborted by the broker (the cluster looks for timed-out transactions every second). Until 2026-12-04 the executors here kept Kafka's default session
+   * (45 s) and the pause was 50 s, 30 s of the suite's time that tested a setting no service uses.
+   */
+  static final Duration PAUSE = EXECUTOR_TRANSACTION_TIMEOUT.plusSeconds(5);
   /** Generous: after a kill the coordinator went on in 12–14 s in most trials but needed about 100 s in some. */
   static final Duration RECOVERY_TIMEOUT = Duration.ofMinutes(3);
 
@@ -321,7 +329,9 @@ class BrokerFailureEndToEndTest {
   private ExecutorRuntime executor(KafkaCluster cluster, Topics topics, WeftSerdes serdes, ExecutorBackend backend) {
     ExecutorRuntime r = new ExecutorRuntime(ExecutorConfig.builder(cluster.bootstrapServers(), serdes.taskCommand(),
         serdes.taskEvent()).topics(topics).groupId(topics.prefix() + "executor-" + backend.name())
-        .instanceId(backend.name() + "-1").maxConcurrent(32).build(), backend);
+        .instanceId(backend.name() + "-1").maxConcurrent(32)
+        .clientProperty("consumer." + ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) CLIENT_SESSION_TIMEOUT.toMillis())
+        .clientProperty("consumer." + ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000).build(), backend);
     r.start();
     return r;
   }

@@ -217,6 +217,9 @@ final class KafkaCluster implements AutoCloseable {
       env.put("KAFKA_OFFSETS_TOPIC_NUM_PARTITIONS", "6");
       env.put("KAFKA_TRANSACTION_STATE_LOG_NUM_PARTITIONS", "6");
       env.put("KAFKA_HEAP_OPTS", "-Xmx512m -Xms128m");
+      // A transaction past its timeout is aborted within a second rather than within ten (the default sweep), so a
+      // hang a few seconds longer than an executor's transaction timeout is sure to have aborted its open transaction.
+      env.put("KAFKA_TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS", "1000");
       withEnv(env);
       waitingFor(Wait.forLogMessage(".*Transitioning from RECOVERY to RUNNING.*", 1).withStartupTimeout(startTimeout));
     }
