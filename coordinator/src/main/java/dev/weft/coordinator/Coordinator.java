@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Serdes;
@@ -173,6 +174,28 @@ public final class Coordinator implements AutoCloseable {
    */
   static final int SESSION_TIMEOUT_MS = 10_000;
   static final int HEARTBEAT_INTERVAL_MS = 2_000;
+  /**
+   * How long a client waits for a broker's answer before it gives the request up and looks again where to send it
+   * (Kafka's default is 30 s). A broker that dies without closing its connections (a crashed machine; in the tests, a
+   * killed container behind Docker's port proxy) answers nothing, and every request in flight to it waits this long.
+   * With 30 s the stream thread's commit waited that long for its flush after a kill; the broker meanwhile aborted the
+   * transaction, past Streams' 10 s timeout, so the commit was fenced and the thread rejoined its group: more than
+   * 100 s without a decision in a third of the trials (BrokerFailureEndToEndTest, 2026-12-04). With 5 s the client
+   * follows the partitions to their new leaders as soon as the cluster has moved them (9-10 s after the crash: the
+   * broker's session). A broker that takes longer than 5 s to answer one request is as good as gone for a
+   * coordinator that commits every 10 ms; a request given up is sent again, and the producer's sequence numbers
+   * keep a resent batch from being written twice.
+   */
+  static final int REQUEST_TIMEOUT_MS = 5_000;
+  /**
+   * How long a transaction may stay open before the broker aborts it (Streams' default is 10 s). Long enough for a
+   * commit to ride out a broker's crash (the partitions' new leaders after 9-10 s, plus {@link #REQUEST_TIMEOUT_MS}
+   * to notice): a transaction aborted under it fences the thread. The cost is on the other side: a coordinator
+   * instance that crashes and stays down holds back the read_committed readers of what it wrote until its open
+   * transaction is aborted, up to this long; one that restarts fences its old transaction at once.
+   */
+  static final int TRANSACTION_TIMEOUT_MS = 20_000;
+
   /** The longest a graceful close may take: commit, flush the stores, leave the group. */
   static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -206,6 +229,10 @@ public final class Coordinator implements AutoCloseable {
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
     if (advertised != null) p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, advertised.host() + ":" + advertised.port());
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), 16 * 1024 * 1024);
+    // Every client of the instance (producer, consumers, admin) gives up on a request after this, and the producer's
+    // transactions may stay open this long: see the constants.
+    p.put(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, REQUEST_TIMEOUT_MS);
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), TRANSACTION_TIMEOUT_MS);
     producerSettings().forEach((k, v) -> p.put(StreamsConfig.producerPrefix(k), v));
     // The deployment's own settings (SASL, TLS, ...) last: the operator knows the brokers, Weft does not.
     p.putAll(c.clientProperties());

@@ -25,6 +25,21 @@ class CoordinatorClientPropertiesTest {
   }
 
   @Test
+  void shouldGiveEveryClientTheShortRequestTimeoutAndTheProducerTheLongerTransactionTimeout() {
+    StreamsConfig streams = new StreamsConfig(Coordinator.properties(
+        CoordinatorConfig.defaults("b:9092", Path.of("s")), "instance-1", null));
+
+    assertThat(streams.getProducerConfigs("p")).containsEntry("request.timeout.ms", Coordinator.REQUEST_TIMEOUT_MS)
+        .containsEntry("transaction.timeout.ms", Coordinator.TRANSACTION_TIMEOUT_MS);
+    assertThat(streams.getMainConsumerConfigs("g", "c", 0))
+        .containsEntry("request.timeout.ms", Coordinator.REQUEST_TIMEOUT_MS);
+    assertThat(streams.getRestoreConsumerConfigs("c")).containsEntry("request.timeout.ms", Coordinator.REQUEST_TIMEOUT_MS);
+    assertThat(streams.getAdminConfigs("a")).containsEntry("request.timeout.ms", Coordinator.REQUEST_TIMEOUT_MS);
+    // A commit must outlast a broker's crash (its partitions move after 9-10 s) plus the wait to notice it.
+    assertThat(Coordinator.TRANSACTION_TIMEOUT_MS).isGreaterThan(10_000 + Coordinator.REQUEST_TIMEOUT_MS);
+  }
+
+  @Test
   void shouldKeepTheSettingsThroughEveryWither() {
     CoordinatorConfig config = CoordinatorConfig.defaults("b:9092", Path.of("s"))
         .withClientProperties(Map.of("security.protocol", "SSL"))
