@@ -30,6 +30,8 @@ final class BenchTable {
     row(sb, r, "dispatch_batching_floor_p99_ms", "");
     row(sb, r, "dispatch_relay_with_coordinator_records_p50_ms", "(that relay writing the coordinator's records too)");
     row(sb, r, "dispatch_relay_with_coordinator_records_p99_ms", "");
+    row(sb, r, "dispatch_streams_relay_p50_ms", "(the same hop in Kafka Streams, writing those records)");
+    row(sb, r, "dispatch_streams_relay_p99_ms", "");
     row(sb, r, "dispatch_p50_vs_floor", "");
     row(sb, r, "dispatch_p99_vs_floor", "");
     row(sb, r, "dispatch_idle_hop_p50_ms", "(one such hop alone)");

@@ -67,7 +67,12 @@ final class DispatchBench {
      * The batching relay writing, beside each command, what the coordinator wrote a task at the same load (its
      * changelogs, its run events): what those records cost Kafka, with no decision and no store.
      */
-    RECORDS_RELAY
+    RECORDS_RELAY,
+    /**
+     * Kafka Streams' floor: {@link StreamsRelay}, the same hop as a Streams application on the coordinator's settings,
+     * writing what the coordinator wrote a task, committing on Streams' interval: what Streams' commit loop costs.
+     */
+    STREAMS_RELAY
   }
 
   /**
@@ -84,7 +89,7 @@ final class DispatchBench {
   private static final AtomicInteger MEASUREMENTS = new AtomicInteger();
 
   private final BenchCluster cluster;
-  /** What {@link Dispatcher#RECORDS_RELAY} writes a task; empty for the others. */
+  /** What {@link Dispatcher#RECORDS_RELAY} and {@link Dispatcher#STREAMS_RELAY} write a task; empty for the others. */
   private final List<TransactionCost.TopicWrites> copied;
 
   DispatchBench(BenchCluster cluster) {
@@ -98,7 +103,7 @@ final class DispatchBench {
 
   /** Latency at an offered load of {@code rate} tasks/s. */
   Result run(Dispatcher dispatcher, int rate, int seconds) throws Exception {
-    if (dispatcher == Dispatcher.RECORDS_RELAY && copied.isEmpty()) {
+    if ((dispatcher == Dispatcher.RECORDS_RELAY || dispatcher == Dispatcher.STREAMS_RELAY) && copied.isEmpty()) {
       throw new IllegalArgumentException("the relay writing the coordinator's records needs what the coordinator wrote");
     }
     // Enough chains that a command is always queued when the pacer wants one, even at 100 ms of latency.
@@ -119,7 +124,7 @@ final class DispatchBench {
         + MEASUREMENTS.incrementAndGet();
     Topics topics = cluster.topics(name);
     cluster.createTopics(topics, Set.of(topics.taskEvents()));
-    if (dispatcher == Dispatcher.RECORDS_RELAY) createCopiedTopics(topics);
+    if (dispatcher == Dispatcher.RECORDS_RELAY || dispatcher == Dispatcher.STREAMS_RELAY) createCopiedTopics(topics);
 
     Map<String, Long> readableMs = new ConcurrentHashMap<>();
     Map<String, Long> appendedMs = new ConcurrentHashMap<>();
@@ -155,6 +160,8 @@ final class DispatchBench {
       if (hop instanceof ExactlyOnceRelay relay) {
         relay.seed(runIds);
         relay.start();
+      } else if (hop instanceof StreamsRelay relay) {
+        relay.start().seed(runIds);
       } else {
         // Long enough that no chain ends within the measurement, even if its share of the load runs 1.5 times fast.
         int length = (int) Math.ceil(rate * (double) seconds / chains * 1.5) + 5;
@@ -212,6 +219,9 @@ final class DispatchBench {
       if (hop instanceof ExactlyOnceRelay relay && relay.failure() != null) {
         throw new IllegalStateException("the exactly-once relay failed", relay.failure());
       }
+      if (hop instanceof StreamsRelay relay && relay.failure() != null) {
+        throw new IllegalStateException("the Kafka Streams relay failed", relay.failure());
+      }
 
       // Discard the first fifth (at most 2 s): caches fill and the first transactions of each client are slower.
       long warmupEndMs = startMs + Math.min(2_000, seconds * 1000L / 5);
@@ -242,6 +252,7 @@ final class DispatchBench {
       case RELAY -> new ExactlyOnceRelay(cluster, topics, 0);
       case BATCHING_RELAY -> new ExactlyOnceRelay(cluster, topics, cluster.options.commitIntervalMs());
       case RECORDS_RELAY -> new ExactlyOnceRelay(cluster, topics, cluster.options.commitIntervalMs(), copied);
+      case STREAMS_RELAY -> new StreamsRelay(cluster, topics, cluster.stateDir(name), copied);
     };
   }
 
@@ -260,14 +271,16 @@ final class DispatchBench {
   }
 
   /**
-   * The dispatcher's transaction counters now. The coordinator's count is its stream threads' commits (Kafka Streams'
-   * {@code commit-total}: one transaction each under exactly_once_v2), the relay counts its own.
+   * The dispatcher's transaction counters now. A Kafka Streams application's count (the coordinator's, the Streams
+   * relay's) is its stream threads' commits ({@code commit-total}: one transaction each under exactly_once_v2), the
+   * relay counts its own.
    */
   private static TransactionCost.Snapshot transactionsOf(AutoCloseable hop, Topics topics) {
     if (hop instanceof ExactlyOnceRelay relay) {
       return TransactionCost.Snapshot.of(relay.transactions(), relay.metrics(), topics.prefix());
     }
-    Map<MetricName, ? extends Metric> metrics = ((Coordinator) hop).streams().metrics();
+    Map<MetricName, ? extends Metric> metrics = hop instanceof StreamsRelay relay ? relay.metrics()
+        : ((Coordinator) hop).streams().metrics();
     double commits = 0;
     for (var e : metrics.entrySet()) {
       if (e.getKey().group().equals("stream-thread-metrics") && e.getKey().name().equals("commit-total")

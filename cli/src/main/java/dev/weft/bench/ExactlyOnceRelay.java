@@ -1,7 +1,5 @@
 package dev.weft.bench;
 
-import dev.weft.avro.CommandKind;
-import dev.weft.avro.TaskCommand;
 import dev.weft.avro.TaskEvent;
 import dev.weft.avro.TaskEventKind;
 import dev.weft.coordinator.Coordinator;
@@ -26,7 +24,6 @@ import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -54,11 +51,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 final class ExactlyOnceRelay implements AutoCloseable {
   private final KafkaConsumer<String, TaskEvent> consumer;
   private final KafkaProducer<String, byte[]> producer;
-  private final Serializer<TaskCommand> commands;
-  private final List<TransactionCost.TopicWrites> alsoWrites;
-  /** Per entry of {@link #alsoWrites}: the fraction of a record owed, carried from one task to the next. */
-  private final double[] owed;
-  private final Topics topics;
+  private final HopWrites writes;
   private final Thread thread;
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private final long commitIntervalMs;
@@ -75,12 +68,8 @@ final class ExactlyOnceRelay implements AutoCloseable {
    */
   ExactlyOnceRelay(BenchCluster cluster, Topics topics, long commitIntervalMs,
       List<TransactionCost.TopicWrites> alsoWrites) {
-    this.topics = topics;
     this.commitIntervalMs = commitIntervalMs;
-    String commandTopic = topics.commands("noop").substring(topics.prefix().length());
-    this.alsoWrites = alsoWrites.stream().filter(w -> !w.topic().equals(commandTopic)).toList();
-    this.owed = new double[this.alsoWrites.size()];
-    this.commands = cluster.serdes.taskCommand().serializer();
+    this.writes = new HopWrites(cluster, topics, alsoWrites);
     Properties c = new Properties();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap);
     c.put(ConsumerConfig.GROUP_ID_CONFIG, topics.prefix() + "relay");
@@ -163,29 +152,8 @@ final class ExactlyOnceRelay implements AutoCloseable {
     }
   }
 
-  /** Keyed like the coordinator's commands; with it, what the coordinator writes besides, if this relay copies it. */
   private void send(String runId, String taskId) {
-    String topic = topics.commands("noop");
-    producer.send(new ProducerRecord<>(topic, Topics.commandKey(runId, taskId),
-        commands.serialize(topic, command(runId, taskId))));
-    for (int w = 0; w < alsoWrites.size(); w++) {
-      TransactionCost.TopicWrites writes = alsoWrites.get(w);
-      owed[w] += writes.recordsPerTask();
-      // Keyed by the task. The coordinator keys its task records so and its run records by run; a chain has one task
-      // out at a time, so either key spreads them over the partitions alike.
-      for (int n = 0; owed[w] >= 1; n++, owed[w] -= 1) {
-        producer.send(new ProducerRecord<>(topics.prefix() + writes.topic(), runId + "/" + taskId + "/" + n,
-            new byte[Math.max(1, writes.bytesPerRecord())]));
-      }
-    }
-  }
-
-  /** A command like the one the coordinator writes for a chain task (its spec JSON shorter). */
-  private static TaskCommand command(String runId, String taskId) {
-    return TaskCommand.newBuilder().setKind(CommandKind.RUN).setRunId(runId).setTaskId(taskId).setAttempt(1)
-        .setExecutor("noop").setPipeline("bench-chain").setIssuedAtMs(System.currentTimeMillis())
-        .setTaskSpecJson("{\"id\":\"" + taskId + "\",\"executor\":\"noop\"}").setTimeoutMs(0).setHeartbeatIntervalMs(0)
-        .setReason(null).build();
+    for (HopWrites.Write w : writes.of(runId, taskId)) producer.send(new ProducerRecord<>(w.topic(), w.key(), w.value()));
   }
 
   @Override

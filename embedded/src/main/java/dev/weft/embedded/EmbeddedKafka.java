@@ -79,6 +79,12 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** A JVM of its own, C1 only, logging to {@link #logFile()}: it can be killed, and it cannot halt the caller. */
     CHILD_JVM,
     /**
+     * As {@link #CHILD_JVM}, with the JVM's optimising compiler (C2) as well, as a deployed broker runs: for a caller
+     * that warms the broker up before it measures, the benchmark. Once compiled, its transactions took half the time
+     * they take on C1 (2026-12-04, docs/performance.md "The benchmark's broker compiles as a deployed one").
+     */
+    CHILD_JVM_OPTIMISED,
+    /**
      * This JVM, logging through this JVM's slf4j: no second JVM to start (seconds on two cores), and Kafka's classes
      * loaded once for the broker and the clients. There is no process to kill: {@link #kill()} shuts it down as
      * {@link #close()} does. A fatal broker error halts this JVM.
@@ -286,7 +292,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     } else {
       // One JVM formats the storage if it never was, then runs the broker (FormattingBroker): Kafka's classes load
       // once.
-      broker = new ChildBroker(ChildJvm.launch("kafka-broker", jvmArgs(log4j, security.authorizes()),
+      broker = new ChildBroker(ChildJvm.launch("kafka-broker",
+          jvmArgs(log4j, security.authorizes(), placement == Placement.CHILD_JVM_OPTIMISED),
           System.getProperty("java.class.path"), FormattingBroker.class.getName(),
           List.of(serverProps.toString(), logs.toString(), clusterId), Map.of(), logFile()));
     }
@@ -391,13 +398,14 @@ public final class EmbeddedKafka implements AutoCloseable {
         "");
   }
 
-  private static List<String> jvmArgs(Path log4j, boolean denials) {
-    // C1 only: on a 2-core machine that the broker shares with Weft, C2 compiled the broker for minutes, taking
-    // more CPU than the broker's own work (docs/performance.md). An embedded broker lives for a dev session, a
-    // test suite or a benchmark; C1's quick code is the better trade there. WEFT_BROKER_JAVA_OPTS adds or
-    // overrides flags (the last occurrence of a flag wins).
-    List<String> args = new ArrayList<>(List.of("-Xmx1g", "-XX:+UseG1GC", "-XX:TieredStopAtLevel=1",
-        "-Djava.awt.headless=true", "-Dlog4j2.configurationFile=" + log4j.toUri()));
+  static List<String> jvmArgs(Path log4j, boolean denials, boolean optimised) {
+    // C1 only unless asked: on a 2-core machine that the broker shares with Weft, C2 compiled the broker for minutes,
+    // taking more CPU than the broker's own work (docs/performance.md). An embedded broker lives for a dev session or
+    // a test suite; C1's quick code is the better trade there. WEFT_BROKER_JAVA_OPTS adds or overrides flags (the
+    // last occurrence of a flag wins).
+    List<String> args = new ArrayList<>(List.of("-Xmx1g", "-XX:+UseG1GC"));
+    if (!optimised) args.add("-XX:TieredStopAtLevel=1");
+    args.addAll(List.of("-Djava.awt.headless=true", "-Dlog4j2.configurationFile=" + log4j.toUri()));
     String extra = System.getenv("WEFT_BROKER_JAVA_OPTS");
     if (extra != null && !extra.isBlank()) args.addAll(List.of(extra.trim().split("\\s+")));
     // Kafka logs through slf4j but ships no slf4j provider; pick one the classpath has, at WARN, so a startup

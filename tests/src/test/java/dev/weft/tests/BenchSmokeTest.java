@@ -29,7 +29,8 @@ class BenchSmokeTest {
       "passthrough_tasks_per_s", "limit_ratio", "expiry_runs", "expiry_live_runs_before", "expiry_store_bytes_before",
       "expiry_store_bytes_after", "expiry_heap_before_gc_bytes", "expiry_heap_after_gc_bytes",
       "dispatch_batching_floor_p50_ms", "dispatch_batching_floor_p99_ms", "dispatch_relay_with_coordinator_records_p50_ms",
-      "dispatch_relay_with_coordinator_records_p99_ms", "dispatch_p50_vs_floor",
+      "dispatch_relay_with_coordinator_records_p99_ms", "dispatch_streams_relay_p50_ms", "dispatch_streams_relay_p99_ms",
+      "dispatch_p50_vs_floor",
       "dispatch_p99_vs_floor", "single_task_run_s", "chain_hop_p50_ms", "layered_1000_wall_s", "process_tasks_per_s",
       "process_floor_tasks_per_s", "process_floor_ratio", "process_group_floor_tasks_per_s", "process_group_floor_ratio",
       "process_backend_alone_tasks_per_s", "container_tasks_per_s", "container_floor_tasks_per_s",
@@ -62,6 +63,10 @@ class BenchSmokeTest {
     if (!missed.isEmpty()) assertThat(stderr).contains("missed the target").contains(missed.get(0));
     assertThat(json.get("dispatch_missing_samples").isIntegralNumber()).as("missing samples are counted").isTrue();
     assertThat(json.at("/details/dispatch/0/floor_batching/samples").asInt()).as("the batching relay's hops").isPositive();
+    assertThat(json.at("/details/dispatch/0/streams_relay/transactions/records_per_task_by_topic/coordinator-tasks-changelog")
+        .asDouble()).as("the Kafka Streams relay wrote the coordinator's task records beside its commands")
+        .isCloseTo(json.at("/details/dispatch/0/transactions/records_per_task_by_topic/coordinator-tasks-changelog")
+            .asDouble(), org.assertj.core.data.Offset.offset(0.5));
     JsonNode copied = json.at("/details/dispatch/0/relay_with_coordinator_records/transactions/records_per_task_by_topic");
     assertThat(copied.path("coordinator-tasks-changelog").asDouble())
         .as("the relay wrote the coordinator's task records beside its commands: %s", copied)
