@@ -31,9 +31,10 @@ import org.apache.kafka.streams.processor.api.Record;
 /**
  * Kafka Streams' own floor for dispatch: the hop of {@link ExactlyOnceRelay} as a Kafka Streams application on the
  * coordinator's settings (exactly_once_v2, the commit interval, {@code poll.ms}, the producer's settings), writing
- * what the coordinator wrote a task at the same load ({@link HopWrites}). No store, no decision, no decoding beyond
- * the event's kind, and no commit asked for: it commits on Streams' own interval, counted from the end of the last
- * commit, with the flush, the offsets and the end of the transaction one after another on the stream thread.
+ * what the coordinator wrote a task at the same load ({@link HopWrites}). It decodes the event, as the coordinator
+ * does, but keeps no store, decides nothing and asks for no commit: it commits on Streams' own interval, counted from
+ * the end of the last commit, with the flush, the offsets and the end of the transaction one after another on the
+ * stream thread. (Its records carry one header more than the coordinator's, the topic each is for: some 25 bytes.)
  *
  * <p>Why: the relays that batch commit on a cycle counted from the start of their last commit and send their records
  * while they poll, which Kafka Streams cannot do. The gap between them and this one is what Streams' commit loop costs
