@@ -81,8 +81,8 @@ class BrokerFailureEndToEndTest {
   static final Duration EXECUTOR_TRANSACTION_TIMEOUT = Duration.ofSeconds(15);
   /**
    * Outlasts both: a paused group coordinator comes back believing every member it knew has expired, a paused leader
-   * comes back after the controller fenced it and moved its partitions, and an executor's transaction that was open
-   * at the pause has been aborted by the broker (the cluster looks for timed-out transactions every second). Until
+   * comes back after the controller fenced it and moved its partitions, and an executor's transaction that the hang
+   * held open past its timeout has been aborted by the broker (the cluster looks for them every second). Until
    * 2026-12-04 the executors here kept Kafka's default session (45 s) and the pause was 50 s, 30 s of the suite's
    * time that tested a setting no service uses.
    */
