@@ -72,7 +72,12 @@ final class DispatchBench {
      * Kafka Streams' floor: {@link StreamsRelay}, the same hop as a Streams application on the coordinator's settings,
      * writing what the coordinator wrote a task, committing on Streams' interval: what Streams' commit loop costs.
      */
-    STREAMS_RELAY
+    STREAMS_RELAY;
+
+    /** Whether it writes what the coordinator wrote a task, which it needs to be given. */
+    boolean copiesCoordinatorRecords() {
+      return this == RECORDS_RELAY || this == STREAMS_RELAY;
+    }
   }
 
   /**
@@ -103,7 +108,7 @@ final class DispatchBench {
 
   /** Latency at an offered load of {@code rate} tasks/s. */
   Result run(Dispatcher dispatcher, int rate, int seconds) throws Exception {
-    if ((dispatcher == Dispatcher.RECORDS_RELAY || dispatcher == Dispatcher.STREAMS_RELAY) && copied.isEmpty()) {
+    if (dispatcher.copiesCoordinatorRecords() && copied.isEmpty()) {
       throw new IllegalArgumentException("the relay writing the coordinator's records needs what the coordinator wrote");
     }
     // Enough chains that a command is always queued when the pacer wants one, even at 100 ms of latency.
@@ -124,7 +129,7 @@ final class DispatchBench {
         + MEASUREMENTS.incrementAndGet();
     Topics topics = cluster.topics(name);
     cluster.createTopics(topics, Set.of(topics.taskEvents()));
-    if (dispatcher == Dispatcher.RECORDS_RELAY || dispatcher == Dispatcher.STREAMS_RELAY) createCopiedTopics(topics);
+    if (dispatcher.copiesCoordinatorRecords()) createCopiedTopics(topics);
 
     Map<String, Long> readableMs = new ConcurrentHashMap<>();
     Map<String, Long> appendedMs = new ConcurrentHashMap<>();

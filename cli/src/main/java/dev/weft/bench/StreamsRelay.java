@@ -87,8 +87,7 @@ final class StreamsRelay implements AutoCloseable {
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, interval);
-    // As the coordinator polls (Coordinator.properties): no longer than half the commit interval.
-    p.put(StreamsConfig.POLL_MS_CONFIG, Math.max(1, Math.min(100, interval / 2)));
+    p.put(StreamsConfig.POLL_MS_CONFIG, Coordinator.pollMs(interval));
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     Coordinator.producerSettings().forEach((k, v) -> p.put(StreamsConfig.producerPrefix(k), v));

@@ -8,6 +8,7 @@ import dev.weft.spec.PipelineSpec;
 import dev.weft.spec.PipelineSpecs;
 import dev.weft.spec.ResolvedPipeline;
 import dev.weft.spec.SpecException;
+import dev.weft.topics.BrokerTimeouts;
 import dev.weft.topics.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -47,8 +48,6 @@ import org.apache.kafka.common.utils.Utils;
  * }</pre>
  */
 public final class WeftClient implements AutoCloseable {
-  /** How long the submitting producer waits for a broker's answer; the services' clients wait as long. */
-  static final int REQUEST_TIMEOUT_MS = 5_000;
   private final String bootstrap;
   private final WeftSerdes serdes;
   private final Topics topics;
@@ -76,10 +75,9 @@ public final class WeftClient implements AutoCloseable {
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
-    // A broker that dies or hangs without closing its connections answers nothing; with Kafka's 30 s a submit waited
-    // that long while the cluster had already moved the partition (BrokerFailureEndToEndTest, 2026-12-04). A request
-    // given up is sent again, to the new leader, and idempotence keeps it from being written twice.
-    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, REQUEST_TIMEOUT_MS);
+    // With Kafka's 30 s a submit waited that long for a hung broker while the cluster had already moved the
+    // partition (BrokerFailureEndToEndTest, 2026-12-04).
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, BrokerTimeouts.REQUEST_TIMEOUT_MS);
     p.putAll(this.clientProperties);
     producer = new KafkaProducer<>(p, new StringSerializer(), serdes.runRequest().serializer());
   }

@@ -20,6 +20,7 @@ import dev.weft.coordinator.topology.FoldStats;
 import dev.weft.coordinator.topology.TransactionClock;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import dev.weft.serde.WeftSerdes;
+import dev.weft.topics.BrokerTimeouts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -175,22 +176,11 @@ public final class Coordinator implements AutoCloseable {
   static final int SESSION_TIMEOUT_MS = 10_000;
   static final int HEARTBEAT_INTERVAL_MS = 2_000;
   /**
-   * How long a client waits for a broker's answer before it gives the request up and looks again where to send it
-   * (Kafka's default is 30 s). A broker that dies without closing its connections (a crashed machine; in the tests, a
-   * killed container behind Docker's port proxy) answers nothing, and every request in flight to it waits this long.
-   * With 30 s the stream thread's commit waited that long for its flush after a kill; the broker meanwhile aborted the
-   * transaction, past Streams' 10 s timeout, so the commit was fenced and the thread rejoined its group: more than
-   * 100 s without a decision in a third of the trials (BrokerFailureEndToEndTest, 2026-12-04). With 5 s the client
-   * follows the partitions to their new leaders as soon as the cluster has moved them (9-10 s after the crash: the
-   * broker's session). A broker that takes longer than 5 s to answer one request is as good as gone for a
-   * coordinator that commits every 10 ms; a request given up is sent again, and the producer's sequence numbers
-   * keep a resent batch from being written twice.
-   */
-  static final int REQUEST_TIMEOUT_MS = 5_000;
-  /**
    * How long a transaction may stay open before the broker aborts it (Streams' default is 10 s). Long enough for a
-   * commit to ride out a broker's crash (the partitions' new leaders after 9-10 s, plus {@link #REQUEST_TIMEOUT_MS}
-   * to notice): a transaction aborted under it fences the thread. The cost is on the other side: a coordinator
+   * commit to ride out a broker's crash (the partitions' new leaders after 9-10 s, plus
+   * {@link BrokerTimeouts#REQUEST_TIMEOUT_MS} to notice). With 10 s, after a kill the stream thread's commit waited
+   * in its flush for the dead broker while the broker aborted the transaction, so the commit was fenced and the thread
+   * rejoined its group (BrokerFailureEndToEndTest, 2026-12-04). The cost is on the other side: a coordinator
    * instance that crashes and stays down holds back the read_committed readers of what it wrote until its open
    * transaction is aborted, up to this long; one that restarts fences its old transaction at once.
    */
@@ -207,10 +197,7 @@ public final class Coordinator implements AutoCloseable {
     // What nobody waits for is committed on Streams' interval; the fold asks for the commits that are awaited.
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG,
         Math.max(c.commitIntervalMs(), CommitPacing.IDLE_COMMIT_INTERVAL_MS));
-    // The stream thread checks whether to commit only between polls, and a poll with nothing to read blocks for
-    // poll.ms (100 ms by default): at low load every command would wait for that poll to time out before its
-    // transaction commits and executors can read it. Poll no longer than half the commit interval.
-    p.put(StreamsConfig.POLL_MS_CONFIG, Math.max(1, Math.min(100, c.commitIntervalMs() / 2)));
+    p.put(StreamsConfig.POLL_MS_CONFIG, pollMs(c.commitIntervalMs()));
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, c.streamThreads());
     // Static membership: a restarted instance (same state directory, so the same id) rejoins as the member it was
     // and gets its partitions back at once; without it the group waited for the dead member's session to expire
@@ -231,12 +218,22 @@ public final class Coordinator implements AutoCloseable {
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), 16 * 1024 * 1024);
     // Every client of the instance (producer, consumers, admin) gives up on a request after this, and the producer's
     // transactions may stay open this long: see the constants.
-    p.put(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, REQUEST_TIMEOUT_MS);
+    p.put(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, BrokerTimeouts.REQUEST_TIMEOUT_MS);
     p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), TRANSACTION_TIMEOUT_MS);
     producerSettings().forEach((k, v) -> p.put(StreamsConfig.producerPrefix(k), v));
     // The deployment's own settings (SASL, TLS, ...) last: the operator knows the brokers, Weft does not.
     p.putAll(c.clientProperties());
     return p;
+  }
+
+  /**
+   * The stream thread's {@code poll.ms} for a commit interval (the benchmark's Streams relay uses it too). The thread
+   * checks whether to commit only between polls, and a poll with nothing to read blocks for poll.ms (100 ms by
+   * default): at low load every command would wait for that poll to time out before its transaction commits and
+   * executors can read it. So no longer than half the commit interval.
+   */
+  public static long pollMs(long commitIntervalMs) {
+    return Math.max(1, Math.min(100, commitIntervalMs / 2));
   }
 
   /** The settings of the coordinator's producer beyond Kafka Streams' own (the benchmark's floor relay uses them too). */

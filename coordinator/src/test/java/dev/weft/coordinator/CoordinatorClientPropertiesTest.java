@@ -2,6 +2,7 @@ package dev.weft.coordinator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.weft.topics.BrokerTimeouts;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
@@ -29,14 +30,14 @@ class CoordinatorClientPropertiesTest {
     StreamsConfig streams = new StreamsConfig(Coordinator.properties(
         CoordinatorConfig.defaults("b:9092", Path.of("s")), "instance-1", null));
 
-    assertThat(streams.getProducerConfigs("p")).containsEntry("request.timeout.ms", Coordinator.REQUEST_TIMEOUT_MS)
+    assertThat(streams.getProducerConfigs("p")).containsEntry("request.timeout.ms", BrokerTimeouts.REQUEST_TIMEOUT_MS)
         .containsEntry("transaction.timeout.ms", Coordinator.TRANSACTION_TIMEOUT_MS);
     assertThat(streams.getMainConsumerConfigs("g", "c", 0))
-        .containsEntry("request.timeout.ms", Coordinator.REQUEST_TIMEOUT_MS);
-    assertThat(streams.getRestoreConsumerConfigs("c")).containsEntry("request.timeout.ms", Coordinator.REQUEST_TIMEOUT_MS);
-    assertThat(streams.getAdminConfigs("a")).containsEntry("request.timeout.ms", Coordinator.REQUEST_TIMEOUT_MS);
+        .containsEntry("request.timeout.ms", BrokerTimeouts.REQUEST_TIMEOUT_MS);
+    assertThat(streams.getRestoreConsumerConfigs("c")).containsEntry("request.timeout.ms", BrokerTimeouts.REQUEST_TIMEOUT_MS);
+    assertThat(streams.getAdminConfigs("a")).containsEntry("request.timeout.ms", BrokerTimeouts.REQUEST_TIMEOUT_MS);
     // A commit must outlast a broker's crash (its partitions move after 9-10 s) plus the wait to notice it.
-    assertThat(Coordinator.TRANSACTION_TIMEOUT_MS).isGreaterThan(10_000 + Coordinator.REQUEST_TIMEOUT_MS);
+    assertThat(Coordinator.TRANSACTION_TIMEOUT_MS).isGreaterThan(10_000 + BrokerTimeouts.REQUEST_TIMEOUT_MS);
   }
 
   @Test

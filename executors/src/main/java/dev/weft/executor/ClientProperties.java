@@ -1,5 +1,6 @@
 package dev.weft.executor;
 
+import dev.weft.topics.BrokerTimeouts;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -24,21 +25,12 @@ final class ClientProperties {
     // times out (unless an instance with the same id restarts and fences it first).
     p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 15_000);
     // Within that timeout a commit rides out a broker's crash: the partitions' new leaders after 9-10 s, and the
-    // dead broker's requests given up after REQUEST_TIMEOUT_MS rather than Kafka's 30 s, past which the broker had
-    // aborted the transaction and the producer had to be replaced.
-    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, REQUEST_TIMEOUT_MS);
+    // dead broker's requests given up after BrokerTimeouts.REQUEST_TIMEOUT_MS rather than Kafka's 30 s, past which
+    // the broker had aborted the transaction and the producer had to be replaced.
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, BrokerTimeouts.REQUEST_TIMEOUT_MS);
     overrides(config, p, "producer.");
     return p;
   }
-
-  /**
-   * How long a client waits for a broker's answer before it gives the request up and looks again where to send it, as
-   * the coordinator's clients do ({@code Coordinator.REQUEST_TIMEOUT_MS}: a broker that dies without closing its
-   * connections answers nothing, and Kafka's 30 s held a commit, or the group's heartbeats, that long after a
-   * broker's crash). A request given up is sent again; the producer's sequence numbers keep a batch from being
-   * written twice.
-   */
-  static final int REQUEST_TIMEOUT_MS = 5_000;
 
   /** As short as the loop's poll timeout; see {@link #consumer}. */
   static final int FETCH_MAX_WAIT_MS = 50;
@@ -60,7 +52,7 @@ final class ClientProperties {
     // process executor instance ran `true` at 23 tasks/s with the default, and 43-51 with 50 ms and a cheaper launch
     // that was later reverted; with the guard per task and 50 ms it has not been measured).
     p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, FETCH_MAX_WAIT_MS);
-    p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, REQUEST_TIMEOUT_MS);
+    p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, BrokerTimeouts.REQUEST_TIMEOUT_MS);
     overrides(config, p, "consumer.");
     return p;
   }

@@ -3,6 +3,7 @@ package dev.weft.executor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.serde.WeftSerdes;
+import dev.weft.topics.BrokerTimeouts;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
@@ -18,12 +19,12 @@ class ClientPropertiesTest {
     Properties producer = ClientProperties.producer(config, "tx");
     Properties consumer = ClientProperties.consumer(config, "g", "tx");
 
-    assertThat(producer).containsEntry("request.timeout.ms", ClientProperties.REQUEST_TIMEOUT_MS);
-    assertThat(consumer).containsEntry("request.timeout.ms", ClientProperties.REQUEST_TIMEOUT_MS);
+    assertThat(producer).containsEntry("request.timeout.ms", BrokerTimeouts.REQUEST_TIMEOUT_MS);
+    assertThat(consumer).containsEntry("request.timeout.ms", BrokerTimeouts.REQUEST_TIMEOUT_MS);
     // A commit must outlast a broker's crash: its partitions move 9-10 s after it, and a request in flight to it is
-    // given up within REQUEST_TIMEOUT_MS of the crash, so the commit ends by about 11 s.
+    // given up within BrokerTimeouts.REQUEST_TIMEOUT_MS of the crash, so the commit ends by about 11 s.
     assertThat((Integer) producer.get("transaction.timeout.ms"))
-        .isGreaterThanOrEqualTo(10_000 + ClientProperties.REQUEST_TIMEOUT_MS);
+        .isGreaterThanOrEqualTo(10_000 + BrokerTimeouts.REQUEST_TIMEOUT_MS);
   }
 
   @Test

@@ -93,7 +93,7 @@ class BrokerFailureEndToEndTest {
    * How soon tasks must finish again once the killed broker's partitions have new leaders. The cluster moves them
    * 9-10 s after the kill (the broker's session), and tasks finished again 11-13 s after the kill in every trial
    * since the coordinator's clients give a dead broker's requests up after 5 s (commit 88196e8,
-   * {@code Coordinator.REQUEST_TIMEOUT_MS}). Before, in a third of the trials, its commit waited 30 s for the dead
+   * {@code BrokerTimeouts.REQUEST_TIMEOUT_MS}). Before, in a third of the trials, its commit waited 30 s for the dead
    * broker, was fenced, and the rebalance that followed took more than 100 s: this bound fails that.
    */
   static final Duration KILL_RECOVERY = Duration.ofSeconds(60);
